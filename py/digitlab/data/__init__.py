@@ -1,0 +1,1 @@
+"""Data: reading images safely, the MNIST store, and batch-by-batch iteration."""

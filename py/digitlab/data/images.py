@@ -1,0 +1,65 @@
+"""Decoding untrusted image bytes with Pillow, refusing oversized images first."""
+import io
+import warnings
+
+import numpy as np
+from PIL import Image
+
+from ..errors import BadImageError, ImageTooLargeError
+
+MAX_PIXELS = 24000000  # 24 MP: a 12-20 MP phone photo passes, a bomb does not
+MAX_BYTES = 30 * 1024 * 1024
+WORKING_SIDE = 1024  # larger images are reduced to this before analysis
+
+
+def decode_image(data):
+    """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)).
+
+    The header is read first and the pixel count checked before anything is
+    decoded; transparency is composited onto white (a canvas export draws ink
+    on a transparent sheet).
+    """
+    if len(data) > MAX_BYTES:
+        raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (len(data) / 2 ** 20, MAX_BYTES // 2 ** 20))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise ImageTooLargeError("The image has too many pixels to open safely.")
+    except Exception:
+        raise BadImageError("This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP).")
+    return _to_gray(image), image.size
+
+
+def _to_gray(image):
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLargeError("The image is %dx%d pixels; the limit is %d megapixels."
+                                 % (width, height, MAX_PIXELS // 10 ** 6))
+    if width < 1 or height < 1:
+        raise BadImageError("The image is empty.")
+    try:
+        image.draft("L", (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at reduced size
+        image.load()
+        if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            sheet = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(sheet, rgba)
+        image = image.convert("L")
+        if max(image.size) > WORKING_SIDE:
+            image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
+    except Exception:
+        raise BadImageError("The image file is damaged or truncated and cannot be decoded.")
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def rgba_to_gray(rgba, width, height):
+    """Canvas pixels (RGBA bytes, row-major) -> float32 grayscale on white."""
+    pixels = np.frombuffer(rgba, dtype=np.uint8)
+    if pixels.size != width * height * 4:
+        raise BadImageError("The canvas sent %d bytes for %dx%d pixels." % (pixels.size, width, height))
+    pixels = pixels.reshape(height, width, 4).astype(np.float32) / 255.0
+    gray = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = pixels[..., 3]
+    return gray * alpha + (1.0 - alpha)

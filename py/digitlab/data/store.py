@@ -1,0 +1,34 @@
+"""A labelled image set kept as uint8 (N, 28, 28): 1 byte a pixel, never float."""
+import numpy as np
+
+
+class ImageSet:
+    def __init__(self, images, labels, label_names):
+        if images.dtype != np.uint8 or images.ndim != 3:
+            raise ValueError("images must be uint8 of shape (N, H, W)")
+        if len(images) != len(labels):
+            raise ValueError("%d images but %d labels" % (len(images), len(labels)))
+        self.images = images
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.label_names = [str(n) for n in label_names]
+
+    def __len__(self):
+        return len(self.images)
+
+    def subset(self, index):
+        return ImageSet(self.images[index], self.labels[index], self.label_names)
+
+
+def save_sets(path, **sets):
+    """Write several ImageSets (e.g. train=..., test=...) to one compressed .npz."""
+    arrays = {}
+    for name, s in sets.items():
+        arrays[name + "_images"] = s.images
+        arrays[name + "_labels"] = s.labels.astype(np.uint8)
+        arrays[name + "_label_names"] = np.array(s.label_names)
+    np.savez_compressed(path, **arrays)
+
+
+def load_set(path, name):
+    with np.load(path, allow_pickle=False) as f:
+        return ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))

@@ -1,0 +1,141 @@
+"""Our model file: a .npz zip of plain arrays plus one JSON metadata record.
+
+Read with allow_pickle=False, so a file can hold numbers and text only, never
+code. Every field is checked before a model is built from it.
+"""
+import io
+import json
+import zipfile
+
+import numpy as np
+
+from .errors import ModelFileError
+from .nn.layers import LAYERS
+from .nn.model import Sequential
+
+FORMAT = "digitlab-model"
+VERSION = 1
+META_KEY = "meta"
+WEIGHT_DTYPES = ("float32", "float16")
+MAX_SETTING = 4096  # largest layer width or kernel a file may ask for
+
+
+class SavedModel:
+    """A network plus what it needs to be used: its labels and preprocessing."""
+
+    def __init__(self, model, labels, meta):
+        self.model, self.labels, self.meta = model, list(labels), meta
+
+    @property
+    def name(self):
+        return self.meta.get("name", "")
+
+
+def save_model(target, model, labels, name="", weights_dtype="float32", metrics=None):
+    """Write `model` to a path or binary file object."""
+    if weights_dtype not in WEIGHT_DTYPES:
+        raise ValueError("weights_dtype must be one of %s" % (WEIGHT_DTYPES,))
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": name,
+        "architecture": model.spec,
+        "input_shape": list(model.input_shape),
+        "labels": [str(label) for label in labels],
+        "preprocess": {"kind": "mnist", "size": 28, "box": 20},
+        "weights_dtype": weights_dtype,
+        "metrics": metrics or {},
+    }
+    arrays = {k: v.astype(weights_dtype) for k, v in model.named_params()}
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    np.savez(target, **arrays)
+
+
+def model_bytes(model, labels, **kwargs):
+    buffer = io.BytesIO()
+    save_model(buffer, model, labels, **kwargs)
+    return buffer.getvalue()
+
+
+def load_model(source):
+    """Read a model from a path or bytes; raise ModelFileError saying what is wrong."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    try:
+        with np.load(source, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise ModelFileError("Not a digitlab model file: it is not a readable .npz archive (%s)." % _short(err))
+    except ValueError as err:
+        raise ModelFileError("Refused: the model file holds something other than plain arrays (%s)." % _short(err))
+    if not isinstance(arrays, dict) or META_KEY not in arrays:
+        raise ModelFileError("Not a digitlab model file: it has no metadata record.")
+    meta = _read_meta(arrays.pop(META_KEY))
+    model = _build(meta)
+    _load_weights(model, arrays, meta["weights_dtype"])
+    return SavedModel(model, meta["labels"], meta)
+
+
+def _short(err):
+    return str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+
+
+def _read_meta(raw):
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelFileError("Not a digitlab model file: its metadata record is malformed.")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except ValueError:
+        raise ModelFileError("Not a digitlab model file: its metadata is not valid JSON.")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError("Not a digitlab model file: it is an .npz of some other kind.")
+    if meta.get("version") != VERSION:
+        raise ModelFileError("Unsupported model format version %r (this app reads version %d)."
+                             % (meta.get("version"), VERSION))
+    labels = meta.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(s, str) for s in labels):
+        raise ModelFileError("Damaged model file: its labels are missing or not text.")
+    if meta.get("weights_dtype") not in WEIGHT_DTYPES:
+        raise ModelFileError("Damaged model file: unknown weight type %r." % (meta.get("weights_dtype"),))
+    return meta
+
+
+def _build(meta):
+    spec, shape = meta.get("architecture"), meta.get("input_shape")
+    if not isinstance(spec, list) or not all(isinstance(s, dict) and s.get("type") in LAYERS for s in spec):
+        raise ModelFileError("Damaged model file: its architecture names an unknown layer.")
+    if not all(_sane_setting(v) for s in spec for k, v in s.items() if k != "type"):
+        raise ModelFileError("Damaged model file: a layer setting is out of range.")
+    if not (isinstance(shape, list) and len(shape) == 3 and all(isinstance(d, int) and 0 < d <= 512 for d in shape)):
+        raise ModelFileError("Damaged model file: its input shape is invalid.")
+    try:
+        model = Sequential(spec, shape)
+    except (TypeError, ValueError, KeyError) as err:
+        raise ModelFileError("Damaged model file: its architecture cannot be built (%s)." % _short(err))
+    if model.output_shape != (len(meta["labels"]),):
+        raise ModelFileError("Damaged model file: %d labels for %s outputs."
+                             % (len(meta["labels"]), model.output_shape))
+    return model
+
+
+def _sane_setting(value):
+    """Layer settings are small numbers or an initialiser name; this bounds memory use."""
+    if isinstance(value, str):
+        return value in ("he", "glorot")
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_SETTING
+
+
+def _load_weights(model, arrays, dtype):
+    expected = dict(model.named_params())
+    if set(arrays) != set(expected):
+        missing = sorted(set(expected) - set(arrays))
+        raise ModelFileError("Damaged model file: weights do not match the architecture (missing %s)."
+                             % (", ".join(missing) or "none, extra arrays present"))
+    for key, target in expected.items():
+        value = arrays[key]
+        if value.shape != target.shape or value.dtype != np.dtype(dtype):
+            raise ModelFileError("Damaged model file: weight %s has shape %s, expected %s."
+                                 % (key, value.shape, target.shape))
+        if not np.all(np.isfinite(value)):
+            raise ModelFileError("Damaged model file: weight %s holds non-finite numbers." % key)
+        target[...] = value.astype(np.float32)

@@ -1,0 +1,1 @@
+"""The neural network, from scratch in NumPy: ops, layers, losses, optimisers, models."""

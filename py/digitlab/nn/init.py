@@ -1,0 +1,13 @@
+"""Weight initialisers: keep activation variance steady from layer to layer."""
+import numpy as np
+
+
+def he_normal(rng, shape, fan_in):
+    """He et al. 2015, for ReLU layers: N(0, 2 / fan_in)."""
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
+
+
+def glorot_uniform(rng, shape, fan_in, fan_out):
+    """Glorot & Bengio 2010, for linear/softmax outputs: U(±sqrt(6 / (fan_in + fan_out)))."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape).astype(np.float32)

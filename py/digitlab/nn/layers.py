@@ -1,0 +1,200 @@
+"""Layers with hand-written forward and backward passes (NHWC images).
+
+Each layer caches what its backward pass needs during a training forward pass.
+`params` and `grads` share keys; the optimiser walks them in step.
+"""
+import numpy as np
+
+from .init import glorot_uniform, he_normal
+from .ops import col2im, im2col, matmul
+
+
+class Layer:
+    kind = ""
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+
+    def build(self, input_shape, rng):
+        """Allocate parameters for one sample of `input_shape`; return the output shape."""
+        return input_shape
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    def config(self):
+        """The constructor arguments, as saved in a model file."""
+        return {}
+
+
+class Dense(Layer):
+    kind = "dense"
+
+    def __init__(self, units, init="he"):
+        super().__init__()
+        self.units = units
+        self.init = init
+
+    def build(self, input_shape, rng):
+        (fan_in,) = input_shape
+        if self.init == "he":
+            w = he_normal(rng, (fan_in, self.units), fan_in)
+        else:
+            w = glorot_uniform(rng, (fan_in, self.units), fan_in, self.units)
+        self.params = {"w": w, "b": np.zeros(self.units, np.float32)}
+        return (self.units,)
+
+    def forward(self, x, training=False):
+        if training:
+            self.x = x
+        return matmul(x, self.params["w"]) + self.params["b"]
+
+    def backward(self, grad):
+        self.grads = {"w": matmul(self.x.T, grad), "b": grad.sum(axis=0)}
+        return matmul(grad, self.params["w"].T)
+
+    def config(self):
+        return {"units": self.units, "init": self.init}
+
+
+class Conv2D(Layer):
+    """2-D convolution as one matmul over im2col patches."""
+
+    kind = "conv2d"
+
+    def __init__(self, filters, kernel, stride=1, pad=0):
+        super().__init__()
+        self.filters, self.kernel, self.stride, self.pad = filters, kernel, stride, pad
+
+    def build(self, input_shape, rng):
+        h, w, c = input_shape
+        k = self.kernel
+        fan_in = k * k * c
+        self.params = {
+            "w": he_normal(rng, (fan_in, self.filters), fan_in),
+            "b": np.zeros(self.filters, np.float32),
+        }
+        oh = (h + 2 * self.pad - k) // self.stride + 1
+        ow = (w + 2 * self.pad - k) // self.stride + 1
+        return (oh, ow, self.filters)
+
+    def forward(self, x, training=False):
+        k = self.kernel
+        cols, (oh, ow) = im2col(x, k, k, self.stride, self.pad)
+        if training:
+            self.x_shape, self.cols, self.out_hw = x.shape, cols, (oh, ow)
+        out = matmul(cols, self.params["w"]) + self.params["b"]
+        return out.reshape(x.shape[0], oh, ow, self.filters)
+
+    def backward(self, grad):
+        g = grad.reshape(-1, self.filters)
+        self.grads = {"w": matmul(self.cols.T, g), "b": g.sum(axis=0)}
+        dcols = matmul(g, self.params["w"].T)
+        k = self.kernel
+        return col2im(dcols, self.x_shape, k, k, self.stride, self.pad, self.out_hw)
+
+    def config(self):
+        return {"filters": self.filters, "kernel": self.kernel, "stride": self.stride, "pad": self.pad}
+
+
+class MaxPool2D(Layer):
+    """Non-overlapping max pooling (window = stride); odd edges are dropped."""
+
+    kind = "maxpool2d"
+
+    def __init__(self, size=2):
+        super().__init__()
+        self.size = size
+
+    def build(self, input_shape, rng):
+        h, w, c = input_shape
+        return (h // self.size, w // self.size, c)
+
+    def _windows(self, x):
+        n, h, w, c = x.shape
+        s = self.size
+        oh, ow = h // s, w // s
+        x = x[:, :oh * s, :ow * s, :]
+        win = x.reshape(n, oh, s, ow, s, c).transpose(0, 1, 3, 5, 2, 4)
+        return win.reshape(n, oh, ow, c, s * s)
+
+    def forward(self, x, training=False):
+        win = self._windows(x)
+        idx = win.argmax(axis=-1)[..., None]
+        if training:
+            self.x_shape, self.idx = x.shape, idx
+        return np.take_along_axis(win, idx, axis=-1)[..., 0]
+
+    def backward(self, grad):
+        # The gradient flows only to the first maximum of each window.
+        n, h, w, c = self.x_shape
+        s = self.size
+        oh, ow = h // s, w // s
+        win = np.zeros((n, oh, ow, c, s * s), dtype=grad.dtype)
+        np.put_along_axis(win, self.idx, grad[..., None], axis=-1)
+        win = win.reshape(n, oh, ow, c, s, s).transpose(0, 1, 4, 2, 5, 3)
+        dx = np.zeros(self.x_shape, dtype=grad.dtype)
+        dx[:, :oh * s, :ow * s, :] = win.reshape(n, oh * s, ow * s, c)
+        return dx
+
+    def config(self):
+        return {"size": self.size}
+
+
+class ReLU(Layer):
+    kind = "relu"
+
+    def forward(self, x, training=False):
+        out = np.maximum(x, 0)
+        if training:
+            self.mask = x > 0
+        return out
+
+    def backward(self, grad):
+        return grad * self.mask
+
+
+class Dropout(Layer):
+    """Inverted dropout: scale kept units at training time, identity at inference."""
+
+    kind = "dropout"
+
+    def __init__(self, rate, seed=0):
+        super().__init__()
+        self.rate = rate
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.rate
+        self.mask = (self.rng.random(x.shape) < keep).astype(x.dtype) / keep
+        return x * self.mask
+
+    def backward(self, grad):
+        return grad if self.mask is None else grad * self.mask
+
+    def config(self):
+        return {"rate": self.rate}
+
+
+class Flatten(Layer):
+    kind = "flatten"
+
+    def build(self, input_shape, rng):
+        return (int(np.prod(input_shape)),)
+
+    def forward(self, x, training=False):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad):
+        return grad.reshape(self.x_shape)
+
+
+LAYERS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPool2D, ReLU, Dropout, Flatten)}

@@ -1,0 +1,43 @@
+"""A model is a list of layers applied in order, described by a JSON-able spec."""
+import numpy as np
+
+from .layers import LAYERS
+from .losses import softmax
+
+
+class Sequential:
+    def __init__(self, spec, input_shape, seed=0):
+        """`spec` is a list of {"type": kind, **config}; `input_shape` is (H, W, C)."""
+        self.spec = [dict(s) for s in spec]
+        self.input_shape = tuple(input_shape)
+        rng = np.random.default_rng(seed)
+        self.layers = []
+        shape = self.input_shape
+        for entry in self.spec:
+            config = {k: v for k, v in entry.items() if k != "type"}
+            layer = LAYERS[entry["type"]](**config)
+            shape = layer.build(shape, rng)
+            self.layers.append(layer)
+        self.output_shape = shape
+
+    def forward(self, x, training=False):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, grad):
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def predict_proba(self, x, batch_size=256):
+        """Class probabilities for a float32 NHWC batch, computed in slices."""
+        out = [softmax(self.forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0,) + self.output_shape, np.float32)
+
+    def named_params(self):
+        """(name, array) pairs in a stable order, e.g. ("3.w", ...)."""
+        return [("%d.%s" % (i, k), v) for i, layer in enumerate(self.layers) for k, v in sorted(layer.params.items())]
+
+    def count_params(self):
+        return sum(v.size for _, v in self.named_params())

@@ -1,0 +1,79 @@
+"""Optimisers that update a model's parameters in place from its gradients.
+
+Weight decay is classic L2: `wd * w` is added to the gradient of weights
+(not biases) before the update.
+"""
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    def __init__(self, lr, weight_decay=0.0):
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.state = {}
+
+    def step(self, layers, lr=None):
+        lr = self.lr if lr is None else lr
+        for i, layer in enumerate(layers):
+            for name, param in layer.params.items():
+                grad = layer.grads[name]
+                if self.weight_decay and name == "w":
+                    grad = grad + self.weight_decay * param
+                self.update((i, name), param, grad, lr)
+
+    def update(self, key, param, grad, lr):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """v = momentum * v - lr * g;  w += v"""
+
+    def __init__(self, lr=0.05, momentum=0.9, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.momentum = momentum
+
+    def update(self, key, param, grad, lr):
+        v = self.state.get(key)
+        if v is None:
+            v = self.state[key] = np.zeros_like(param)
+        v *= self.momentum
+        v -= lr * grad
+        param += v
+
+
+class Adam(Optimizer):
+    """Kingma & Ba 2015: bias-corrected first and second moment estimates."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.t = 0
+
+    def step(self, layers, lr=None):
+        self.t += 1
+        super().step(layers, lr)
+
+    def update(self, key, param, grad, lr):
+        if key not in self.state:
+            self.state[key] = (np.zeros_like(param), np.zeros_like(param))
+        m, v = self.state[key]
+        m *= self.beta1
+        m += (1 - self.beta1) * grad
+        v *= self.beta2
+        v += (1 - self.beta2) * grad * grad
+        m_hat = m / (1 - self.beta1 ** self.t)
+        v_hat = v / (1 - self.beta2 ** self.t)
+        param -= (lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(param.dtype)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def cosine_lr(base_lr, step, total_steps, warmup=0):
+    """Linear warm-up, then cosine decay from base_lr to 0 over the remaining steps."""
+    if step < warmup:
+        return base_lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total_steps - warmup)
+    return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))

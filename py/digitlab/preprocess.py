@@ -1,0 +1,80 @@
+"""MNIST's own normalisation, used alike by the CLI, the training data and the browser.
+
+grayscale -> ink polarity -> tight bounding box -> longer side scaled to 20 px
+(aspect kept) -> placed in 28x28 with the centre of mass at the centre.
+"""
+import numpy as np
+from PIL import Image
+
+from .errors import EmptyImageError
+
+SIZE = 28
+BOX = 20
+INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
+
+
+def ink_map(gray):
+    """Grayscale (1 = white) -> ink strength in [0, 1], whatever the polarity.
+
+    The border tells the background: a light border means dark ink on paper,
+    a dark border means light ink (as in MNIST itself). The background level
+    is subtracted and the result stretched so the strongest ink is 1.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    ink = background - gray if background >= 0.5 else gray - background
+    ink = np.clip(ink, 0, None)
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak < 0.1:
+        raise EmptyImageError("No digit found: the image is blank.")
+    ink = ink / peak
+    ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows
+    return ink
+
+
+def bounding_box(ink):
+    """Tight (x, y, w, h) box around the pixels with ink >= INK_THRESHOLD."""
+    rows = np.flatnonzero((ink >= INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((ink >= INK_THRESHOLD).any(axis=0))
+    if rows.size == 0:
+        raise EmptyImageError("No digit found: the image is blank.")
+    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+
+
+def centre_of_mass(image):
+    """(row, col) of the intensity-weighted mean pixel position."""
+    total = image.sum()
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+def fit_box(ink, box):
+    """Crop to `box` and scale its longer side to BOX pixels, keeping the aspect ratio."""
+    x, y, w, h = box
+    crop = ink[y:y + h, x:x + w].astype(np.float32)
+    scale = BOX / float(max(w, h))
+    new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+    resample = Image.LANCZOS if scale < 1 else Image.BILINEAR
+    resized = Image.fromarray(crop, mode="F").resize((new_w, new_h), resample)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+
+
+def centre_in_frame(digit):
+    """Paste `digit` into a SIZE x SIZE frame so its centre of mass lands on the centre."""
+    frame = np.zeros((SIZE, SIZE), np.float32)
+    cy, cx = centre_of_mass(digit)
+    top = int(round(SIZE / 2.0 - cy))  # MNIST's centre of mass sits at pixel (14, 14)
+    left = int(round(SIZE / 2.0 - cx))
+    h, w = digit.shape
+    # Clip the paste to the frame (a very lopsided digit may lose an edge).
+    fy0, fx0 = max(0, top), max(0, left)
+    fy1, fx1 = min(SIZE, top + h), min(SIZE, left + w)
+    frame[fy0:fy1, fx0:fx1] = digit[fy0 - top:fy1 - top, fx0 - left:fx1 - left]
+    return frame
+
+
+def normalise(gray):
+    """Grayscale image -> (28x28 float32 ink image in [0, 1], bounding box in the input)."""
+    ink = ink_map(gray)
+    box = bounding_box(ink)
+    return centre_in_frame(fit_box(ink, box)), box

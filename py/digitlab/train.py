@@ -1,0 +1,78 @@
+"""The training loop, as a generator of progress events.
+
+`fit` yields after every batch, so a caller decides what happens between
+steps: the CLI prints, the browser worker reports charts and handles pause,
+cancel and predictions. Nothing here knows who is listening.
+"""
+import time
+
+import numpy as np
+
+from .data.augment import random_affine
+from .data.batches import iterate_batches
+from .nn.losses import softmax_cross_entropy
+from .nn.optim import OPTIMIZERS, cosine_lr
+
+
+class TrainConfig:
+    def __init__(self, epochs=12, batch_size=64, lr=2e-3, optimizer="adam",
+                 weight_decay=1e-4, augment=True, seed=0):
+        self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
+        self.optimizer, self.weight_decay = optimizer, weight_decay
+        self.augment, self.seed = augment, seed
+
+    def as_dict(self):
+        return dict(vars(self))
+
+
+def fit(model, train_set, config, val_set=None):
+    """Train `model` in place; yield {"event": "batch" | "epoch", ...} dicts."""
+    rng = np.random.default_rng(config.seed)
+    optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = -(-len(train_set) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+    augment = random_affine if config.augment else None
+    step = 0
+    for epoch in range(config.epochs):
+        started, seen, loss_sum, correct = time.time(), 0, 0.0, 0
+        for x, y in iterate_batches(train_set, config.batch_size, rng, augment):
+            logits = model.forward(x, training=True)
+            loss, grad = softmax_cross_entropy(logits, y)
+            model.backward(grad)
+            lr = cosine_lr(config.lr, step, total, warmup=min(100, total // 10))
+            optimizer.step(model.layers, lr)
+            step += 1
+            batch_correct = int((logits.argmax(axis=1) == y).sum())
+            seen += len(y)
+            loss_sum += loss * len(y)
+            correct += batch_correct
+            yield {"event": "batch", "epoch": epoch, "step": step, "total_steps": total,
+                   "loss": loss, "accuracy": batch_correct / len(y), "lr": lr}
+        seconds = time.time() - started
+        report = {"event": "epoch", "epoch": epoch, "loss": loss_sum / seen,
+                  "accuracy": correct / seen, "seconds": seconds, "images_per_second": seen / seconds}
+        if val_set is not None:
+            scores = evaluate(model, val_set)
+            report.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        yield report
+
+
+def evaluate(model, image_set, batch_size=500):
+    """Accuracy, mean loss, per-class accuracy and the confusion matrix (rows = truth)."""
+    k = len(image_set.label_names)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    loss_sum = 0.0
+    for x, y in iterate_batches(image_set, batch_size):
+        logits = model.forward(x)
+        loss, _ = softmax_cross_entropy(logits, y)
+        loss_sum += loss * len(y)
+        np.add.at(confusion, (y, logits.argmax(axis=1)), 1)
+    n = max(1, int(confusion.sum()))
+    per_class_total = np.maximum(confusion.sum(axis=1), 1)
+    return {
+        "accuracy": float(np.trace(confusion)) / n,
+        "loss": loss_sum / n,
+        "per_class": dict(zip(image_set.label_names, (np.diag(confusion) / per_class_total).tolist())),
+        "confusion": confusion.tolist(),
+        "labels": list(image_set.label_names),
+    }

@@ -1,0 +1,87 @@
+# The page's UI, run by PyScript in MicroPython on the main thread.
+# It only wires the DOM to the engine; what to say lives in view.py.
+import json
+
+from pyscript import document, window
+from pyscript.ffi import create_proxy
+
+import view
+
+app = window.digitlab
+engine = app.engine
+pad = app.pad
+latest = [0]  # the newest request's number: older replies are ignored
+
+
+def element(testid):
+    return document.querySelector('[data-testid="%s"]' % testid)
+
+
+def on_progress(stage, fraction):
+    element("stage").textContent = stage
+    element("progress").value = fraction
+
+
+def show(reply_json, source):
+    text = view.describe(json.loads(reply_json))
+    element("prediction").textContent = text["prediction"]
+    element("confidence").textContent = text["confidence"]
+    element("message").textContent = text["message"]
+    element("source").textContent = source  # file names are shown as text, never HTML
+
+
+async def ask(command, payload, data, source):
+    latest[0] += 1
+    number = latest[0]
+    reply = await engine.request(command, json.dumps(payload), data)
+    if number == latest[0]:
+        show(reply, source)
+
+
+async def recognise_drawing(event=None):
+    pixels = pad.pixels()
+    await ask("predict_canvas", {"width": pixels.width, "height": pixels.height}, pixels.data, "from your drawing")
+
+
+def clear_drawing(event):
+    pad.clear()
+    latest[0] += 1
+    show(json.dumps({"ok": False, "error": {"message": "Draw a digit or upload a photo of one."}}), "")
+
+
+async def recognise_upload(event):
+    chooser = event.target
+    if not chooser.files.length:
+        return
+    chosen = chooser.files.item(0)
+    chooser.value = ""  # choosing the same file again fires a new change
+    problem = view.upload_problem(chosen.size)
+    if problem:
+        latest[0] += 1
+        show(json.dumps({"ok": False, "error": {"message": problem}}), "from " + chosen.name)
+        return
+    data = await app.readFile(chosen)
+    await ask("predict_image", {"name": chosen.name}, data, "from " + chosen.name)
+
+
+async def start():
+    engine.onProgress(create_proxy(on_progress))
+    ready = json.loads(await engine.ready)
+    if not ready["ok"]:
+        element("status").textContent = "error"
+        element("stage").textContent = ready["error"]["message"]
+        return
+    element("runtime").textContent = view.runtime_line(ready["result"])
+    element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
+    element("recognise").addEventListener("click", create_proxy(recognise_drawing))
+    element("clear").addEventListener("click", create_proxy(clear_drawing))
+    element("upload-image").addEventListener("change", create_proxy(recognise_upload))
+    element("stage").textContent = "Ready"
+    element("progress").value = 1
+    document.body.classList.add("ready")
+    element("status").textContent = "ready"
+    if pad.inked:  # strokes drawn while the engine was loading
+        await recognise_drawing()
+
+
+await start()
