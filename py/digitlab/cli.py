@@ -51,7 +51,7 @@ def _parser():
 
 
 def _read_model(path):
-    if not os.path.exists(path):
+    if not os.path.isfile(path):  # a folder would make open() fail with a traceback
         raise DigitlabError("no model at %s (run `python build.py` or pass --model)" % path)
     with open(path, "rb") as f:
         return load_model(f.read())

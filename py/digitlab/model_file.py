@@ -18,6 +18,7 @@ VERSION = 1
 META_KEY = "meta"
 WEIGHT_DTYPES = ("float32", "float16")
 MAX_SETTING = 4096  # largest layer width or kernel a file may ask for
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive
 
 
 class SavedModel:
@@ -59,16 +60,22 @@ def model_bytes(model, labels, **kwargs):
 
 def load_model(source):
     """Read a model from a path or bytes; raise ModelFileError saying what is wrong."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = io.BytesIO(bytes(source))
     try:
-        with np.load(source, allow_pickle=False) as archive:
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            with open(source, "rb") as f:
+                source = f.read()
+        data = bytes(source)
+        if not data.startswith(ZIP_SIGNATURES):  # else np.load would try .npy or pickle
+            raise zipfile.BadZipFile("no zip signature")
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise ModelFileError("Not a digitlab model file: it is not a readable .npz archive (%s)." % _short(err))
     except ValueError as err:
         raise ModelFileError("Refused: the model file holds something other than plain arrays (%s)." % _short(err))
-    if not isinstance(arrays, dict) or META_KEY not in arrays:
+    if not all(isinstance(value, np.ndarray) for value in arrays.values()):  # a non-.npy member reads as bytes
+        raise ModelFileError("Refused: the model file holds something other than plain arrays.")
+    if META_KEY not in arrays:
         raise ModelFileError("Not a digitlab model file: it has no metadata record.")
     meta = _read_meta(arrays.pop(META_KEY))
     model = _build(meta)
@@ -134,8 +141,8 @@ def _load_weights(model, arrays, dtype):
     for key, target in expected.items():
         value = arrays[key]
         if value.shape != target.shape or value.dtype != np.dtype(dtype):
-            raise ModelFileError("Damaged model file: weight %s has shape %s, expected %s."
-                                 % (key, value.shape, target.shape))
+            raise ModelFileError("Damaged model file: weight %s has shape %s and type %s, expected %s and %s."
+                                 % (key, value.shape, value.dtype, target.shape, dtype))
         if not np.all(np.isfinite(value)):
             raise ModelFileError("Damaged model file: weight %s holds non-finite numbers." % key)
         target[...] = value.astype(np.float32)

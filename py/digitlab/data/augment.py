@@ -27,8 +27,8 @@ def _bilinear(x, sy, sx):
     n, h, w = x.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=x.dtype)
     padded[:, 1:-1, 1:-1] = x
-    sy = np.clip(sy + 1, 0, h)  # +1: coordinates in the padded frame
-    sx = np.clip(sx + 1, 0, w)
+    sy = np.clip(sy + 1, 0, h + 1)  # +1: coordinates in the padded frame
+    sx = np.clip(sx + 1, 0, w + 1)
     y0 = np.floor(sy).astype(np.int64)
     x0 = np.floor(sx).astype(np.int64)
     fy = (sy - y0).astype(x.dtype)

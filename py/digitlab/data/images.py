@@ -25,11 +25,12 @@ def decode_image(data):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
         raise BadImageError("This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP).")
-    return _to_gray(image), image.size
+    size = image.size  # before _to_gray: a JPEG draft shrinks image.size
+    return _to_gray(image), size
 
 
 def _to_gray(image):

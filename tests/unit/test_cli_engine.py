@@ -1,0 +1,257 @@
+"""The CLI `predict` command and the browser engine's commands, with a model made here."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digitlab import cli
+from digitlab.data.images import WORKING_SIDE
+from digitlab.engine import Engine
+from digitlab.errors import BadImageError, DigitlabError, EmptyImageError, ModelFileError
+from digitlab.model_file import model_bytes
+from digitlab.nn.model import Sequential
+from digitlab.nn.zoo import LOGREG
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LABELS = [str(d) for d in range(10)]
+
+
+@pytest.fixture(scope="module")
+def model_data():
+    return model_bytes(Sequential(LOGREG, (28, 28, 1), seed=1), LABELS, name="logreg")
+
+
+@pytest.fixture(scope="module")
+def model_path(model_data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "logreg.npz"
+    path.write_bytes(model_data)
+    return str(path)
+
+
+def write_drawing(path, size, box, fmt="PNG"):
+    """Save a white `size` image with a black bar at `box` = (x, y, w, h); return the path."""
+    x, y, w, h = box
+    image = Image.new("L", size, 255)
+    ImageDraw.Draw(image).rectangle((x, y, x + w - 1, y + h - 1), fill=0)
+    image.save(str(path), fmt)
+    return str(path)
+
+
+def box_tolerance(size):
+    """Source pixels a box may be off by: none at full size, about one working pixel when reduced."""
+    scale = max(size) / float(WORKING_SIDE)
+    return 0 if scale <= 1 else scale + 1
+
+
+def predict(capsys, *argv):
+    """Run `digitlab predict` in-process: (exit code, stdout lines, stderr lines)."""
+    code = cli.main(["predict"] + list(argv))
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err.splitlines()
+
+
+DRAWINGS = [  # (file name, image size, bar box, format)
+    ("small.png", (200, 150), (40, 30, 40, 80), "PNG"),
+    ("wide.png", (3000, 2000), (1234, 456, 300, 800), "PNG"),
+    ("tall.png", (1500, 5000), (300, 2500, 500, 1500), "PNG"),
+    ("photo.jpg", (4000, 3000), (2100, 700, 400, 1300), "JPEG"),
+]
+
+
+def test_json_gives_one_object_per_file_with_the_box_in_source_pixels(tmp_path, model_path, capsys):
+    files = [write_drawing(tmp_path / name, size, box, fmt) for name, size, box, fmt in DRAWINGS]
+    code, out, err = predict(capsys, "--json", "--model", model_path, *files)
+    assert (code, err) == (0, [])
+    assert len(out) == len(DRAWINGS)
+    for line, path, (_, size, drawn, _) in zip(out, files, DRAWINGS):
+        result = json.loads(line)
+        assert set(result) == {"file", "text", "digits"}
+        assert result["file"] == path
+        (digit,) = result["digits"]
+        assert set(digit) == {"label", "confidence", "box"}
+        assert digit["label"] in LABELS and result["text"] == digit["label"]
+        assert 0.0 < digit["confidence"] <= 1.0
+        assert all(isinstance(v, int) for v in digit["box"])
+        np.testing.assert_allclose(digit["box"], drawn, atol=box_tolerance(size), err_msg=path)
+
+
+def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
+    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    code, out, err = predict(capsys, "--model", model_path, path)
+    assert (code, err) == (0, [])
+    assert len(out) == 1
+    assert out[0].startswith(path + ": ")
+    label, confidence = out[0][len(path) + 2:].split(" ")
+    assert label in LABELS
+    assert confidence.startswith("(") and confidence.endswith("%)")
+
+
+def test_bad_files_are_named_on_stderr_while_good_files_are_reported(tmp_path, model_path, capsys):
+    good_a = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    good_b = write_drawing(tmp_path / "b.png", (100, 100), (50, 10, 20, 60))
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture\n")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 255).save(str(blank))
+    missing = str(tmp_path / "absent.png")
+    code, out, err = predict(capsys, "--json", "--model", model_path, good_a, str(text), str(blank), missing, good_b)
+    assert code != 0
+    assert [json.loads(line)["file"] for line in out] == [good_a, good_b]
+    assert len(err) == 3
+    assert err[0].startswith("digitlab: %s: " % text) and "not an image" in err[0]
+    assert err[1].startswith("digitlab: %s: " % blank) and "No digit found" in err[1]
+    assert err[2].startswith("digitlab: %s: " % missing) and "No such file" in err[2]
+
+
+def test_missing_model_is_a_clear_error(tmp_path, capsys):
+    image = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    absent = str(tmp_path / "none.npz")
+    code, out, err = predict(capsys, "--model", absent, image)
+    assert code != 0 and out == []
+    assert err == ["digitlab: no model at %s (run `python build.py` or pass --model)" % absent]
+
+
+def test_model_path_that_is_a_folder_is_a_clear_error(tmp_path, capsys):
+    image = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    code, out, err = predict(capsys, "--model", str(tmp_path), image)
+    assert code != 0 and out == []
+    assert len(err) == 1 and err[0].startswith("digitlab: ") and str(tmp_path) in err[0]
+
+
+def test_damaged_model_is_a_clear_error(tmp_path, capsys):
+    image = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00\x01 not a model" * 50)
+    code, out, err = predict(capsys, "--model", str(garbage), image)
+    assert code != 0 and out == []
+    assert len(err) == 1 and "Not a digitlab model file" in err[0]
+
+
+def test_python_m_digitlab_predict(tmp_path, model_path):
+    good = write_drawing(tmp_path / "good.png", (300, 200), (100, 40, 30, 120))
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"))
+    run = subprocess.run([sys.executable, "-m", "digitlab", "predict", "--json", "--model", model_path, good, str(bad)],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                         timeout=60)
+    assert run.returncode == 1
+    (line,) = run.stdout.splitlines()
+    result = json.loads(line)
+    assert result["file"] == good and result["digits"][0]["box"] == [100, 40, 30, 120]
+    (reason,) = run.stderr.splitlines()
+    assert reason.startswith("digitlab: %s: " % bad)
+
+
+# ---------------------------------------------------------------- engine
+
+def canvas(width, height, box=None):
+    """RGBA canvas bytes: a transparent sheet with an opaque black bar at `box` = (x, y, w, h)."""
+    pixels = np.zeros((height, width, 4), np.uint8)
+    if box:
+        x, y, w, h = box
+        pixels[y:y + h, x:x + w] = (0, 0, 0, 255)
+    return pixels.tobytes()
+
+
+def predict_canvas(engine, width=280, height=200, box=(100, 40, 30, 120)):
+    return engine.handle("predict_canvas", {"width": width, "height": height}, canvas(width, height, box))
+
+
+@pytest.fixture
+def engine(model_data):
+    engine = Engine()
+    engine.handle("load_model", {}, model_data)
+    return engine
+
+
+def test_engine_predicts_a_canvas(engine):
+    result = predict_canvas(engine)
+    (digit,) = result["digits"]
+    assert digit["box"] == [100, 40, 30, 120]
+    assert result["text"] == digit["label"] and digit["label"] in LABELS
+
+
+def test_engine_predicts_an_image_file(engine, tmp_path):
+    path = write_drawing(tmp_path / "a.png", (3000, 2000), (1234, 456, 300, 800))
+    with open(path, "rb") as f:
+        result = engine.handle("predict_image", {}, f.read())
+    np.testing.assert_allclose(result["digits"][0]["box"], [1234, 456, 300, 800], atol=box_tolerance((3000, 2000)))
+
+
+def test_engine_info_describes_the_loaded_model(engine):
+    info = engine.handle("info", {})
+    assert info["model"]["name"] == "logreg"
+    assert info["model"]["labels"] == LABELS
+    assert info["model"]["parameters"] == 28 * 28 * 10 + 10
+    assert Engine().handle("info", {})["model"] is None
+
+
+def test_engine_refuses_an_unknown_command(engine):
+    with pytest.raises(DigitlabError, match="Unknown engine command 'train'"):
+        engine.handle("train", {})
+
+
+@pytest.mark.parametrize("command, payload, data", [
+    ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
+    ("predict_image", {}, b"\x89PNG"),
+])
+def test_engine_refuses_to_predict_before_a_model_is_loaded(command, payload, data):
+    with pytest.raises(DigitlabError, match="No model is loaded"):
+        Engine().handle(command, payload, data)
+
+
+@pytest.mark.parametrize("data", [canvas(280, 200)[:-4], canvas(200, 280) + b"\0", b""],
+                         ids=["one pixel short", "one byte over", "no bytes"])
+def test_engine_refuses_a_canvas_of_the_wrong_byte_count(engine, data):
+    with pytest.raises(BadImageError, match="for 280x200 pixels"):
+        engine.handle("predict_canvas", {"width": 280, "height": 200}, data)
+
+
+@pytest.mark.parametrize("width, height", [(0, 10), (10, -1), (5000, 10)])
+def test_engine_refuses_a_canvas_of_impossible_size(engine, width, height):
+    with pytest.raises(DigitlabError, match="at most 2048 a side"):
+        engine.handle("predict_canvas", {"width": width, "height": height}, b"")
+
+
+def test_engine_reports_an_empty_canvas(engine):
+    with pytest.raises(EmptyImageError, match="No digit found"):
+        predict_canvas(engine, box=None)
+
+
+@pytest.mark.parametrize("data, error, reason", [
+    (b"garbage" * 100, ModelFileError, "Not a digitlab model file"),
+    (b"", DigitlabError, "empty"),
+])
+def test_engine_refuses_a_bad_model_and_keeps_the_one_it_had(engine, data, error, reason):
+    before = predict_canvas(engine)
+    with pytest.raises(error, match=reason):
+        engine.handle("load_model", {}, data)
+    assert engine.handle("info", {})["model"]["name"] == "logreg"
+    assert predict_canvas(engine) == before
+
+
+def test_engine_still_predicts_after_a_run_of_errors(model_data):
+    engine = Engine()
+    failures = [
+        ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
+        ("load_model", {}, b"garbage"),
+        ("load_model", {}, model_data[:100]),
+        ("no_such_command", {}, None),
+    ]
+    for command, payload, data in failures:
+        with pytest.raises(DigitlabError):
+            engine.handle(command, payload, data)
+    engine.handle("load_model", {}, model_data)
+    for command, payload, data in [
+        ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200)),
+        ("predict_canvas", {"width": 280, "height": 200}, b"\0" * 10),
+        ("predict_image", {}, b"not an image"),
+    ]:
+        with pytest.raises(DigitlabError):
+            engine.handle(command, payload, data)
+    assert predict_canvas(engine)["digits"][0]["box"] == [100, 40, 30, 120]

@@ -1,0 +1,196 @@
+"""Decoding untrusted image bytes: real files made with Pillow, damaged files, bombs."""
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digitlab.data.images import MAX_BYTES, MAX_PIXELS, WORKING_SIDE, decode_image, rgba_to_gray
+from digitlab.errors import BadImageError, ImageTooLargeError
+
+RECT = (30, 20, 69, 39)  # x0, y0, x1, y1 (inclusive) of the stroke drawn in test images
+
+
+def encode(image, fmt="PNG", **options):
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def drawing(mode, size=(120, 80), background="white", ink="black"):
+    """A `mode` image of `size` with a filled rectangle at RECT."""
+    image = Image.new(mode, size, background)
+    ImageDraw.Draw(image).rectangle(RECT, fill=ink)
+    return image
+
+
+def stroke(gray):
+    x0, y0, x1, y1 = RECT
+    return gray[y0:y1 + 1, x0:x1 + 1]
+
+
+def outside_stroke(gray):
+    mask = np.ones(gray.shape, bool)
+    x0, y0, x1, y1 = RECT
+    mask[y0:y1 + 1, x0:x1 + 1] = False
+    return gray[mask]
+
+
+def png_chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def png_claiming(width, height):
+    """A well-formed PNG header declaring width x height, with pixel data that is not a zlib stream.
+
+    Decoding it always fails, so a refusal that names the size shows the
+    header was checked before any pixel was decoded.
+    """
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grayscale
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
+            + png_chunk(b"IDAT", b"\xff" * 16) + png_chunk(b"IEND", b""))
+
+
+def noisy_png():
+    """A PNG whose pixel data is large and incompressible, so cutting it hits the middle of IDAT."""
+    rng = np.random.default_rng(1)
+    return encode(Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8), "RGB"))
+
+
+@pytest.mark.parametrize("mode, fmt", [("RGB", "PNG"), ("L", "PNG"), ("RGB", "BMP"), ("L", "GIF")])
+def test_lossless_image_decodes_to_exact_gray_with_its_size(mode, fmt):
+    gray, size = decode_image(encode(drawing(mode), fmt))
+    assert size == (120, 80)
+    assert gray.shape == (80, 120) and gray.dtype == np.float32
+    assert np.all(stroke(gray) == 0.0)
+    assert np.all(outside_stroke(gray) == 1.0)
+
+
+def test_colour_is_converted_with_luminance_weights():
+    gray, _ = decode_image(encode(drawing("RGB", ink=(255, 0, 0))))
+    np.testing.assert_allclose(stroke(gray), 76 / 255.0, atol=1 / 255.0)  # 0.299 * 255
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_jpeg_decodes_close_to_the_drawing(mode):
+    gray, size = decode_image(encode(drawing(mode), "JPEG", quality=95))
+    assert size == (120, 80)
+    assert stroke(gray).mean() < 0.05
+    assert outside_stroke(gray).mean() > 0.95
+
+
+def test_transparent_background_is_composited_on_white():
+    image = drawing("RGBA", background=(0, 0, 0, 0), ink=(0, 0, 0, 255))  # a canvas export
+    gray, size = decode_image(encode(image))
+    assert size == (120, 80)
+    assert np.all(stroke(gray) == 0.0)
+    assert np.all(outside_stroke(gray) == 1.0)  # transparent black reads as paper, not ink
+
+
+def test_half_transparent_ink_is_half_gray():
+    gray, _ = decode_image(encode(drawing("RGBA", background=(0, 0, 0, 0), ink=(0, 0, 0, 128))))
+    np.testing.assert_allclose(stroke(gray), 127 / 255.0, atol=1.5 / 255.0)
+
+
+def test_palette_image_decodes():
+    image = drawing("RGB", background=(250, 250, 250), ink=(10, 10, 10)).convert("P", palette=Image.ADAPTIVE)
+    assert image.mode == "P"
+    gray, size = decode_image(encode(image))
+    assert size == (120, 80)
+    np.testing.assert_allclose(stroke(gray), 10 / 255.0, atol=1 / 255.0)
+    np.testing.assert_allclose(outside_stroke(gray), 250 / 255.0, atol=1 / 255.0)
+
+
+def test_palette_transparent_index_is_composited_on_white():
+    image = Image.new("P", (120, 80), 0)
+    image.putpalette([0, 0, 0] * 256)  # every entry black; index 0 is the transparent one
+    ImageDraw.Draw(image).rectangle(RECT, fill=1)
+    gray, _ = decode_image(encode(image, transparency=0))
+    assert np.all(stroke(gray) == 0.0)
+    assert np.all(outside_stroke(gray) == 1.0)
+
+
+@pytest.mark.parametrize("fmt, size", [("PNG", (3000, 2000)), ("JPEG", (4000, 3000))])
+def test_large_image_is_reduced_but_reports_its_original_size(fmt, size):
+    image = Image.new("L", size, 255)
+    ImageDraw.Draw(image).rectangle((1000, 500, 1999, 1499), fill=0)
+    gray, reported = decode_image(encode(image, fmt))
+    assert reported == size
+    assert max(gray.shape) == WORKING_SIDE
+    assert gray.shape[1] / gray.shape[0] == pytest.approx(size[0] / size[1], rel=0.01)
+    scale = WORKING_SIDE / max(size)
+    centre = gray[int(1000 * scale), int(1500 * scale)]  # middle of the rectangle
+    assert centre < 0.1
+
+
+def test_text_is_not_an_image():
+    with pytest.raises(BadImageError, match="not an image"):
+        decode_image(b"hello, this is a text file\n" * 20)
+
+
+def test_empty_bytes_are_not_an_image():
+    with pytest.raises(BadImageError):
+        decode_image(b"")
+
+
+def test_png_cut_in_the_middle_is_refused():
+    data = noisy_png()
+    decode_image(data)  # the whole file is fine
+    with pytest.raises(BadImageError, match="damaged or truncated"):
+        decode_image(data[:len(data) // 2])
+
+
+def test_png_with_damaged_pixel_data_is_refused():
+    data = bytearray(noisy_png())
+    start = data.index(b"IDAT") + 4
+    data[start:start + 200] = bytes(200)  # zero the zlib header and the first deflate blocks
+    with pytest.raises(BadImageError, match="damaged or truncated"):
+        decode_image(bytes(data))
+
+
+def test_header_only_png_cannot_be_decoded():
+    """The control for the pixel-count tests: png_claiming's pixel data is really unusable."""
+    with pytest.raises(BadImageError, match="damaged or truncated"):
+        decode_image(png_claiming(100, 100))
+
+
+@pytest.mark.parametrize("side", [8000, 10000, 20000])
+def test_too_many_pixels_are_refused_before_decoding(side):
+    # 8000: over our limit; 10000: also over Pillow's warning level; 20000: over its error level.
+    assert side * side > MAX_PIXELS
+    with pytest.raises(ImageTooLargeError):
+        decode_image(png_claiming(side, side))
+
+
+def test_real_8000x8000_png_is_refused():
+    data = encode(Image.new("1", (8000, 8000), 1))  # 64 MP of white, about 25 kB on disk
+    assert len(data) < MAX_BYTES
+    with pytest.raises(ImageTooLargeError, match="8000x8000"):
+        decode_image(data)
+
+
+def test_file_over_max_bytes_is_refused_but_max_bytes_is_accepted():
+    png = encode(drawing("L"))
+    at_limit = png + bytes(MAX_BYTES - len(png))  # Pillow ignores bytes after IEND
+    decode_image(at_limit)
+    with pytest.raises(ImageTooLargeError, match="limit"):
+        decode_image(at_limit + b"\0")
+
+
+def test_rgba_to_gray_composites_alpha_on_white():
+    pixels = np.array([
+        [[0, 0, 0, 255], [255, 255, 255, 255], [0, 0, 0, 0]],
+        [[0, 0, 0, 128], [255, 0, 0, 255], [40, 200, 90, 0]],
+    ], np.uint8)
+    gray = rgba_to_gray(pixels.tobytes(), 3, 2)
+    assert gray.shape == (2, 3) and gray.dtype == np.float32
+    expected = [[0.0, 1.0, 1.0], [1 - 128 / 255.0, 0.299, 1.0]]
+    np.testing.assert_allclose(gray, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("extra", [-1, 1, -4])
+def test_rgba_to_gray_checks_the_byte_count(extra):
+    with pytest.raises(BadImageError, match="%d bytes for 3x2" % (24 + extra)):
+        rgba_to_gray(bytes(24 + extra), 3, 2)

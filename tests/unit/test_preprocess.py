@@ -1,0 +1,117 @@
+"""MNIST-style normalisation on hand-made grayscale images whose answer is known."""
+import numpy as np
+import pytest
+
+from digitlab.errors import EmptyImageError
+from digitlab.preprocess import BOX, SIZE, bounding_box, centre_of_mass, ink_map, normalise
+
+PAPER, INK = 1.0, 0.0
+
+
+def sheet(height, width, value=PAPER):
+    return np.full((height, width), value, np.float32)
+
+
+def draw(gray, x, y, w, h, value=INK):
+    gray[y:y + h, x:x + w] = value
+    return gray
+
+
+def extent(digit, level=0.5):
+    """(width, height) of the region where the digit is darker than `level`."""
+    rows = np.flatnonzero((digit > level).any(axis=1))
+    cols = np.flatnonzero((digit > level).any(axis=0))
+    return cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+
+
+def l_shape(height, width, x, y):
+    """An off-centre, lopsided stroke: a long upright and a short foot."""
+    gray = sheet(height, width)
+    draw(gray, x, y, 6, 40)
+    return draw(gray, x, y + 34, 25, 6)
+
+
+def test_output_is_28x28_float32_in_unit_range():
+    digit, _ = normalise(l_shape(90, 70, 10, 20))
+    assert digit.shape == (SIZE, SIZE)
+    assert digit.dtype == np.float32
+    assert digit.min() >= 0.0 and digit.max() <= 1.0
+    assert digit.max() > 0.9  # the stroke is there at full strength
+
+
+@pytest.mark.parametrize("ink, paper", [(0.0, 1.0), (0.2, 0.9)])
+def test_dark_on_light_and_light_on_dark_give_the_same_digit(ink, paper):
+    dark_on_light = draw(sheet(80, 100, paper), 30, 15, 12, 45, ink)
+    draw(dark_on_light, 30, 15, 35, 8, ink)
+    light_on_dark = 1.0 - dark_on_light
+    digit_a, box_a = normalise(dark_on_light)
+    digit_b, box_b = normalise(light_on_dark)
+    assert box_a == box_b
+    np.testing.assert_allclose(digit_a, digit_b, atol=1e-6)
+    assert digit_a.sum() > 10  # ink, not background, was kept
+
+
+def test_bounding_box_is_tight_around_a_drawn_rectangle():
+    gray = draw(sheet(80, 100), 17, 23, 31, 12)
+    _, box = normalise(gray)
+    assert box == (17, 23, 31, 12)
+
+
+def test_bounding_box_ignores_a_faint_halo_below_the_threshold():
+    gray = draw(sheet(80, 100), 15, 21, 35, 16, value=0.9)  # ink strength 0.1 of the peak
+    draw(gray, 17, 23, 31, 12)
+    assert bounding_box(ink_map(gray)) == (17, 23, 31, 12)
+
+
+@pytest.mark.parametrize("w, h, expected", [
+    (40, 10, (20, 5)),   # wide bar, scaled down
+    (10, 40, (5, 20)),   # tall bar, scaled down
+    (36, 12, (20, 7)),   # non-integer scale: 12 * 20 / 36 = 6.67 -> 7
+    (8, 4, (20, 10)),    # small mark, scaled up
+])
+def test_longer_side_becomes_20_px_keeping_the_aspect_ratio(w, h, expected):
+    gray = draw(sheet(100, 100), 30, 40, w, h)
+    digit, _ = normalise(gray)
+    assert max(expected) == BOX
+    assert extent(digit) == expected
+
+
+@pytest.mark.parametrize("x, y", [(2, 3), (40, 45), (5, 50)])
+def test_centre_of_mass_lands_on_the_centre_for_off_centre_digits(x, y):
+    digit, _ = normalise(l_shape(100, 80, x, y))
+    row, col = centre_of_mass(digit)
+    assert abs(row - SIZE / 2) <= 0.5
+    assert abs(col - SIZE / 2) <= 0.5
+
+
+def test_centre_of_mass_of_a_lopsided_digit_is_not_its_box_centre():
+    digit, _ = normalise(l_shape(100, 80, 20, 20))
+    cols = np.flatnonzero((digit > 0.05).any(axis=0))
+    box_centre_col = (cols[0] + cols[-1]) / 2.0
+    _, col = centre_of_mass(digit)
+    assert abs(col - SIZE / 2) <= 0.5
+    assert box_centre_col > SIZE / 2 + 1  # placed by mass, so the long foot sticks out right
+
+
+@pytest.mark.parametrize("gray", [
+    sheet(50, 60),
+    sheet(50, 60, 0.0),
+    sheet(50, 60, 0.6),
+], ids=["white", "black", "gray"])
+def test_blank_image_is_refused(gray):
+    with pytest.raises(EmptyImageError, match="blank"):
+        normalise(gray)
+
+
+def test_faint_noise_alone_is_refused():
+    rng = np.random.default_rng(0)
+    gray = (PAPER - 0.08 * rng.random((60, 60))).astype(np.float32)  # paper texture, no stroke
+    with pytest.raises(EmptyImageError):
+        normalise(gray)
+
+
+def test_a_stroke_on_the_same_faint_noise_is_found():
+    rng = np.random.default_rng(0)
+    gray = (PAPER - 0.08 * rng.random((60, 60))).astype(np.float32)
+    _, box = normalise(draw(gray, 20, 10, 6, 30))
+    assert box == (20, 10, 6, 30)
