@@ -8,6 +8,7 @@ export class EngineClient {
     this.nextId = 1;
     this.progress = { stage: "Starting the engine", fraction: 0 };
     this.listeners = [];
+    this.timing = { created: performance.now(), ready: null };
     this.worker = new Worker(new URL("./engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
       this.worker.onmessage = (event) => this.dispatch(event.data, resolve);
@@ -38,6 +39,7 @@ export class EngineClient {
       this.progress = message;
       for (const fn of this.listeners) fn(message.stage, message.fraction);
     } else if (message.type === "ready") {
+      this.timing.ready = performance.now();
       resolveReady(JSON.stringify({ ok: true, result: message.info }));
     } else if (message.type === "failed") {
       resolveReady(this.fail(message.message));

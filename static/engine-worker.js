@@ -40,17 +40,47 @@ async function boot({ base, runtime: wanted }) {
 
   progress("Loading the model", 0.9);
   const model = new Uint8Array(await (await fetchOk(new URL(build.model, base))).arrayBuffer());
-  const loaded = JSON.parse(call("load_model", "{}", model));
+  const loaded = JSON.parse(run("load_model", "{}", model));
   if (!loaded.ok) throw new Error(loaded.error.message);
 
-  const info = JSON.parse(call("info", "{}")).result;
+  const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };
   postMessage({ type: "ready", info });
 }
 
-function answer({ id, command, payload, bytes }) {
+function run(command, payload, bytes) {
+  return bytes ? call(command, payload, bytes) : call(command, payload);
+}
+
+function refusal(type, message) {
+  return JSON.stringify({ ok: false, error: { type, message } });
+}
+
+/** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */
+async function recogniseImage(bytes) {
+  const header = JSON.parse(run("inspect_image", "{}", bytes));
+  if (!header.ok) return JSON.stringify(header);
+  const size = header.result;
+  let bitmap;
   try {
-    const reply = bytes ? call(command, payload, bytes) : call(command, payload);
+    bitmap = await createImageBitmap(new Blob([bytes]), {
+      resizeWidth: size.decode_width, resizeHeight: size.decode_height, resizeQuality: "high",
+    });
+  } catch (err) {
+    return refusal("BadImageError", "The image file is damaged or truncated and cannot be decoded.");
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext("2d");
+  context.drawImage(bitmap, 0, 0);
+  const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  const payload = { width: bitmap.width, height: bitmap.height, source_width: size.width, source_height: size.height };
+  bitmap.close();
+  return run("predict_pixels", JSON.stringify(payload), new Uint8Array(pixels.data.buffer));
+}
+
+async function answer({ id, command, payload, bytes }) {
+  try {
+    const reply = command === "recognise_image" ? await recogniseImage(bytes) : run(command, payload, bytes);
     postMessage({ type: "reply", id, reply });
   } catch (err) {
     // A Python exception that is not a user error is a bug: say so loudly.

@@ -18,6 +18,7 @@ VERSION = 1
 META_KEY = "meta"
 WEIGHT_DTYPES = ("float32", "float16")
 MAX_SETTING = 4096  # largest layer width or kernel a file may ask for
+MAX_PARAMS = 20000000  # 80 MB of float32 weights: far above any model we offer
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive
 
 
@@ -116,7 +117,7 @@ def _build(meta):
     if not (isinstance(shape, list) and len(shape) == 3 and all(isinstance(d, int) and 0 < d <= 512 for d in shape)):
         raise ModelFileError("Damaged model file: its input shape is invalid.")
     try:
-        model = Sequential(spec, shape)
+        model = Sequential(spec, shape, max_params=MAX_PARAMS)
     except (TypeError, ValueError, KeyError) as err:
         raise ModelFileError("Damaged model file: its architecture cannot be built (%s)." % _short(err))
     if model.output_shape != (len(meta["labels"]),):

@@ -34,7 +34,7 @@ def fit(model, train_set, config, val_set=None):
     augment = random_affine if config.augment else None
     step = 0
     for epoch in range(config.epochs):
-        started, seen, loss_sum, correct = time.time(), 0, 0.0, 0
+        started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
         for x, y in iterate_batches(train_set, config.batch_size, rng, augment):
             logits = model.forward(x, training=True)
             loss, grad = softmax_cross_entropy(logits, y)
@@ -48,7 +48,7 @@ def fit(model, train_set, config, val_set=None):
             correct += batch_correct
             yield {"event": "batch", "epoch": epoch, "step": step, "total_steps": total,
                    "loss": loss, "accuracy": batch_correct / len(y), "lr": lr}
-        seconds = time.time() - started
+        seconds = time.perf_counter() - started
         report = {"event": "epoch", "epoch": epoch, "loss": loss_sum / seen,
                   "accuracy": correct / seen, "seconds": seconds, "images_per_second": seen / seconds}
         if val_set is not None:

@@ -28,6 +28,8 @@ def show(reply_json, source):
     element("confidence").textContent = text["confidence"]
     element("message").textContent = text["message"]
     element("source").textContent = source  # file names are shown as text, never HTML
+    card = element("result")
+    card.dataset.answers = str(int(card.dataset.answers) + 1)
 
 
 async def ask(command, payload, data, source):
@@ -40,7 +42,7 @@ async def ask(command, payload, data, source):
 
 async def recognise_drawing(event=None):
     pixels = pad.pixels()
-    await ask("predict_canvas", {"width": pixels.width, "height": pixels.height}, pixels.data, "from your drawing")
+    await ask("predict_pixels", {"width": pixels.width, "height": pixels.height}, pixels.data, "from your drawing")
 
 
 def clear_drawing(event):
@@ -61,7 +63,7 @@ async def recognise_upload(event):
         show(json.dumps({"ok": False, "error": {"message": problem}}), "from " + chosen.name)
         return
     data = await app.readFile(chosen)
-    await ask("predict_image", {"name": chosen.name}, data, "from " + chosen.name)
+    await ask("recognise_image", {}, data, "from " + chosen.name)
 
 
 async def start():

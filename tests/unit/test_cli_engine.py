@@ -158,8 +158,8 @@ def canvas(width, height, box=None):
     return pixels.tobytes()
 
 
-def predict_canvas(engine, width=280, height=200, box=(100, 40, 30, 120)):
-    return engine.handle("predict_canvas", {"width": width, "height": height}, canvas(width, height, box))
+def predict_drawing(engine, width=280, height=200, box=(100, 40, 30, 120)):
+    return engine.handle("predict_pixels", {"width": width, "height": height}, canvas(width, height, box))
 
 
 @pytest.fixture
@@ -170,17 +170,24 @@ def engine(model_data):
 
 
 def test_engine_predicts_a_canvas(engine):
-    result = predict_canvas(engine)
+    result = predict_drawing(engine)
     (digit,) = result["digits"]
     assert digit["box"] == [100, 40, 30, 120]
     assert result["text"] == digit["label"] and digit["label"] in LABELS
 
 
-def test_engine_predicts_an_image_file(engine, tmp_path):
+def test_engine_inspects_an_image_header_and_sizes_its_decode(engine, tmp_path):
     path = write_drawing(tmp_path / "a.png", (3000, 2000), (1234, 456, 300, 800))
     with open(path, "rb") as f:
-        result = engine.handle("predict_image", {}, f.read())
-    np.testing.assert_allclose(result["digits"][0]["box"], [1234, 456, 300, 800], atol=box_tolerance((3000, 2000)))
+        size = engine.handle("inspect_image", {}, f.read())
+    assert size == {"width": 3000, "height": 2000, "decode_width": 1024, "decode_height": 683}
+
+
+def test_engine_maps_the_box_of_reduced_pixels_back_to_the_source(engine):
+    # The browser decoded a 1120x800 upload at a quarter of its size.
+    payload = {"width": 280, "height": 200, "source_width": 1120, "source_height": 800}
+    result = engine.handle("predict_pixels", payload, canvas(280, 200, (100, 40, 30, 120)))
+    assert result["digits"][0]["box"] == [400, 160, 120, 480]
 
 
 def test_engine_info_describes_the_loaded_model(engine):
@@ -197,8 +204,7 @@ def test_engine_refuses_an_unknown_command(engine):
 
 
 @pytest.mark.parametrize("command, payload, data", [
-    ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
-    ("predict_image", {}, b"\x89PNG"),
+    ("predict_pixels", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
 ])
 def test_engine_refuses_to_predict_before_a_model_is_loaded(command, payload, data):
     with pytest.raises(DigitlabError, match="No model is loaded"):
@@ -209,18 +215,18 @@ def test_engine_refuses_to_predict_before_a_model_is_loaded(command, payload, da
                          ids=["one pixel short", "one byte over", "no bytes"])
 def test_engine_refuses_a_canvas_of_the_wrong_byte_count(engine, data):
     with pytest.raises(BadImageError, match="for 280x200 pixels"):
-        engine.handle("predict_canvas", {"width": 280, "height": 200}, data)
+        engine.handle("predict_pixels", {"width": 280, "height": 200}, data)
 
 
 @pytest.mark.parametrize("width, height", [(0, 10), (10, -1), (5000, 10)])
 def test_engine_refuses_a_canvas_of_impossible_size(engine, width, height):
     with pytest.raises(DigitlabError, match="at most 2048 a side"):
-        engine.handle("predict_canvas", {"width": width, "height": height}, b"")
+        engine.handle("predict_pixels", {"width": width, "height": height}, b"")
 
 
 def test_engine_reports_an_empty_canvas(engine):
     with pytest.raises(EmptyImageError, match="No digit found"):
-        predict_canvas(engine, box=None)
+        predict_drawing(engine, box=None)
 
 
 @pytest.mark.parametrize("data, error, reason", [
@@ -228,17 +234,17 @@ def test_engine_reports_an_empty_canvas(engine):
     (b"", DigitlabError, "empty"),
 ])
 def test_engine_refuses_a_bad_model_and_keeps_the_one_it_had(engine, data, error, reason):
-    before = predict_canvas(engine)
+    before = predict_drawing(engine)
     with pytest.raises(error, match=reason):
         engine.handle("load_model", {}, data)
     assert engine.handle("info", {})["model"]["name"] == "logreg"
-    assert predict_canvas(engine) == before
+    assert predict_drawing(engine) == before
 
 
 def test_engine_still_predicts_after_a_run_of_errors(model_data):
     engine = Engine()
     failures = [
-        ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
+        ("predict_pixels", {"width": 280, "height": 200}, canvas(280, 200, (100, 40, 30, 120))),
         ("load_model", {}, b"garbage"),
         ("load_model", {}, model_data[:100]),
         ("no_such_command", {}, None),
@@ -248,10 +254,10 @@ def test_engine_still_predicts_after_a_run_of_errors(model_data):
             engine.handle(command, payload, data)
     engine.handle("load_model", {}, model_data)
     for command, payload, data in [
-        ("predict_canvas", {"width": 280, "height": 200}, canvas(280, 200)),
-        ("predict_canvas", {"width": 280, "height": 200}, b"\0" * 10),
-        ("predict_image", {}, b"not an image"),
+        ("predict_pixels", {"width": 280, "height": 200}, canvas(280, 200)),
+        ("predict_pixels", {"width": 280, "height": 200}, b"\0" * 10),
+        ("inspect_image", {}, b"not an image"),
     ]:
         with pytest.raises(DigitlabError):
             engine.handle(command, payload, data)
-    assert predict_canvas(engine)["digits"][0]["box"] == [100, 40, 30, 120]
+    assert predict_drawing(engine)["digits"][0]["box"] == [100, 40, 30, 120]

@@ -204,3 +204,15 @@ def test_conv2d_forward_matches_naive_convolution(kernel, stride, pad, h, w):
     assert out.shape[1:] == Conv2D(4, kernel, stride, pad).build((h, w, 3), np.random.default_rng(0))
     expected = naive_conv(x, layer.params["w"], layer.params["b"], kernel, stride, pad)
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer, input_shape", [
+    (Dense(7), (12,)),
+    (Conv2D(5, 3, stride=2, pad=1), (9, 8, 3)),
+    (MaxPool2D(2), (6, 6, 2)),
+    (Flatten(), (3, 4, 2)),
+])
+def test_count_params_matches_what_build_allocates(layer, input_shape):
+    predicted = layer.count_params(input_shape)
+    layer.build(input_shape, np.random.default_rng(0))
+    assert predicted == sum(p.size for p in layer.params.values())

@@ -183,6 +183,9 @@ BAD_FILES = [
     ("unknown layer", lambda good: with_meta(good, set_layer(1, "type", "lambda")), "unknown layer"),
     ("huge layer", lambda good: with_meta(good, set_layer(7, "units", 10 ** 9)), "out of range"),
     ("negative kernel", lambda good: with_meta(good, set_layer(0, "kernel", -3)), "out of range"),
+    # Each setting in range, yet 4096x4096 filters of 4096 would be 512 GiB: refused before allocating.
+    ("huge in total", lambda good: with_meta(good, set_layer(0, "kernel", 4096)), "more than 20000000 parameters"),
+    ("kernel beyond the image", lambda good: with_meta(good, set_layer(3, "kernel", 20)), "leaves no output"),
     ("bad initialiser", lambda good: with_meta(good, set_layer(10, "init", "os.system")), "out of range"),
     ("unknown setting", lambda good: with_meta(good, set_layer(7, "bias", 1)), "cannot be built"),
     ("2-D input", lambda good: with_meta(good, set_field("input_shape", [28, 28])), "input shape"),

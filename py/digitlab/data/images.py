@@ -12,12 +12,11 @@ MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 
 
-def decode_image(data):
-    """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)).
+def open_image(data):
+    """Read only the header of image bytes: -> a lazy PIL image within our limits.
 
-    The header is read first and the pixel count checked before anything is
-    decoded; transparency is composited onto white (a canvas export draws ink
-    on a transparent sheet).
+    Nothing is decoded here, so a decompression bomb is refused before it
+    costs memory.
     """
     if len(data) > MAX_BYTES:
         raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (len(data) / 2 ** 20, MAX_BYTES // 2 ** 20))
@@ -29,17 +28,27 @@ def decode_image(data):
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
         raise BadImageError("This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP).")
-    size = image.size  # before _to_gray: a JPEG draft shrinks image.size
-    return _to_gray(image), size
-
-
-def _to_gray(image):
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageTooLargeError("The image is %dx%d pixels; the limit is %d megapixels."
                                  % (width, height, MAX_PIXELS // 10 ** 6))
     if width < 1 or height < 1:
         raise BadImageError("The image is empty.")
+    return image
+
+
+def decode_image(data):
+    """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)).
+
+    Transparency is composited onto white (a canvas export draws ink on a
+    transparent sheet).
+    """
+    image = open_image(data)
+    size = image.size  # before _to_gray: a JPEG draft shrinks image.size
+    return _to_gray(image), size
+
+
+def _to_gray(image):
     try:
         image.draft("L", (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at reduced size
         image.load()

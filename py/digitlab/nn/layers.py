@@ -20,6 +20,10 @@ class Layer:
         """Allocate parameters for one sample of `input_shape`; return the output shape."""
         return input_shape
 
+    def count_params(self, input_shape):
+        """How many parameters `build` would allocate, without allocating them."""
+        return 0
+
     def forward(self, x, training=False):
         raise NotImplementedError
 
@@ -47,6 +51,9 @@ class Dense(Layer):
             w = glorot_uniform(rng, (fan_in, self.units), fan_in, self.units)
         self.params = {"w": w, "b": np.zeros(self.units, np.float32)}
         return (self.units,)
+
+    def count_params(self, input_shape):
+        return (input_shape[0] + 1) * self.units
 
     def forward(self, x, training=False):
         if training:
@@ -81,6 +88,9 @@ class Conv2D(Layer):
         oh = (h + 2 * self.pad - k) // self.stride + 1
         ow = (w + 2 * self.pad - k) // self.stride + 1
         return (oh, ow, self.filters)
+
+    def count_params(self, input_shape):
+        return (self.kernel * self.kernel * input_shape[2] + 1) * self.filters
 
     def forward(self, x, training=False):
         k = self.kernel

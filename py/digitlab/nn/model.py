@@ -6,17 +6,26 @@ from .losses import softmax
 
 
 class Sequential:
-    def __init__(self, spec, input_shape, seed=0):
-        """`spec` is a list of {"type": kind, **config}; `input_shape` is (H, W, C)."""
+    def __init__(self, spec, input_shape, seed=0, max_params=None):
+        """`spec` is a list of {"type": kind, **config}; `input_shape` is (H, W, C).
+
+        With `max_params`, a spec that would need more parameters is refused
+        (ValueError) before anything is allocated.
+        """
         self.spec = [dict(s) for s in spec]
         self.input_shape = tuple(input_shape)
         rng = np.random.default_rng(seed)
         self.layers = []
-        shape = self.input_shape
+        shape, total = self.input_shape, 0
         for entry in self.spec:
             config = {k: v for k, v in entry.items() if k != "type"}
             layer = LAYERS[entry["type"]](**config)
+            total += layer.count_params(shape)
+            if max_params is not None and total > max_params:
+                raise ValueError("more than %d parameters" % max_params)
             shape = layer.build(shape, rng)
+            if min(shape) < 1:
+                raise ValueError("layer %d (%s) leaves no output" % (len(self.layers), entry["type"]))
             self.layers.append(layer)
         self.output_shape = shape
 

@@ -1,0 +1,103 @@
+"""Real Chromium driving the built page, with every non-local request blocked.
+
+Each test gets a fresh page; any console error, uncaught exception or attempt
+to reach a non-local host fails it.
+"""
+import json
+import os
+import threading
+from urllib.parse import urlparse
+
+import pytest
+
+import build
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--enable-unsafe-swiftshader",
+    # The network is unplugged at the DNS level too: only loopback resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+BOOT_TIMEOUT_MS = 90000
+
+
+def runtimes_in_build():
+    with open(os.path.join(build.OUT, "runtime.json")) as f:
+        return json.load(f)["runtimes"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
+        build.build()
+    server = build.make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d/" % server.server_port
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing at %s: run `python build.py test`, which installs it" % CHROMIUM)
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """What a page did that a test must not tolerate."""
+
+    def __init__(self):
+        self.errors, self.external = [], []
+
+
+@pytest.fixture
+def watched_context(browser):
+    watch = PageWatch()
+    context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800})
+
+    def only_local(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            watch.external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    yield context, watch
+    context.close()
+    assert not watch.external, "the page tried to reach the network: %s" % watch.external
+    assert not watch.errors, "console errors or uncaught exceptions: %s" % watch.errors
+
+
+@pytest.fixture(params=["registry-only", "current"])
+def runtime(request, app_url):
+    if request.param not in runtimes_in_build():
+        pytest.skip("runtime %r is not in this build: its official numpy/Pillow wheels could not be "
+                    "staged (see build/runtime.json 'reason')" % request.param)
+    return request.param
+
+
+@pytest.fixture
+def app(watched_context, app_url, runtime):
+    """A page of the app, booted on `runtime` and ready to recognise."""
+    context, watch = watched_context
+    page = context.new_page()
+    # The page's console also carries the engine worker's messages.
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    page.goto(app_url + "?runtime=" + runtime)
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'",
+                           timeout=BOOT_TIMEOUT_MS)
+    return page

@@ -1,0 +1,119 @@
+"""The page in real Chromium: boot offline, draw, upload, refuse bad input."""
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import build
+from drawing import CANVAS, draw_digit, mouse_stroke, pen_stroke, touch_stroke
+from strokes import DIGITS
+
+PREDICTION = '[data-testid="prediction"]'
+
+
+def text(page, testid):
+    return page.locator('[data-testid="%s"]' % testid).inner_text()
+
+
+def clear(page):
+    page.click('[data-testid="clear"]')
+    assert text(page, "prediction") == "–"
+
+
+def answers(page):
+    return int(page.locator('[data-testid="result"]').get_attribute("data-answers"))
+
+
+def upload(page, name, data, mime="image/png"):
+    """Choose a file in the upload control and wait for the page's answer."""
+    before = answers(page)
+    page.set_input_files('[data-testid="upload-image"]', files=[{"name": name, "mimeType": mime, "buffer": data}])
+    page.wait_for_function("n => +document.querySelector('[data-testid=result]').dataset.answers > n",
+                           arg=before, timeout=15000)
+
+
+def png_bytes(image, fmt="PNG"):
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+def mnist_test_digits(count_per_label=1):
+    """Real test-split MNIST digits from the build's uint8 store."""
+    with np.load(os.path.join(build.OUT, build.MNIST_STORE)) as store:
+        images, labels = store["test_images"], store["test_labels"]
+    picks = [np.flatnonzero(labels == d)[:count_per_label] for d in range(10)]
+    return [(images[i], str(labels[i])) for i in np.concatenate(picks)]
+
+
+def test_boots_offline_and_names_its_runtime(app, runtime):
+    line = text(app, "runtime")
+    expected = {"registry-only": ["Pyodide 0.17.1", "Python 3.8.2", "numpy 1.17.5"],
+                "current": ["Pyodide 314.0.7", "Python 3.14", "numpy 2.4.6"]}[runtime]
+    assert all(part in line for part in expected), line
+    assert app.locator('[data-testid="progress"]').evaluate("p => p.value") == 1
+
+
+@pytest.mark.parametrize("stroke", [mouse_stroke, touch_stroke, pen_stroke], ids=["mouse", "touch", "pen"])
+def test_drawn_digits_are_recognised(app, stroke):
+    for digit in sorted(DIGITS):
+        clear(app)
+        draw_digit(app, digit, stroke)
+        app.wait_for_function("d => document.querySelector('[data-testid=prediction]').textContent === d",
+                              arg=digit, timeout=10000)
+        assert "sure" in text(app, "confidence")
+
+
+def test_uploaded_photos_of_digits_are_recognised(app):
+    wrong = []
+    for pixels, label in mnist_test_digits():
+        # Dark ink on light paper, enlarged and off-centre, as a phone photo would be.
+        sheet = Image.new("L", (300, 240), 235)
+        sheet.paste(Image.fromarray(255 - pixels).resize((140, 140), Image.BILINEAR), (30, 60))
+        upload(app, "digit-%s.jpg" % label, png_bytes(sheet.convert("RGB"), "JPEG"), "image/jpeg")
+        if text(app, "prediction") != label:
+            wrong.append((label, text(app, "prediction")))
+    assert len(wrong) <= 1, wrong
+    assert "digit-" in text(app, "source")
+
+
+def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
+    upload(app, "notes.txt", b"this is not a picture", "text/plain")
+    assert "not an image" in text(app, "message")
+
+    broken = png_bytes(Image.new("L", (64, 64), 128))
+    upload(app, "broken.png", broken[: len(broken) // 2])
+    assert "damaged" in text(app, "message") or "not an image" in text(app, "message")
+
+    huge = png_bytes(Image.new("1", (8000, 8000), 1))
+    upload(app, "huge.png", huge)
+    assert "8000x8000" in text(app, "message") and "limit" in text(app, "message")
+
+    clear(app)
+    app.click('[data-testid="recognise"]')
+    app.wait_for_function("document.querySelector('[data-testid=message]').textContent.includes('blank')")
+
+    draw_digit(app, "7")
+    app.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '7'")
+
+
+def test_file_names_are_shown_as_text_not_html(app):
+    name = '<img src=x onerror="window.pwned=1">.png'
+    pixels, label = mnist_test_digits()[0]
+    upload(app, name, png_bytes(Image.fromarray(pixels)))
+    assert text(app, "source") == "from " + name
+    assert app.locator('[data-testid="source"] img').count() == 0
+    assert app.evaluate("window.pwned === undefined")
+
+
+def test_strokes_drawn_while_loading_are_recognised_once_ready(watched_context, app_url):
+    context, watch = watched_context
+    page = context.new_page()
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    page.goto(app_url + "?runtime=registry-only")
+    page.wait_for_selector(CANVAS)
+    draw_digit(page, "1")
+    page.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '1'",
+                           timeout=90000)

@@ -1,0 +1,46 @@
+"""The build output: self-contained, with the runtime choice written down and a good model."""
+import json
+import os
+
+import pytest
+
+import build
+from digitlab.data.store import load_set
+from digitlab.model_file import load_model
+from digitlab.train import evaluate
+
+
+@pytest.fixture(scope="module")
+def out():
+    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
+        pytest.fail("no build: run `python build.py` (the test command does)")
+    return build.OUT
+
+
+def test_runtime_choice_is_recorded_with_its_reason(out):
+    with open(os.path.join(out, "runtime.json")) as f:
+        config = json.load(f)
+    assert config["default"] in config["runtimes"] and config["reason"]
+    assert "registry-only" in config["runtimes"]
+    for runtime in config["runtimes"].values():
+        assert os.path.exists(os.path.join(out, runtime["indexURL"], "pyodide.js"))
+
+
+def test_every_file_the_page_names_is_in_the_build(out):
+    with open(os.path.join(out, "index.html")) as f:
+        html = f.read()
+    for path in ["static/main.js", "static/app.css", "static/favicon.svg", "vendor/pyscript/core.js",
+                 "vendor/pyscript/core.css", "py/ui/main.py", "pyscript.toml"]:
+        assert path in html or path == "pyscript.toml"
+        assert os.path.exists(os.path.join(out, path)), path
+    for name in ["micropython.mjs", "micropython.wasm"]:
+        assert os.path.exists(os.path.join(out, "vendor", "micropython", name))
+
+
+def test_the_default_model_reaches_97_percent_on_the_test_digits(out):
+    saved = load_model(os.path.join(out, build.MODEL))
+    test_set = load_set(os.path.join(out, build.MNIST_STORE), "test")
+    assert len(test_set) == 2000
+    accuracy = evaluate(saved.model, test_set)["accuracy"]
+    print("default model test accuracy: %.4f" % accuracy)
+    assert accuracy >= 0.97
