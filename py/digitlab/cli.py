@@ -8,7 +8,9 @@ from .errors import DigitlabError
 from .model_file import load_model, save_model
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
-DEFAULT_MNIST = os.path.join("build", "data", "mnist.npz")
+EPOCH_LINE = ("epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  val_acc %(val_accuracy).4f  "
+              "%(seconds).1fs  %(images_per_second).0f img/s")
+SUMMARY_LINE = "test accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
 
 
 def main(argv=None):
@@ -31,23 +33,35 @@ def _parser():
     predict.set_defaults(run=_predict)
 
     train = commands.add_parser("train", help="train a model")
-    train.add_argument("--data", default="mnist", help="mnist, or a .npz image store")
+    train.add_argument("--data", default="mnist",
+                       help="mnist, a folder with one sub-folder of images per label, or a .npz image store")
     train.add_argument("--out", required=True)
     train.add_argument("--model", default="cnn", help="architecture: logreg, mlp, codelab, cnn")
-    train.add_argument("--epochs", type=int, default=None)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=2e-3)
+    train.add_argument("--epochs", type=_positive(int), default=None)
+    train.add_argument("--batch-size", type=_positive(int), default=None)
+    train.add_argument("--lr", type=_positive(float), default=None)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
-    train.add_argument("--json", action="store_true")
+    train.add_argument("--json", action="store_true", help="one JSON object per epoch and line, then a summary")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("eval", help="score a model on a labelled set")
     evaluate.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
-    evaluate.add_argument("--data", default="mnist-test", help="mnist-test, or a .npz image store")
+    evaluate.add_argument("--data", default="mnist-test",
+                          help="mnist-test, a folder with one sub-folder of images per label (all of it is "
+                               "scored), or a .npz image store")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError("must be more than 0")
+        return value
+    return parse
 
 
 def _read_model(path):
@@ -79,49 +93,57 @@ def _predict(args):
     return 1 if failures else 0
 
 
-def _load_set(data, split):
-    from .data.store import load_set
-
-    path = os.environ.get("DIGITLAB_MNIST", DEFAULT_MNIST) if data.startswith("mnist") else data
-    if not os.path.exists(path):
-        raise DigitlabError("no data set at %s (run `python build.py` to make the MNIST store)" % path)
-    return load_set(path, split)
+def _warn(line):
+    print("digitlab: warning: %s" % line, file=sys.stderr, flush=True)
 
 
 def _train(args):
+    from .data.sources import training_sets
     from .nn.model import Sequential
-    from .nn.zoo import ARCHITECTURES
-    from .train import TrainConfig, evaluate, fit
+    from .nn.zoo import ARCHITECTURES, architecture
+    from .train import TrainConfig, fit
 
     if args.model not in ARCHITECTURES:
         raise DigitlabError("unknown model %r; choose from %s" % (args.model, ", ".join(ARCHITECTURES)))
-    train_set, test_set = _load_set(args.data, "train"), _load_set(args.data, "test")
-    config = TrainConfig(batch_size=args.batch_size, lr=args.lr, seed=args.seed)
-    if args.epochs is not None:
-        config.epochs = args.epochs
-    model = Sequential(ARCHITECTURES[args.model], train_set.images.shape[1:] + (1,), seed=args.seed)
-    for event in fit(model, train_set, config, val_set=test_set):
-        if event["event"] == "epoch" and not args.json:
-            print("epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  val_acc %(val_accuracy).4f  "
-                  "%(seconds).1fs  %(images_per_second).0f img/s" % event, flush=True)
-    scores = evaluate(model, test_set)
-    metrics = {"test_accuracy": scores["accuracy"], "train_config": config.as_dict()}
-    save_model(args.out, model, train_set.label_names, name=args.model,
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):  # say so now, not after training
+        raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
+    train_set, held_out = training_sets(args.data, _warn)
+    config = TrainConfig(seed=args.seed)
+    for name in ("epochs", "batch_size", "lr"):  # unset options keep TrainConfig's defaults
+        if getattr(args, name) is not None:
+            setattr(config, name, getattr(args, name))
+    labels = train_set.label_names
+    model = Sequential(architecture(args.model, len(labels)), train_set.images.shape[1:] + (1,), seed=args.seed)
+    for event in fit(model, train_set, config, val_set=held_out):
+        if event["event"] == "epoch":
+            print(json.dumps(event) if args.json else EPOCH_LINE % event, flush=True)
+            last_epoch = event
+    accuracy = last_epoch["val_accuracy"]  # the last epoch scored the final weights on the held-out set
+    metrics = {"test_accuracy": accuracy, "train_config": config.as_dict()}
+    save_model(args.out, model, labels, name=args.model,
                weights_dtype="float16" if args.float16 else "float32", metrics=metrics)
-    summary = {"out": args.out, "model": args.model, "accuracy": scores["accuracy"]}
-    print(json.dumps(summary) if args.json else "test accuracy %.4f -> %s" % (scores["accuracy"], args.out))
+    summary = {"event": "summary", "out": args.out, "model": args.model, "labels": labels,
+               "train_images": len(train_set), "test_images": len(held_out), "accuracy": accuracy}
+    print(json.dumps(summary) if args.json else SUMMARY_LINE % summary)
     return 0
 
 
 def _eval(args):
+    from .data.sources import test_set
+    from .data.store import match_labels
     from .train import evaluate
 
     saved = _read_model(args.model)
-    scores = evaluate(saved.model, _load_set(args.data, "test"))
+    data = match_labels(test_set(args.data, _warn), saved.labels)
+    size, model_size = data.images.shape[1:], saved.model.input_shape[:2]
+    if size != model_size:
+        raise DigitlabError("the images are %dx%d but the model reads %dx%d" % (size + model_size))
+    scores = evaluate(saved.model, data)
     if args.json:
         print(json.dumps(scores))
     else:
         print("accuracy %.4f" % scores["accuracy"])
-        for label, acc in scores["per_class"].items():
-            print("  %s: %.4f" % (label, acc))
+        for label, accuracy in scores["per_class"].items():
+            print("  %s: %s" % (label, "no images" if accuracy is None else "%.4f" % accuracy))
     return 0

@@ -38,7 +38,7 @@ def fit(model, train_set, config, val_set=None):
         for x, y in iterate_batches(train_set, config.batch_size, rng, augment):
             logits = model.forward(x, training=True)
             loss, grad = softmax_cross_entropy(logits, y)
-            model.backward(grad)
+            model.backward(grad, input_grad=False)
             lr = cosine_lr(config.lr, step, total, warmup=min(100, total // 10))
             optimizer.step(model.layers, lr)
             step += 1
@@ -57,8 +57,8 @@ def fit(model, train_set, config, val_set=None):
         yield report
 
 
-def evaluate(model, image_set, batch_size=500):
-    """Accuracy, mean loss, per-class accuracy and the confusion matrix (rows = truth)."""
+def evaluate(model, image_set, batch_size=128):
+    """Accuracy, mean loss, per-class accuracy (None without images) and the confusion matrix (rows = truth)."""
     k = len(image_set.label_names)
     confusion = np.zeros((k, k), dtype=np.int64)
     loss_sum = 0.0
@@ -68,11 +68,13 @@ def evaluate(model, image_set, batch_size=500):
         loss_sum += loss * len(y)
         np.add.at(confusion, (y, logits.argmax(axis=1)), 1)
     n = max(1, int(confusion.sum()))
-    per_class_total = np.maximum(confusion.sum(axis=1), 1)
+    per_class_total = confusion.sum(axis=1)
+    per_class = [int(right) / total if total else None  # None: no images of that class to score
+                 for right, total in zip(np.diag(confusion), per_class_total)]
     return {
         "accuracy": float(np.trace(confusion)) / n,
         "loss": loss_sum / n,
-        "per_class": dict(zip(image_set.label_names, (np.diag(confusion) / per_class_total).tolist())),
+        "per_class": dict(zip(image_set.label_names, per_class)),
         "confusion": confusion.tolist(),
         "labels": list(image_set.label_names),
     }

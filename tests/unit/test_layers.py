@@ -5,7 +5,7 @@ import pytest
 from digitlab.nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from digitlab.nn.losses import softmax_cross_entropy
 from digitlab.nn.model import Sequential
-from digitlab.nn.ops import col2im, im2col
+from digitlab.nn.ops import col2im_matmul, im2col
 
 EPS = 1e-6
 TOLERANCE = 1e-6
@@ -84,6 +84,18 @@ def test_maxpool_gradients_and_dropped_edge():
     dx = layer.backward(np.ones((2, 2, 3, 3)))
     assert np.all(dx[:, 4, :, :] == 0) and np.all(dx[:, :, 6, :] == 0)
     assert dx.sum() == 2 * 2 * 3 * 3  # one unit per window, none lost
+
+
+def test_maxpool_routes_a_tied_window_to_its_first_maximum():
+    x = np.zeros((1, 4, 4, 2))  # a blank background: every window is a tie
+    x[0, 2, 3, 1] = x[0, 3, 2, 1] = 5.0  # two equal maxima in one window
+    layer = MaxPool2D(2)
+    layer.forward(x, training=True)
+    dx = layer.backward(np.arange(1.0, 9.0).reshape(1, 2, 2, 2))
+    expected = np.zeros_like(x)
+    expected[0, ::2, ::2, :] = np.arange(1.0, 9.0).reshape(2, 2, 2)
+    expected[0, 2, 2, 1], expected[0, 2, 3, 1] = 0.0, 8.0  # (2, 3) comes first in reading order
+    np.testing.assert_array_equal(dx, expected)
 
 
 def test_maxpool_forward_is_window_max():
@@ -168,16 +180,32 @@ def test_sequential_gradients_through_softmax_cross_entropy():
         assert rel_error(a, numerical_grad(objective, p)) < TOLERANCE
 
 
+def test_sequential_backward_without_input_grad_gives_the_same_weight_grads():
+    model = Sequential([{"type": "conv2d", "filters": 3, "kernel": 3, "stride": 1, "pad": 1},
+                        {"type": "flatten"}, {"type": "dense", "units": 2}], (5, 5, 1), seed=0)
+    x = random_input((2, 5, 5, 1)).astype(np.float32)
+    g = random_input((2, 2), seed=3).astype(np.float32)
+    model.forward(x, training=True)
+    assert model.backward(g).shape == x.shape
+    full = [dict(layer.grads) for layer in model.layers]
+    assert model.backward(g, input_grad=False) is None
+    for layer, grads in zip(model.layers, full):
+        assert set(layer.grads) == set(grads)
+        for name in grads:
+            np.testing.assert_array_equal(layer.grads[name], grads[name])
+
+
 @pytest.mark.parametrize("kernel, stride, pad, h, w", [
     (3, 1, 0, 5, 6), (3, 2, 1, 7, 5), (2, 2, 0, 5, 5), (5, 1, 2, 6, 6), (3, 3, 1, 8, 7),
 ])
-def test_col2im_is_the_adjoint_of_im2col(kernel, stride, pad, h, w):
+def test_col2im_matmul_is_the_adjoint_of_im2col_matmul(kernel, stride, pad, h, w):
     x = random_input((2, h, w, 3))
+    filters = random_input((kernel * kernel * 3, 4), seed=8)
     cols, out_hw = im2col(x, kernel, kernel, stride, pad)
-    y = random_input(cols.shape, seed=9)
-    back = col2im(y, x.shape, kernel, kernel, stride, pad, out_hw)
+    y = random_input((cols.shape[0], 4), seed=9)
+    back = col2im_matmul(y, filters, x.shape, kernel, kernel, stride, pad, out_hw)
     assert back.shape == x.shape
-    np.testing.assert_allclose(np.sum(cols * y), np.sum(x * back), rtol=1e-12)
+    np.testing.assert_allclose(np.sum((cols @ filters) * y), np.sum(x * back), rtol=1e-12)
 
 
 def naive_conv(x, w, b, kernel, stride, pad):

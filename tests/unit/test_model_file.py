@@ -192,7 +192,7 @@ BAD_FILES = [
     ("missing weight", lambda good: with_weights(good, drop("7.w")), "missing 7.w"),
     ("extra weight", lambda good: pack(dict(unpack(good), extra=np.zeros(3, np.float32))), "extra arrays"),
     ("wrong shape", lambda good: with_weights(good, replace("7.w", lambda w: w[:, :64])),
-     "7.w has shape \\(1568, 64\\).*expected \\(1568, 128\\)"),
+     "7.w has shape \\(1568, 64\\).*expected \\(1568, 256\\)"),
     ("wrong weight dtype", lambda good: with_weights(good, replace("0.b", lambda b: b.astype(np.float64))),
      "0.b .*float64"),
     ("NaN weight", lambda good: with_weights(good, replace("3.w", lambda w: np.full_like(w, np.nan))), "non-finite"),

@@ -1,6 +1,8 @@
 """A labelled image set kept as uint8 (N, 28, 28): 1 byte a pixel, never float."""
 import numpy as np
 
+from ..errors import DigitlabError
+
 
 class ImageSet:
     def __init__(self, images, labels, label_names):
@@ -32,3 +34,16 @@ def save_sets(path, **sets):
 def load_set(path, name):
     with np.load(path, allow_pickle=False) as f:
         return ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))
+
+
+def match_labels(image_set, known):
+    """The same images with labels renumbered into the list `known`, matched by name.
+
+    A model can only be scored on labels it knows; any other is refused.
+    """
+    unknown = [name for name in image_set.label_names if name not in known]
+    if unknown:
+        raise DigitlabError("the model does not know the label%s %s; it knows %s"
+                            % ("s" if len(unknown) > 1 else "", ", ".join(map(repr, unknown)), ", ".join(known)))
+    index = np.array([known.index(name) for name in image_set.label_names], dtype=np.int64)
+    return ImageSet(image_set.images, index[image_set.labels], known)

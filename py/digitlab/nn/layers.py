@@ -6,7 +6,7 @@ Each layer caches what its backward pass needs during a training forward pass.
 import numpy as np
 
 from .init import glorot_uniform, he_normal
-from .ops import col2im, im2col, matmul
+from .ops import col2im_matmul, im2col, matmul
 
 
 class Layer:
@@ -28,7 +28,12 @@ class Layer:
         raise NotImplementedError
 
     def backward(self, grad):
+        """Set `grads` from the upstream gradient; return the gradient w.r.t. the input."""
         raise NotImplementedError
+
+    def param_grads(self, grad):
+        """Only set `grads`: what the first layer of a model needs (nothing flows further back)."""
+        self.backward(grad)
 
     def config(self):
         """The constructor arguments, as saved in a model file."""
@@ -60,8 +65,11 @@ class Dense(Layer):
             self.x = x
         return matmul(x, self.params["w"]) + self.params["b"]
 
-    def backward(self, grad):
+    def param_grads(self, grad):
         self.grads = {"w": matmul(self.x.T, grad), "b": grad.sum(axis=0)}
+
+    def backward(self, grad):
+        self.param_grads(grad)
         return matmul(grad, self.params["w"].T)
 
     def config(self):
@@ -97,22 +105,30 @@ class Conv2D(Layer):
         cols, (oh, ow) = im2col(x, k, k, self.stride, self.pad)
         if training:
             self.x_shape, self.cols, self.out_hw = x.shape, cols, (oh, ow)
-        out = matmul(cols, self.params["w"]) + self.params["b"]
+        out = matmul(cols, self.params["w"])
+        out += self.params["b"]
         return out.reshape(x.shape[0], oh, ow, self.filters)
 
-    def backward(self, grad):
+    def param_grads(self, grad):
         g = grad.reshape(-1, self.filters)
         self.grads = {"w": matmul(self.cols.T, g), "b": g.sum(axis=0)}
-        dcols = matmul(g, self.params["w"].T)
+
+    def backward(self, grad):
+        self.param_grads(grad)
         k = self.kernel
-        return col2im(dcols, self.x_shape, k, k, self.stride, self.pad, self.out_hw)
+        return col2im_matmul(grad.reshape(-1, self.filters), self.params["w"], self.x_shape,
+                             k, k, self.stride, self.pad, self.out_hw)
 
     def config(self):
         return {"filters": self.filters, "kernel": self.kernel, "stride": self.stride, "pad": self.pad}
 
 
 class MaxPool2D(Layer):
-    """Non-overlapping max pooling (window = stride); odd edges are dropped."""
+    """Non-overlapping max pooling (window = stride); odd edges are dropped.
+
+    A window's size*size pixels are read as strided views of the input
+    ("taps"), so nothing is copied or transposed: the max is a running np.maximum.
+    """
 
     kind = "maxpool2d"
 
@@ -124,31 +140,32 @@ class MaxPool2D(Layer):
         h, w, c = input_shape
         return (h // self.size, w // self.size, c)
 
-    def _windows(self, x):
-        n, h, w, c = x.shape
+    def _taps(self, x):
         s = self.size
-        oh, ow = h // s, w // s
-        x = x[:, :oh * s, :ow * s, :]
-        win = x.reshape(n, oh, s, ow, s, c).transpose(0, 1, 3, 5, 2, 4)
-        return win.reshape(n, oh, ow, c, s * s)
+        oh, ow = x.shape[1] // s, x.shape[2] // s
+        return [x[:, i:oh * s:s, j:ow * s:s, :] for i in range(s) for j in range(s)]
 
     def forward(self, x, training=False):
-        win = self._windows(x)
-        idx = win.argmax(axis=-1)[..., None]
+        taps = self._taps(x)
+        out = taps[0].copy()
+        for tap in taps[1:]:
+            np.maximum(out, tap, out=out)
         if training:
-            self.x_shape, self.idx = x.shape, idx
-        return np.take_along_axis(win, idx, axis=-1)[..., 0]
+            self.x, self.out = x, out
+        return out
 
     def backward(self, grad):
-        # The gradient flows only to the first maximum of each window.
-        n, h, w, c = self.x_shape
-        s = self.size
-        oh, ow = h // s, w // s
-        win = np.zeros((n, oh, ow, c, s * s), dtype=grad.dtype)
-        np.put_along_axis(win, self.idx, grad[..., None], axis=-1)
-        win = win.reshape(n, oh, ow, c, s, s).transpose(0, 1, 4, 2, 5, 3)
-        dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        dx[:, :oh * s, :ow * s, :] = win.reshape(n, oh * s, ow * s, c)
+        # The gradient flows only to the first maximum of each window: maxima often
+        # tie (a blank background gives equal values) and must not share it out twice.
+        dx = np.zeros(self.x.shape, dtype=grad.dtype)
+        x_taps, dx_taps = self._taps(self.x), self._taps(dx)
+        open_windows = np.ones(grad.shape, dtype=bool)  # maximum not found yet
+        for x_tap, dx_tap in zip(x_taps[:-1], dx_taps[:-1]):
+            first_max = x_tap == self.out
+            first_max &= open_windows
+            np.multiply(grad, first_max, out=dx_tap)
+            open_windows ^= first_max
+        np.multiply(grad, open_windows, out=dx_taps[-1])  # no earlier tap held the maximum
         return dx
 
     def config(self):

@@ -34,10 +34,15 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, grad):
-        for layer in reversed(self.layers):
+    def backward(self, grad, input_grad=True):
+        """Set every layer's `grads`; return the gradient w.r.t. the input, or None without
+        `input_grad` (training needs none, and it is the costliest part of a first conv layer)."""
+        for layer in reversed(self.layers[1:]):
             grad = layer.backward(grad)
-        return grad
+        if input_grad:
+            return self.layers[0].backward(grad)
+        self.layers[0].param_grads(grad)
+        return None
 
     def predict_proba(self, x, batch_size=256):
         """Class probabilities for a float32 NHWC batch, computed in slices."""

@@ -62,10 +62,15 @@ class Adam(Optimizer):
         m *= self.beta1
         m += (1 - self.beta1) * grad
         v *= self.beta2
-        v += (1 - self.beta2) * grad * grad
-        m_hat = m / (1 - self.beta1 ** self.t)
-        v_hat = v / (1 - self.beta2 ** self.t)
-        param -= (lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(param.dtype)
+        v += (1 - self.beta2) * np.square(grad)
+        # lr * m_hat / (sqrt(v_hat) + eps), in one scratch array: the bias
+        # corrections are Python-float factors, which keep float32 float32.
+        step = np.sqrt(v)
+        step *= 1 / math.sqrt(1 - self.beta2 ** self.t)
+        step += self.eps
+        np.divide(m, step, out=step)
+        step *= lr / (1 - self.beta1 ** self.t)
+        param -= step
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
