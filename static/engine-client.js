@@ -3,11 +3,13 @@
 "use strict";
 
 export class EngineClient {
-  constructor({ runtime = null } = {}) {
+  /** role: "predictor" answers the page; "trainer" also loads the data set and trains. */
+  constructor({ runtime = null, role = "predictor" } = {}) {
     this.pending = new Map();
     this.nextId = 1;
     this.progress = { stage: "Starting the engine", fraction: 0 };
     this.listeners = [];
+    this.trainingListeners = [];
     this.timing = { created: performance.now(), ready: null };
     this.worker = new Worker(new URL("./engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
@@ -15,13 +17,18 @@ export class EngineClient {
       this.worker.onerror = (event) =>
         resolve(this.fail(`The engine stopped: ${event.message || "unknown error"}`));
     });
-    this.worker.postMessage({ type: "init", base: document.baseURI, runtime });
+    this.worker.postMessage({ type: "init", base: document.baseURI, runtime, role });
   }
 
   /** Call fn(stage, fraction) on every boot stage, starting with the latest one. */
   onProgress(fn) {
     this.listeners.push(fn);
     fn(this.progress.stage, this.progress.fraction);
+  }
+
+  /** Call fn(replyJSON) for every slice of training the worker reports. */
+  onTraining(fn) {
+    this.trainingListeners.push(fn);
   }
 
   /** Run an engine command; resolves to the reply's JSON text. Bytes are transferred. */
@@ -43,6 +50,8 @@ export class EngineClient {
       resolveReady(JSON.stringify({ ok: true, result: message.info }));
     } else if (message.type === "failed") {
       resolveReady(this.fail(message.message));
+    } else if (message.type === "training") {
+      for (const fn of this.trainingListeners) fn(message.reply);
     } else if (message.type === "reply") {
       const resolve = this.pending.get(message.id);
       this.pending.delete(message.id);

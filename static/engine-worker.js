@@ -1,10 +1,14 @@
 // The engine's Web Worker: boots Pyodide + numpy + Pillow + digitlab, then
 // answers requests by calling digitlab.bridge.call (JSON text in, JSON text out).
+// The page runs two: a predictor, and a trainer started on first use, so a
+// long training batch never delays a prediction.
 /* global loadPyodide, importScripts */
 "use strict";
 
 let booting = null;
 let call = null;
+let training = false; // whether the trainer pump should keep going
+const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
 
 function progress(stage, fraction) {
   postMessage({ type: "progress", stage, fraction });
@@ -16,7 +20,7 @@ async function fetchOk(url) {
   return response;
 }
 
-async function boot({ base, runtime: wanted }) {
+async function boot({ base, runtime: wanted, role }) {
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
   const name = wanted || build.default;
   const runtime = build.runtimes[name];
@@ -42,6 +46,13 @@ async function boot({ base, runtime: wanted }) {
   const model = new Uint8Array(await (await fetchOk(new URL(build.model, base))).arrayBuffer());
   const loaded = JSON.parse(run("load_model", "{}", model));
   if (!loaded.ok) throw new Error(loaded.error.message);
+
+  if (role === "trainer") {
+    progress("Loading the MNIST digits", 0.95);
+    const store = new Uint8Array(await (await fetchOk(new URL(build.data, base))).arrayBuffer());
+    const data = JSON.parse(run("load_data", "{}", store));
+    if (!data.ok) throw new Error(data.error.message);
+  }
 
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };
@@ -78,9 +89,45 @@ async function recogniseImage(bytes) {
   return run("predict_pixels", JSON.stringify(payload), new Uint8Array(pixels.data.buffer));
 }
 
+/** One slice of training, then yield so pause, cancel and other requests get in. */
+function pump() {
+  if (!training) return;
+  const reply = run("train_step", JSON.stringify({ seconds: SLICE_SECONDS }));
+  const step = JSON.parse(reply);
+  training = step.ok && !step.result.done;
+  postMessage({ type: "training", reply });
+  if (training) setTimeout(pump, 0);
+}
+
+const ok = JSON.stringify({ ok: true, result: {} });
+
+// Commands the worker handles around Python: the image decode and the training pump.
+const special = {
+  recognise_image: (payload, bytes) => recogniseImage(bytes),
+  train_start: (payload) => {
+    const reply = run("train_start", payload);
+    training = JSON.parse(reply).ok;
+    setTimeout(pump, 0);
+    return reply;
+  },
+  train_pause: () => {
+    training = false;
+    return ok;
+  },
+  train_resume: () => {
+    training = true;
+    setTimeout(pump, 0);
+    return ok;
+  },
+  train_cancel: () => {
+    training = false;
+    return run("train_cancel", "{}");
+  },
+};
+
 async function answer({ id, command, payload, bytes }) {
   try {
-    const reply = command === "recognise_image" ? await recogniseImage(bytes) : run(command, payload, bytes);
+    const reply = special[command] ? await special[command](payload, bytes) : run(command, payload, bytes);
     postMessage({ type: "reply", id, reply });
   } catch (err) {
     // A Python exception that is not a user error is a bug: say so loudly.

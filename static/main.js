@@ -1,14 +1,26 @@
 // Starts the engine worker at once (in parallel with PyScript's start-up) and
-// hands the UI, written in Python (py/ui/main.py), what it needs.
+// hands the UI, written in Python (py/ui/), what it needs.
 import { DrawingPad } from "./drawing-pad.js";
 import { EngineClient } from "./engine-client.js";
+import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
+import { exportModel, keepModel } from "./model-transfer.js";
+import { modelStore } from "./model-store.js";
 
 const runtime = new URLSearchParams(location.search).get("runtime");
-const canvas = document.querySelector('[data-testid="draw-canvas"]');
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+let trainer = null;
 
 window.digitlab = {
   engine: new EngineClient({ runtime }),
-  pad: new DrawingPad(canvas),
-  /** Read a File chosen by the user; resolves to a Uint8Array. */
+  pad: new DrawingPad(byTestId("draw-canvas")),
+  /** The training worker, booted on first use. */
+  trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer" })),
+  charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
+  modelStore,
+  exportModel,
+  keepModel,
+  drawConfusion,
+  drawGallery,
+  /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };

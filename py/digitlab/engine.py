@@ -7,15 +7,19 @@ the file first, then its pixels come back through `predict_pixels`. Replies are 
 bridge (bridge.py) is the only caller in the browser; CPython tests call
 `Engine.handle` directly.
 """
+import base64
+import io
 import platform
 import sys
 
 import numpy as np
 import PIL
 
+from . import session
 from .data.images import WORKING_SIDE, open_image
+from .data.store import load_set
 from .errors import DigitlabError
-from .model_file import load_model
+from .model_file import load_model, model_bytes
 from .recognise import recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
@@ -24,11 +28,20 @@ MAX_PIXEL_SIDE = 2048
 class Engine:
     def __init__(self):
         self.saved = None
+        self.data = None  # (train, test) ImageSets, once load_data has run
+        self.training = None
         self.commands = {
             "info": self.info,
             "load_model": self.load_model,
+            "export_model": self.export_model,
             "inspect_image": self.inspect_image,
             "predict_pixels": self.predict_pixels,
+            "load_data": self.load_data,
+            "samples": self.samples,
+            "train_start": self.train_start,
+            "train_step": self.train_step,
+            "train_cancel": self.train_cancel,
+            "train_report": self.train_report,
         }
 
     def handle(self, command, payload, data=None):
@@ -51,6 +64,14 @@ class Engine:
         self.saved = load_model(data)
         return self._model_info()
 
+    def export_model(self, payload, data=None):
+        """The current model as a model file, base64-encoded for the page to download."""
+        weights = "float16" if payload.get("float16") else "float32"
+        saved = self._model()
+        blob = model_bytes(saved.model, saved.labels, name=saved.name, weights_dtype=weights,
+                           metrics=saved.meta.get("metrics", {}))
+        return {"name": saved.name, "bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+
     def inspect_image(self, payload, data):
         """Vet an image file from its header alone; say what size to decode it at."""
         if not data:
@@ -67,6 +88,58 @@ class Engine:
             raise DigitlabError("The picture is %dx%d; at most %d a side." % (width, height, MAX_PIXEL_SIDE))
         source = (int(payload.get("source_width", width)), int(payload.get("source_height", height)))
         return recognise_rgba(self._model(), data or b"", width, height, source)
+
+    def load_data(self, payload, data):
+        """An image store (.npz of uint8 train and test sets), kept for training."""
+        store = io.BytesIO(data or b"")
+        try:
+            self.data = (load_set(store, "train"), load_set(store, "test"))
+        except (OSError, KeyError, ValueError) as err:
+            raise DigitlabError("The data set could not be read (%s)." % err)
+        train, test = self.data
+        return {"train": len(train), "test": len(test), "labels": train.label_names}
+
+    def samples(self, payload, data=None):
+        return session.samples(self._data()[0], int(payload.get("per_label", 8)))
+
+    def train_start(self, payload, data=None):
+        train, test = self._data()
+        train = session.subset_per_label(train, payload.get("per_label"))
+        architecture = payload.get("architecture", "cnn")
+        try:
+            self.training = session.TrainingSession(train, test, architecture, session.config_from(payload))
+        except ValueError as err:
+            raise DigitlabError("Cannot train: %s." % err)
+        config = self.training.config
+        steps = -(-len(train) // config.batch_size) * config.epochs
+        return {"images": len(train), "total_steps": steps, "config": config.as_dict(), "architecture": architecture}
+
+    def train_step(self, payload, data=None):
+        return self._session().step(float(payload.get("seconds", 0.25)))
+
+    def train_cancel(self, payload=None, data=None):
+        self.training = None
+        return {"cancelled": True}
+
+    def train_report(self, payload=None, data=None):
+        """Score the finished model; it becomes this engine's current model (for export)."""
+        run = self._session()
+        report = run.report()
+        metrics = {"test_accuracy": report["accuracy"], "train_config": run.config.as_dict()}
+        self.saved = load_model(model_bytes(run.model, run.train_set.label_names, name=run.architecture,
+                                            metrics=metrics))
+        report["model"] = self._model_info()
+        return report
+
+    def _data(self):
+        if self.data is None:
+            raise DigitlabError("No data set is loaded yet.")
+        return self.data
+
+    def _session(self):
+        if self.training is None:
+            raise DigitlabError("No training is running.")
+        return self.training
 
     def _model(self):
         if self.saved is None:

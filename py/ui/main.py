@@ -2,19 +2,17 @@
 # It only wires the DOM to the engine; what to say lives in view.py.
 import json
 
-from pyscript import document, window
+from pyscript import document
 from pyscript.ffi import create_proxy
 
+import models
+import training
 import view
+from dom import app, element
 
-app = window.digitlab
 engine = app.engine
 pad = app.pad
 latest = [0]  # the newest request's number: older replies are ignored
-
-
-def element(testid):
-    return document.querySelector('[data-testid="%s"]' % testid)
 
 
 def on_progress(stage, fraction):
@@ -74,6 +72,8 @@ async def start():
         element("stage").textContent = ready["error"]["message"]
         return
     element("runtime").textContent = view.runtime_line(ready["result"])
+    await models.start(ready["result"]["model"])
+    training.start()
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))

@@ -6,8 +6,10 @@ CANVAS_SIDE = 280
 
 
 def to_page(page, points):
-    """Canvas coordinates -> page (CSS pixel) coordinates."""
-    box = page.locator(CANVAS).bounding_box()
+    """Canvas coordinates -> viewport (CSS pixel) coordinates, with the canvas scrolled into view."""
+    canvas = page.locator(CANVAS)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     scale = box["width"] / CANVAS_SIDE
     return [(box["x"] + x * scale, box["y"] + y * scale) for x, y in points]
 

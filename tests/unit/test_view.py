@@ -24,3 +24,19 @@ def test_uploads_are_refused_before_reading_when_empty_or_too_big():
     assert view.upload_problem(0) == "The file is empty."
     assert "limit is 30 MB" in view.upload_problem(view.MAX_UPLOAD_BYTES + 1)
     assert view.upload_problem(view.MAX_UPLOAD_BYTES) is None
+
+
+def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
+    line = view.per_class_line(["b", "a", "c"], {"a": 0.5, "c": None, "b": 1.0})
+    assert line == "b: 100.0% · a: 50.0% · c: –"
+
+
+def test_training_settings_fall_back_on_bad_numbers():
+    settings = view.training_settings("mlp", "2", "lots", "0.01", "50")
+    assert settings == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50}
+    assert "per_label" not in view.training_settings("cnn", "3", "64", "0.002", "")
+
+
+def test_mistakes_are_captioned_with_truth_and_reading():
+    items = view.mistake_items([{"truth": "4", "predicted": "9", "pixels": "AAA="}])
+    assert items == [{"pixels": "AAA=", "caption": "4 read as 9"}]

@@ -1,0 +1,124 @@
+# The training panel: settings, Start / Pause / Cancel, live charts and the evaluation.
+import json
+
+from pyscript.ffi import create_proxy
+
+import models
+import view
+from dom import app, element, say
+
+run = {"total": 1, "paused": False, "trainer": None}
+
+
+async def trainer():
+    """The training worker, booted on first use; None if it failed to start."""
+    if run["trainer"] is None:
+        run["trainer"] = app.trainer()
+        run["trainer"].onProgress(create_proxy(lambda stage, fraction: say("train-status", stage)))
+        run["trainer"].onTraining(create_proxy(on_step))
+    ready = json.loads(await run["trainer"].ready)
+    if not ready["ok"]:
+        say("train-status", "The trainer could not start: " + ready["error"]["message"])
+        return None
+    return run["trainer"]
+
+
+def buttons(training):
+    element("train-start").disabled = training
+    element("train-pause").disabled = not training
+    element("train-cancel").disabled = not training
+
+
+async def start_training(event):
+    buttons(True)
+    element("train-pause").disabled = True  # until the trainer is up
+    worker = await trainer()
+    if worker is None:
+        buttons(False)
+        return
+    settings = view.training_settings(element("train-model").value, element("train-epochs").value,
+                                      element("train-batch").value, element("train-lr").value,
+                                      element("train-images").value)
+    reply = json.loads(await worker.request("train_start", json.dumps(settings)))
+    if not reply["ok"]:
+        say("train-status", reply["error"]["message"])
+        buttons(False)
+        return
+    run["total"], run["paused"] = reply["result"]["total_steps"], False
+    element("evaluation").hidden = True
+    element("train-progress").value = 0
+    app.charts.reset()
+    buttons(True)
+    say("train-pause", "Pause")
+    say("train-status", "Training %s on %d images" % (settings["architecture"], reply["result"]["images"]))
+
+
+async def on_step(reply_json):
+    reply = json.loads(reply_json)
+    if not reply["ok"]:
+        say("train-status", reply["error"]["message"])
+        buttons(False)
+        return
+    step = reply["result"]
+    app.charts.add(json.dumps(step))
+    if step["batches"]:
+        last = step["batches"][-1]
+        element("train-progress").value = last["step"] / run["total"]
+        say("train-status", view.progress_line(last, run["total"]))
+    if step["epochs"]:
+        say("train-speed", view.speed_line(step["epochs"][-1]))
+    if step["done"]:
+        buttons(False)
+        say("train-status", "Done: scoring the test digits…")
+        await show_evaluation()
+
+
+async def show_evaluation():
+    reply = json.loads(await run["trainer"].request("train_report"))
+    if not reply["ok"]:
+        say("train-status", reply["error"]["message"])
+        return
+    report = reply["result"]
+    say("train-status", "Done")
+    say("test-accuracy", "Test accuracy: %s on %d digits" % (view.percent(report["accuracy"]),
+                                                             sum(sum(r) for r in report["confusion"])))
+    say("per-class", view.per_class_line(report["labels"], report["per_class"]))
+    app.drawConfusion(element("confusion"), json.dumps(report["labels"]), json.dumps(report["confusion"]))
+    app.drawGallery(element("mistakes"), json.dumps(view.mistake_items(report["mistakes"])))
+    element("evaluation").hidden = False
+
+
+async def pause(event):
+    run["paused"] = not run["paused"]
+    await run["trainer"].request("train_resume" if not run["paused"] else "train_pause")
+    say("train-pause", "Resume" if run["paused"] else "Pause")
+    say("train-status", "Paused" if run["paused"] else "Training")
+
+
+async def cancel(event):
+    await run["trainer"].request("train_cancel")
+    buttons(False)
+    say("train-status", "Cancelled")
+
+
+async def use_trained(event):
+    await models.accept(run["trainer"], "the model trained here")
+
+
+async def show_samples(event):
+    element("samples-panel").hidden = False
+    say("samples", "Loading…")
+    worker = await trainer()
+    if worker is None:
+        return
+    reply = json.loads(await worker.request("samples", json.dumps({"per_label": 8})))
+    if reply["ok"]:
+        app.drawGallery(element("samples"), json.dumps(view.sample_items(reply["result"])))
+
+
+def start():
+    element("train-start").addEventListener("click", create_proxy(start_training))
+    element("train-pause").addEventListener("click", create_proxy(pause))
+    element("train-cancel").addEventListener("click", create_proxy(cancel))
+    element("use-trained").addEventListener("click", create_proxy(use_trained))
+    element("show-samples").addEventListener("click", create_proxy(show_samples))

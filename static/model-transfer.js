@@ -1,0 +1,47 @@
+// Model files moving between the workers, IndexedDB and downloads. They stay in
+// JavaScript: a model is ~1 MB, more than the UI's MicroPython heap should hold.
+"use strict";
+
+import { modelStore } from "./model-store.js";
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** Export `engine`'s current model; resolves to the reply with {name, bytes, data: Uint8Array}. */
+async function exported(engine, float16) {
+  const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16 })));
+  if (reply.ok) reply.result.data = fromBase64(reply.result.base64);
+  return reply;
+}
+
+/** Download `engine`'s model as a file; resolves to a small JSON reply for the UI. */
+export async function exportModel(engine, float16) {
+  const reply = await exported(engine, float16);
+  if (!reply.ok) return JSON.stringify(reply);
+  const { name, bytes, data } = reply.result;
+  const filename = `${name || "model"}${float16 ? ".f16" : ""}.npz`;
+  const url = URL.createObjectURL(new Blob([data], { type: "application/octet-stream" }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return JSON.stringify({ ok: true, result: { name, bytes, filename } });
+}
+
+/**
+ * Make model bytes the predictor's model and keep them for the next visit.
+ * `source` is a Uint8Array, or an engine (the trainer) whose model is taken.
+ * Resolves to the predictor's JSON reply; a refused model changes nothing.
+ */
+export async function keepModel(predictor, source, name) {
+  let data = source;
+  if (!(source instanceof Uint8Array)) {
+    const reply = await exported(source, false);
+    if (!reply.ok) return JSON.stringify(reply);
+    data = reply.result.data;
+  }
+  const kept = data.slice(); // the request transfers (empties) its buffer
+  const reply = await predictor.request("load_model", "{}", data);
+  if (JSON.parse(reply).ok) await modelStore.save(kept, name);
+  return reply;
+}

@@ -1,0 +1,121 @@
+"""Training in time slices, and the engine commands the page's trainer uses."""
+import base64
+import io
+
+import numpy as np
+import pytest
+
+from digitlab.data.store import ImageSet, save_sets
+from digitlab.engine import Engine
+from digitlab.errors import DigitlabError
+from digitlab.model_file import load_model
+from digitlab.session import TrainingSession, spread_over_labels, subset_per_label
+from digitlab.train import TrainConfig
+
+LABELS = ["a", "b", "c"]
+
+
+def bars(n_per_label, seed=0):
+    """Three easy classes: a horizontal, a vertical and a diagonal bar, with noise."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for k in range(3):
+        for _ in range(n_per_label):
+            image = np.zeros((28, 28))
+            offset = rng.integers(8, 20)
+            if k == 0:
+                image[offset, 4:24] = 1
+            elif k == 1:
+                image[4:24, offset] = 1
+            else:
+                np.fill_diagonal(image, 1)
+            image += rng.uniform(0, 0.2, image.shape)
+            images.append(np.clip(image * 255, 0, 255).astype(np.uint8))
+            labels.append(k)
+    return ImageSet(np.array(images), np.array(labels), LABELS)
+
+
+def store_bytes(train, test):
+    out = io.BytesIO()
+    save_sets(out, train=train, test=test)
+    return out.getvalue()
+
+
+def test_a_session_reports_every_batch_once_and_finishes():
+    session = TrainingSession(bars(20), bars(5, seed=1), "logreg", TrainConfig(epochs=2, batch_size=16, augment=False))
+    steps, epochs = [], []
+    while not session.done:
+        slice_ = session.step(0.0)  # a zero budget still makes progress: one batch
+        steps += [b["step"] for b in slice_["batches"]]
+        epochs += slice_["epochs"]
+    assert steps == list(range(1, 2 * 4 + 1))  # 60 images in batches of 16: 4 a epoch
+    assert [e["epoch"] for e in epochs] == [0, 1] and "val_accuracy" in epochs[-1]
+
+
+def test_the_report_scores_the_test_set_and_shows_mistakes_of_every_label():
+    session = TrainingSession(bars(30), bars(10, seed=2), "logreg", TrainConfig(epochs=1, batch_size=90, lr=1e-9,
+                                                                                 augment=False))
+    while not session.done:
+        session.step(1.0)
+    report = session.report()
+    assert np.sum(report["confusion"]) == 30
+    wrong = 30 - np.trace(report["confusion"])
+    assert len(report["mistakes"]) == min(wrong, 24)
+    for mistake in report["mistakes"]:
+        assert mistake["truth"] != mistake["predicted"]
+        assert len(base64.b64decode(mistake["pixels"])) == 28 * 28
+
+
+def test_mistakes_are_spread_over_the_true_labels():
+    labels = np.array([0] * 50 + [1] * 3 + [2] * 50)
+    picked = spread_over_labels(np.arange(len(labels)), labels, 7)
+    assert list(labels[picked]) == [0, 1, 2, 0, 1, 2, 0]
+
+
+def test_a_subset_takes_the_first_images_of_each_label():
+    data = bars(10)
+    small = subset_per_label(data, 3)
+    assert list(small.labels) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert np.array_equal(small.images[3], data.images[10])
+    assert subset_per_label(data, None) is data
+
+
+def test_the_engine_trains_scores_and_exports_a_model_that_loads():
+    engine = Engine()
+    assert engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))["labels"] == LABELS
+    started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "batch_size": 20})
+    assert started["total_steps"] == 6 and started["images"] == 60
+    while not engine.handle("train_step", {"seconds": 0.05})["done"]:
+        pass
+    report = engine.handle("train_report", {})
+    assert report["model"]["name"] == "mlp" and report["accuracy"] > 0.5
+    exported = engine.handle("export_model", {"float16": True})
+    saved = load_model(base64.b64decode(exported["base64"]))
+    assert saved.labels == LABELS and saved.meta["weights_dtype"] == "float16"
+    assert saved.meta["metrics"]["test_accuracy"] == report["accuracy"]
+
+
+def test_training_settings_are_bounded():
+    engine = Engine()
+    engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
+    started = engine.handle("train_start", {"architecture": "logreg", "epochs": 10 ** 6, "batch_size": 0})
+    assert started["config"]["epochs"] == 50 and started["config"]["batch_size"] == 8
+
+
+@pytest.mark.parametrize("command, payload", [("train_step", {}), ("train_report", {}), ("samples", {}),
+                                             ("train_start", {"architecture": "mlp"})])
+def test_training_commands_before_their_time_say_why(command, payload):
+    with pytest.raises(DigitlabError, match="No (training is running|data set is loaded)"):
+        Engine().handle(command, payload)
+
+
+def test_an_unknown_architecture_and_a_bad_store_are_refused():
+    engine = Engine()
+    with pytest.raises(DigitlabError, match="could not be read"):
+        engine.handle("load_data", {}, b"not a store")
+    engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
+    with pytest.raises(DigitlabError, match="unknown model 'resnet'"):
+        engine.handle("train_start", {"architecture": "resnet"})
+    assert engine.handle("train_cancel", {})["cancelled"]
+    with pytest.raises(DigitlabError, match="No training is running"):
+        engine.handle("train_step", {})
