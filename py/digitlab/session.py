@@ -9,7 +9,6 @@ import time
 
 import numpy as np
 
-from .data.batches import iterate_batches
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
 from .train import TrainConfig, evaluate, fit
@@ -58,9 +57,9 @@ class TrainingSession:
 
     def report(self):
         """Test accuracy, per-class accuracy, confusion matrix and the misclassified digits."""
-        scores = evaluate(self.model, self.test_set)
-        predicted = np.concatenate([self.model.forward(x).argmax(axis=1)
-                                    for x, _ in iterate_batches(self.test_set, 500)])
+        predicted = []
+        scores = evaluate(self.model, self.test_set, predictions=predicted)
+        predicted = np.array(predicted, dtype=np.int64)
         wrong = spread_over_labels(np.flatnonzero(predicted != self.test_set.labels), self.test_set.labels,
                                    MAX_MISTAKES_SHOWN)
         names = self.test_set.label_names

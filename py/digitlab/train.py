@@ -57,8 +57,12 @@ def fit(model, train_set, config, val_set=None):
         yield report
 
 
-def evaluate(model, image_set, batch_size=128):
-    """Accuracy, mean loss, per-class accuracy (None without images) and the confusion matrix (rows = truth)."""
+def evaluate(model, image_set, batch_size=128, predictions=None):
+    """Accuracy, mean loss, per-class accuracy (None without images) and the confusion matrix (rows = truth).
+
+    Pass a list as `predictions` to also receive each image's predicted class
+    index, in order, from the same pass.
+    """
     k = len(image_set.label_names)
     confusion = np.zeros((k, k), dtype=np.int64)
     loss_sum = 0.0
@@ -66,7 +70,10 @@ def evaluate(model, image_set, batch_size=128):
         logits = model.forward(x)
         loss, _ = softmax_cross_entropy(logits, y)
         loss_sum += loss * len(y)
-        np.add.at(confusion, (y, logits.argmax(axis=1)), 1)
+        predicted = logits.argmax(axis=1)
+        np.add.at(confusion, (y, predicted), 1)
+        if predictions is not None:
+            predictions.extend(predicted.tolist())
     n = max(1, int(confusion.sum()))
     per_class_total = confusion.sum(axis=1)
     per_class = [int(right) / total if total else None  # None: no images of that class to score

@@ -121,3 +121,12 @@ def test_evaluate_per_class_matches_confusion_diagonal():
     for k, name in enumerate(image_set.label_names[:2]):
         assert scores["per_class"][name] == pytest.approx(confusion[k, k] / confusion[k].sum())
     assert all(scores["per_class"][name] is None for name in image_set.label_names[2:])  # no images
+
+
+def test_evaluate_can_hand_back_its_predictions_in_order():
+    images = np.array([[[0, 255, 0]], [[255, 0, 0]], [[0, 0, 255]], [[0, 255, 0]]], dtype=np.uint8)
+    data = ImageSet(images, [1, 0, 0, 1], ["a", "b", "c"])
+    predictions = []
+    scores = evaluate(argmax_model(), data, batch_size=3, predictions=predictions)
+    assert predictions == [1, 0, 2, 1]
+    assert scores["accuracy"] == 0.75
