@@ -8,6 +8,7 @@
 let booting = null;
 let call = null;
 let training = false; // whether the trainer pump should keep going
+let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
 
 function progress(stage, fraction) {
@@ -89,14 +90,22 @@ async function recogniseImage(bytes) {
   return run("predict_pixels", JSON.stringify(payload), new Uint8Array(pixels.data.buffer));
 }
 
-/** One slice of training, then yield so pause, cancel and other requests get in. */
+/** Queue the next slice after the messages already waiting (pause, cancel, predictions). */
+function schedulePump() {
+  if (pumpQueued) return;
+  pumpQueued = true;
+  setTimeout(pump, 0);
+}
+
+/** One slice of training, then yield. */
 function pump() {
+  pumpQueued = false;
   if (!training) return;
   const reply = run("train_step", JSON.stringify({ seconds: SLICE_SECONDS }));
   const step = JSON.parse(reply);
   training = step.ok && !step.result.done;
   postMessage({ type: "training", reply });
-  if (training) setTimeout(pump, 0);
+  if (training) schedulePump();
 }
 
 const ok = JSON.stringify({ ok: true, result: {} });
@@ -107,7 +116,7 @@ const special = {
   train_start: (payload) => {
     const reply = run("train_start", payload);
     training = JSON.parse(reply).ok;
-    setTimeout(pump, 0);
+    schedulePump();
     return reply;
   },
   train_pause: () => {
@@ -116,7 +125,7 @@ const special = {
   },
   train_resume: () => {
     training = true;
-    setTimeout(pump, 0);
+    schedulePump();
     return ok;
   },
   train_cancel: () => {
