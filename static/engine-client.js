@@ -3,8 +3,11 @@
 "use strict";
 
 export class EngineClient {
-  /** role: "predictor" answers the page; "trainer" also loads the data set and trains. */
-  constructor({ runtime = null, role = "predictor" } = {}) {
+  /**
+   * role: "predictor" answers the page; "trainer" also loads the data set and trains.
+   * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel).
+   */
+  constructor({ runtime = null, role = "predictor", kernel = null } = {}) {
     this.pending = new Map();
     this.nextId = 1;
     this.progress = { stage: "Starting the engine", fraction: 0 };
@@ -17,7 +20,7 @@ export class EngineClient {
       this.worker.onerror = (event) =>
         resolve(this.fail(`The engine stopped: ${event.message || "unknown error"}`));
     });
-    this.worker.postMessage({ type: "init", base: document.baseURI, runtime, role });
+    this.worker.postMessage({ type: "init", base: document.baseURI, runtime, role, kernel });
   }
 
   /** Call fn(stage, fraction) on every boot stage, starting with the latest one. */

@@ -1,12 +1,16 @@
 // The engine's Web Worker: boots Pyodide + numpy + Pillow + digitlab, then
 // answers requests by calling digitlab.bridge.call (JSON text in, JSON text out).
 // The page runs two: a predictor, and a trainer started on first use, so a
-// long training batch never delays a prediction.
-/* global loadPyodide, importScripts */
+// long training batch never delays a prediction. The trainer also hands its
+// matrix products to the WebGL kernel (matmul-kernel.js) where that pays.
+/* global loadPyodide, importScripts, MatmulKernel, probeWebGL */
 "use strict";
+
+importScripts("matmul-kernel.js");
 
 let booting = null;
 let call = null;
+let gpu = null; // the trainer's MatmulKernel, when it has one
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
@@ -21,7 +25,7 @@ async function fetchOk(url) {
   return response;
 }
 
-async function boot({ base, runtime: wanted, role }) {
+async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
   const name = wanted || build.default;
   const runtime = build.runtimes[name];
@@ -39,9 +43,10 @@ async function boot({ base, runtime: wanted, role }) {
   const bundle = new Uint8Array(await (await fetchOk(new URL(build.bundle, base))).arrayBuffer());
   const FS = pyodide.FS || pyodide._module.FS; // 0.17 keeps FS on _module
   FS.writeFile("/digitlab.zip", bundle);
-  call = pyodide.runPython(
-    "import sys\nsys.path.insert(0, '/digitlab.zip')\nfrom digitlab.bridge import call\ncall"
+  const bridge = pyodide.runPython(
+    "import sys\nsys.path.insert(0, '/digitlab.zip')\nfrom digitlab import bridge\nbridge"
   );
+  call = bridge.call;
 
   progress("Loading the model", 0.9);
   const model = new Uint8Array(await (await fetchOk(new URL(build.model, base))).arrayBuffer());
@@ -55,9 +60,42 @@ async function boot({ base, runtime: wanted, role }) {
     if (!data.ok) throw new Error(data.error.message);
   }
 
+  if (role === "trainer") progress("Checking and timing the WebGL kernel", 0.97);
+  const device = probeWebGL();
+  bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };
   postMessage({ type: "ready", info });
+}
+
+/**
+ * The trainer's WebGL kernel, wrapped for Python (null, with device.reason, when there is none).
+ * Python passes NumPy arrays; their buffers are views of WebAssembly memory, read and
+ * written in place.
+ */
+function setUpKernel(device, role, wanted) {
+  if (role !== "trainer") {
+    device.reason = device.reason || "Predictions stay in NumPy: one image makes products too small for the GPU.";
+  } else if (wanted === "off") {
+    device.reason = "The WebGL kernel is switched off (?kernel=off).";
+  } else if (!device.reason) {
+    try {
+      gpu = new MatmulKernel();
+    } catch (err) {
+      device.reason = err.message;
+    }
+  }
+  if (!gpu) return null;
+  return {
+    matmul(a, b, out, m, k, n, transA, transB) {
+      const views = [a, b, out].map((array) => array.getBuffer("f32"));
+      try {
+        return gpu.matmul(views[0].data, views[1].data, views[2].data, m, k, n, transA, transB);
+      } finally {
+        views.forEach((view) => view.release());
+      }
+    },
+  };
 }
 
 function run(command, payload, bytes) {
@@ -131,6 +169,18 @@ const special = {
   train_cancel: () => {
     training = false;
     return run("train_cancel", "{}");
+  },
+  // As a GPU reset would: the next product finds the context gone.
+  lose_webgl_context: () => {
+    if (!gpu) return refusal("KernelError", "This engine has no WebGL kernel.");
+    gpu.loseContext();
+    return ok;
+  },
+  // Benchmarks: the product pass alone, operands already on the GPU.
+  kernel_compute_ms: (payload) => {
+    if (!gpu || gpu.lost) return refusal("KernelError", "This engine has no working WebGL kernel.");
+    const { size, repeats } = JSON.parse(payload);
+    return JSON.stringify({ ok: true, result: { size, ms: gpu.computeMs(size, repeats || 3) } });
   },
 };
 

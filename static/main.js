@@ -6,7 +6,9 @@ import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
 
-const runtime = new URLSearchParams(location.search).get("runtime");
+const query = new URLSearchParams(location.search);
+const runtime = query.get("runtime");
+const kernel = query.get("kernel"); // "off" keeps training in NumPy
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 let trainer = null;
 
@@ -14,7 +16,7 @@ window.digitlab = {
   engine: new EngineClient({ runtime }),
   pad: new DrawingPad(byTestId("draw-canvas")),
   /** The training worker, booted on first use. */
-  trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer" })),
+  trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel })),
   charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
   modelStore,
   exportModel,

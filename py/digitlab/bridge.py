@@ -1,13 +1,16 @@
-"""The one module that meets JavaScript: engine-worker.js calls `call`.
+"""The one module that meets JavaScript: engine-worker.js calls `call` and `use_webgl`.
 
 Requests arrive as (command, JSON text, optional JS Uint8Array); replies
 leave as JSON text. Keeping the boundary to strings and bytes makes it the
-same on every Pyodide version we ship (0.17 and 314).
+same on every Pyodide version we ship (0.17 and 314). The exception is the
+matrix kernel, which gets NumPy arrays themselves, so that JS can read and
+write their memory in place (`PyProxy.getBuffer`).
 """
 import json
 
 from .engine import Engine
 from .errors import DigitlabError
+from .nn.dispatch import MatmulDispatch
 
 _engine = Engine()
 
@@ -19,6 +22,39 @@ def call(command, payload_json, buffer=None):
     except DigitlabError as err:
         return json.dumps({"ok": False, "error": {"type": type(err).__name__, "message": str(err)}})
     return json.dumps({"ok": True, "result": result})
+
+
+def use_webgl(kernel, device_json):
+    """Hand the engine's matrix products to a WebGL kernel (None: NumPy only, the device says why).
+
+    `kernel.matmul(a, b, out, m, k, n, trans_a, trans_b)` is JavaScript (engine-worker.js): it
+    reads a and b and writes out through their buffers, in WebAssembly memory, and returns
+    false once its context is lost. Returns the kernel's status as JSON text.
+    """
+    device = json.loads(device_json)
+
+    def product(a, b, out, trans_a, trans_b):
+        m, n = out.shape
+        k = a.shape[0] if trans_a else a.shape[1]
+        # Our own proxies, destroyed here: Pyodide 0.17 never frees the ones it makes for arguments.
+        proxies = [_create_proxy(array) for array in (a, b, out)]
+        try:
+            return bool(kernel.matmul(*proxies, m, k, n, trans_a, trans_b))
+        finally:
+            for proxy in proxies:
+                proxy.destroy()
+
+    dispatch = MatmulDispatch(None if kernel is None else product, "WebGL", reason=device.get("reason"))
+    _engine.use_kernel(dispatch, device)
+    return json.dumps(_engine.kernel_status())
+
+
+def _create_proxy(value):
+    try:
+        from pyodide.ffi import create_proxy  # Pyodide >= 0.21
+    except ImportError:
+        from pyodide import create_proxy  # Pyodide 0.17
+    return create_proxy(value)
 
 
 def _to_bytes(buffer):

@@ -20,6 +20,8 @@ from .data.images import WORKING_SIDE, open_image
 from .data.store import load_set
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
+from .nn import ops
+from .nn.dispatch import MatmulDispatch
 from .recognise import recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
@@ -30,6 +32,8 @@ class Engine:
         self.saved = None
         self.data = None  # (train, test) ImageSets, once load_data has run
         self.training = None
+        self.matmul = MatmulDispatch(None, "WebGL", reason="No GPU kernel was offered to this engine.")
+        self.device = {}  # what the host found out about its GPU
         self.commands = {
             "info": self.info,
             "load_model": self.load_model,
@@ -42,6 +46,9 @@ class Engine:
             "train_step": self.train_step,
             "train_cancel": self.train_cancel,
             "train_report": self.train_report,
+            "kernel_status": self.kernel_status,
+            "kernel_check": self.kernel_check,
+            "kernel_race": self.kernel_race,
         }
 
     def handle(self, command, payload, data=None):
@@ -56,7 +63,30 @@ class Engine:
             "pillow": PIL.__version__,
             "platform": sys.platform,
             "model": self._model_info(),
+            "matmul": self.kernel_status(),
         }
+
+    def use_kernel(self, dispatch, device):
+        """Route every matrix product through `dispatch` (verified and calibrated first)."""
+        self.matmul, self.device = dispatch, device
+        dispatch.start()
+        ops.set_matmul(dispatch if dispatch.active else None)
+
+    def kernel_status(self, payload=None, data=None):
+        return dict(self.device, **self.matmul.status())
+
+    def kernel_check(self, payload, data=None):
+        """The kernel against NumPy on the given [m, k, n] shapes, in all four transpositions."""
+        shapes = [tuple(int(d) for d in shape) for shape in payload.get("shapes", [])]
+        if any(len(shape) != 3 or min(shape) < 1 or max(shape) > 4096 for shape in shapes):
+            raise DigitlabError("Each shape is [m, k, n], each between 1 and 4096.")
+        return {"rows": self.matmul.check(shapes), "active": self.matmul.active}
+
+    def kernel_race(self, payload, data=None):
+        """Best milliseconds of one size×size product in NumPy and on the kernel (for benchmarks)."""
+        if not self.matmul.active:
+            raise DigitlabError("No GPU kernel is in use: %s" % self.matmul.reason)
+        return self.matmul.race(_bounded_int(payload, "size", 1, 4096), _bounded_int(payload, "repeats", 1, 20))
 
     def load_model(self, payload, data):
         if not data:
@@ -115,7 +145,9 @@ class Engine:
         return {"images": len(train), "total_steps": steps, "config": config.as_dict(), "architecture": architecture}
 
     def train_step(self, payload, data=None):
-        return self._session().step(float(payload.get("seconds", 0.25)))
+        result = self._session().step(float(payload.get("seconds", 0.25)))
+        result["matmul"] = self.matmul.status()
+        return result
 
     def train_cancel(self, payload=None, data=None):
         self.training = None
@@ -152,3 +184,13 @@ class Engine:
         return {"name": self.saved.name, "labels": self.saved.labels,
                 "parameters": int(self.saved.model.count_params()),
                 "metrics": self.saved.meta.get("metrics", {})}
+
+
+def _bounded_int(payload, key, low, high):
+    try:
+        value = int(payload[key])
+    except (KeyError, TypeError, ValueError):
+        raise DigitlabError("%r must be a whole number." % key)
+    if not low <= value <= high:
+        raise DigitlabError("%r must be between %d and %d." % (key, low, high))
+    return value

@@ -1,0 +1,208 @@
+"""Which kernel does a matrix product: NumPy, or a faster one (WebGL in the browser) where it pays.
+
+A kernel is a function `product(a, b, out, trans_a, trans_b) -> bool` that writes
+op(a) @ op(b) into `out` (all float32, C-contiguous; op(x) is x.T when its flag is
+set) and returns False once its results can no longer be trusted (a lost GPU
+context). Installed with `ops.set_matmul`, a `MatmulDispatch` decides per product:
+
+- `verify`: before first use, the kernel must match NumPy on random odd shapes, in
+  all four transposition variants, within a relative error of 1e-4;
+- `calibrate`: the crossover is the smallest square size, doubling from 16, at which
+  the kernel beat NumPy on this device; smaller products never leave NumPy;
+- larger products are timed per shape on first use (twice on the kernel, once in
+  NumPy) and the faster side keeps that shape: a tall, thin product may lose on the
+  GPU although a square one of the same size wins;
+- a kernel that fails or loses its context is dropped for the session, and NumPy
+  carries on with the product it was doing.
+"""
+import time
+
+import numpy as np
+
+MAX_ERROR = 1e-4
+VERIFY_SHAPES = ((1, 1, 1), (7, 13, 5), (67, 131, 45))
+CALIBRATION_SIZES = (16, 32, 64, 128, 256, 512)
+KERNEL_TRIALS = 2  # the first run on a new shape also allocates its textures
+
+
+def operand(x):
+    """x as (C-contiguous array, transposed?): a transposed view goes as its base, no copy."""
+    if x.flags.c_contiguous:
+        return x, False
+    if x.flags.f_contiguous:
+        return x.T, True
+    return np.ascontiguousarray(x), False
+
+
+def relative_error(got, want):
+    """max |got - want| / max |want|, in float64."""
+    want = np.asarray(want, dtype=np.float64)
+    scale = max(float(np.abs(want).max()), 1e-30)
+    return float(np.abs(np.asarray(got, dtype=np.float64) - want).max()) / scale
+
+
+def best_ms(run, repeats):
+    """Fastest of `repeats` timed runs, after one untimed warm-up, in milliseconds."""
+    run()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000.0
+
+
+def shape_name(m, k, n):
+    return "%d×%d·%d×%d" % (m, k, k, n)
+
+
+class MatmulDispatch:
+    def __init__(self, product, name, reason=None):
+        self.product = product  # None: NumPy only, for `reason`
+        self.name = name
+        self.reason = reason if product is None else None
+        self.crossover = None
+        self.calibration = []  # [{"size", "numpy_ms", "kernel_ms"}]
+        self.max_error = None
+        self.counts = {"kernel": 0, "numpy": 0}
+        self.trials = {}  # (m, k, n, trans_a, trans_b) -> {"kernel_ms": [...], "numpy_ms"}
+        self.choice = {}  # same key -> True when the kernel keeps that shape
+
+    @property
+    def active(self):
+        return self.product is not None
+
+    def start(self):
+        """Verify, then calibrate; the kernel is used only if both go well."""
+        if self.active:
+            self.verify()
+        if self.active:
+            self.calibrate()
+        return self.status()
+
+    def check(self, shapes, seed=0):
+        """[{"shape", "error"}]: the kernel against float64 NumPy, each shape in all four transpositions."""
+        rng = np.random.RandomState(seed)
+        rows = []
+        for m, k, n in shapes:
+            for trans_a in (False, True):
+                for trans_b in (False, True):
+                    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(np.float32)
+                    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
+                    a, b = (a.T if trans_a else a), (b.T if trans_b else b)
+                    got = self._kernel_product(a, b)
+                    if got is None:
+                        return rows
+                    want = np.dot(a.astype(np.float64), b.astype(np.float64))
+                    rows.append({"shape": shape_name(m, k, n) + _variant(trans_a, trans_b),
+                                 "error": relative_error(got, want)})
+        return rows
+
+    def verify(self):
+        """Drop a kernel whose results on random odd shapes stray from NumPy's by more than MAX_ERROR."""
+        rows = self.check(VERIFY_SHAPES)
+        if not self.active:
+            return
+        worst = max(rows, key=lambda row: row["error"])
+        self.max_error = worst["error"]
+        if worst["error"] > MAX_ERROR:
+            self.drop("%s results differed from NumPy's (relative error %.1e at %s)."
+                      % (self.name, worst["error"], worst["shape"]))
+
+    def race(self, size, repeats=3, seed=1):
+        """{"size", "numpy_ms", "kernel_ms"}: best times of one size×size product, transfers included."""
+        rng = np.random.RandomState(seed)
+        a = rng.standard_normal((size, size)).astype(np.float32)
+        b = rng.standard_normal((size, size)).astype(np.float32)
+        return {"size": size, "numpy_ms": best_ms(lambda: np.dot(a, b), repeats),
+                "kernel_ms": best_ms(lambda: self._kernel_product(a, b), repeats)}
+
+    def calibrate(self, sizes=CALIBRATION_SIZES):
+        """The crossover: the first square size at which the kernel beat NumPy here."""
+        for size in sizes:
+            row = self.race(size)
+            if not self.active:
+                return None
+            self.calibration.append(row)
+            if row["kernel_ms"] < row["numpy_ms"]:
+                self.crossover = size
+                return size
+        self.drop("NumPy was faster than %s at every size up to %d." % (self.name, sizes[-1]))
+        return None
+
+    def __call__(self, a, b):
+        """a @ b for 2-D float32 arrays, on the side that is faster for this shape."""
+        key = self._shape_key(a, b)
+        if key is None or self.choice.get(key) is False:
+            return self._numpy(a, b)
+        if key in self.choice:
+            return self._kernel(a, b)
+        return self._trial(key, a, b)
+
+    def _shape_key(self, a, b):
+        """(m, k, n, trans_a, trans_b) of a product worth trying on the kernel, else None."""
+        if not self.active or self.crossover is None:
+            return None
+        if a.ndim != 2 or b.ndim != 2 or a.dtype != np.float32 or b.dtype != np.float32:
+            return None
+        (m, k), n = a.shape, b.shape[1]
+        if m * k * n < self.crossover ** 3:
+            return None
+        return (m, k, n, operand(a)[1], operand(b)[1])
+
+    def _trial(self, key, a, b):
+        """Time a new shape: KERNEL_TRIALS runs on the kernel, then one in NumPy, then choose."""
+        trial = self.trials.setdefault(key, {"kernel_ms": [], "numpy_ms": None})
+        start = time.perf_counter()
+        if len(trial["kernel_ms"]) < KERNEL_TRIALS:
+            result = self._kernel(a, b)
+            trial["kernel_ms"].append((time.perf_counter() - start) * 1000.0)
+            return result
+        result = self._numpy(a, b)
+        trial["numpy_ms"] = (time.perf_counter() - start) * 1000.0
+        self.choice[key] = min(trial["kernel_ms"]) < trial["numpy_ms"]
+        return result
+
+    def _numpy(self, a, b):
+        self.counts["numpy"] += 1
+        return np.dot(a, b)
+
+    def _kernel(self, a, b):
+        out = self._kernel_product(a, b)
+        if out is None:  # dropped just now: NumPy takes over this very product
+            return self._numpy(a, b)
+        self.counts["kernel"] += 1
+        return out
+
+    def _kernel_product(self, a, b):
+        """op(a) @ op(b) from the kernel, or None once it is dropped."""
+        if not self.active:
+            return None
+        (a, trans_a), (b, trans_b) = operand(a), operand(b)
+        out = np.empty((a.shape[1] if trans_a else a.shape[0], b.shape[0] if trans_b else b.shape[1]),
+                       dtype=np.float32)
+        try:
+            ok = self.product(a, b, out, trans_a, trans_b)
+        except Exception as err:  # a broken kernel must not stop training
+            self.drop("%s failed (%s); NumPy does every product from now on." % (self.name, err))
+            return None
+        if not ok:
+            self.drop("The %s context was lost; NumPy does every product from now on." % self.name)
+            return None
+        return out
+
+    def drop(self, reason):
+        self.product, self.reason = None, reason
+
+    def status(self):
+        shapes = [{"shape": shape_name(*key[:3]) + _variant(*key[3:]), "on_kernel": on_kernel,
+                   "kernel_ms": min(self.trials[key]["kernel_ms"]), "numpy_ms": self.trials[key]["numpy_ms"]}
+                  for key, on_kernel in self.choice.items()]
+        return {"kernel": self.name, "active": self.active and self.crossover is not None, "reason": self.reason,
+                "max_error": self.max_error, "crossover": self.crossover, "calibration": self.calibration,
+                "products": dict(self.counts), "shapes": shapes}
+
+
+def _variant(trans_a, trans_b):
+    return {(False, False): "", (True, False): " (Aᵀ)", (False, True): " (Bᵀ)", (True, True): " (Aᵀ, Bᵀ)"}[
+        (bool(trans_a), bool(trans_b))]
