@@ -8,7 +8,7 @@ from pyscript.ffi import create_proxy
 import models
 import training
 import view
-from dom import app, element
+from dom import app, element, say
 
 engine = app.engine
 pad = app.pad
@@ -72,6 +72,8 @@ async def start():
         element("stage").textContent = ready["error"]["message"]
         return
     element("runtime").textContent = view.runtime_line(ready["result"])
+    for testid, text in view.device_lines(ready["result"]["matmul"]).items():
+        say(testid, text)
     await models.start(ready["result"]["model"])
     training.start()
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))

@@ -20,7 +20,13 @@ async def trainer():
     if not ready["ok"]:
         say("train-status", "The trainer could not start: " + ready["error"]["message"])
         return None
+    show_kernel(ready["result"]["matmul"])
     return run["trainer"]
+
+
+def show_kernel(matmul):
+    for testid, text in view.kernel_lines(matmul).items():
+        say(testid, text)
 
 
 def buttons(training):
@@ -60,6 +66,7 @@ async def on_step(reply_json):
         buttons(False)
         return
     step = reply["result"]
+    show_kernel(step["matmul"])
     app.charts.add(json.dumps(step))
     if step["batches"]:
         last = step["batches"][-1]

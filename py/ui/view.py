@@ -84,3 +84,39 @@ def mistake_items(mistakes):
 
 def sample_items(samples):
     return [{"pixels": s["pixels"], "caption": s["label"]} for s in samples]
+
+
+def yes_no(flag):
+    return "yes" if flag else "no"
+
+
+def device_lines(matmul):
+    """The engine's GPU as the page shows it: WebGL2, renderer, float render targets."""
+    return {"gpu-webgl2": yes_no(matmul.get("webgl2")), "gpu-renderer": matmul.get("renderer") or "–",
+            "gpu-float": yes_no(matmul.get("floatRenderTarget"))}
+
+
+def kernel_lines(matmul):
+    """The trainer's matrix kernel: whether it is used, its crossover, and how training uses it."""
+    if not matmul["active"]:
+        reason = matmul["reason"] or "it is not in use."
+        return {"gpu-kernel": "NumPy only: " + reason, "gpu-crossover": "–",
+                "gpu-training": "no" + _products(matmul)}
+    crossover = matmul["crossover"]
+    timing = [row for row in matmul["calibration"] if row["size"] == crossover][0]
+    kept = [shape for shape in matmul["shapes"] if shape["on_kernel"]]
+    return {
+        "gpu-kernel": "WebGL, checked against NumPy (largest relative error %.1e)" % matmul["max_error"],
+        "gpu-crossover": "%d×%d×%d: WebGL %.1f ms, NumPy %.1f ms; smaller products stay in NumPy" % (
+            crossover, crossover, crossover, timing["kernel_ms"], timing["numpy_ms"]),
+        "gpu-training": ("yes" if matmul["products"]["kernel"] else "not yet") + _products(matmul) + (
+            " · %d of %d product shapes faster on WebGL" % (len(kept), len(matmul["shapes"]))
+            if matmul["shapes"] else ""),
+    }
+
+
+def _products(matmul):
+    counts = matmul["products"]
+    if not counts["kernel"] + counts["numpy"]:
+        return ""
+    return " · %d products on WebGL, %d in NumPy" % (counts["kernel"], counts["numpy"])

@@ -44,14 +44,30 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing at %s: run `python build.py test`, which installs it" % CHROMIUM)
     with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser_without_gpu(playwright):
+    """Chromium with no GPU and no software fallback: a browser that offers no WebGL at all,
+    in workers too (--disable-webgl and --disable-3d-apis leave OffscreenCanvas WebGL2 on)."""
+    args = [arg for arg in CHROMIUM_ARGS if arg != "--enable-unsafe-swiftshader"]
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                          args=args + ["--disable-gpu", "--disable-software-rasterizer"])
+    yield chromium
+    chromium.close()
 
 
 class PageWatch:
@@ -61,8 +77,7 @@ class PageWatch:
         self.errors, self.external = [], []
 
 
-@pytest.fixture
-def watched_context(browser):
+def watch(browser):
     watch = PageWatch()
     context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800})
 
@@ -81,6 +96,11 @@ def watched_context(browser):
     assert not watch.errors, "console errors or uncaught exceptions: %s" % watch.errors
 
 
+@pytest.fixture
+def watched_context(browser):
+    yield from watch(browser)
+
+
 @pytest.fixture(params=["registry-only", "current"])
 def runtime(request, app_url):
     if request.param not in runtimes_in_build():
@@ -89,15 +109,19 @@ def runtime(request, app_url):
     return request.param
 
 
-@pytest.fixture
-def app(watched_context, app_url, runtime):
-    """A page of the app, booted on `runtime` and ready to recognise."""
-    context, watch = watched_context
+def open_app(context, watch, url):
+    """A page of the app at `url`, booted and ready to recognise."""
     page = context.new_page()
     # The page's console also carries the engine worker's messages.
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
-    page.goto(app_url + "?runtime=" + runtime)
+    page.goto(url)
     page.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'",
                            timeout=BOOT_TIMEOUT_MS)
     return page
+
+
+@pytest.fixture
+def app(watched_context, app_url, runtime):
+    """A page of the app, booted on `runtime` and ready to recognise."""
+    return open_app(*watched_context, app_url + "?runtime=" + runtime)

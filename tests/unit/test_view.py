@@ -40,3 +40,39 @@ def test_training_settings_fall_back_on_bad_numbers():
 def test_mistakes_are_captioned_with_truth_and_reading():
     items = view.mistake_items([{"truth": "4", "predicted": "9", "pixels": "AAA="}])
     assert items == [{"pixels": "AAA=", "caption": "4 read as 9"}]
+
+
+def kernel_status(**changes):
+    status = {"webgl2": True, "renderer": "SwiftShader", "floatRenderTarget": True, "active": True,
+              "reason": None, "max_error": 4.4e-07, "crossover": 256,
+              "calibration": [{"size": 128, "numpy_ms": 2.8, "kernel_ms": 5.5},
+                              {"size": 256, "numpy_ms": 24.7, "kernel_ms": 17.0}],
+              "products": {"kernel": 0, "numpy": 0}, "shapes": []}
+    status.update(changes)
+    return status
+
+
+def test_the_device_lines_say_yes_or_no_and_name_the_renderer():
+    assert view.device_lines(kernel_status()) == {
+        "gpu-webgl2": "yes", "gpu-renderer": "SwiftShader", "gpu-float": "yes"}
+    assert view.device_lines(kernel_status(webgl2=False, renderer=None, floatRenderTarget=False)) == {
+        "gpu-webgl2": "no", "gpu-renderer": "–", "gpu-float": "no"}
+
+
+def test_an_active_kernel_shows_its_error_crossover_timings_and_use():
+    lines = view.kernel_lines(kernel_status())
+    assert lines["gpu-kernel"] == "WebGL, checked against NumPy (largest relative error 4.4e-07)"
+    assert lines["gpu-crossover"].startswith("256×256×256: WebGL 17.0 ms, NumPy 24.7 ms")
+    assert lines["gpu-training"] == "not yet"
+    used = kernel_status(products={"kernel": 12, "numpy": 30},
+                         shapes=[{"on_kernel": True}, {"on_kernel": False}, {"on_kernel": True}])
+    assert view.kernel_lines(used)["gpu-training"] == (
+        "yes · 12 products on WebGL, 30 in NumPy · 2 of 3 product shapes faster on WebGL")
+
+
+def test_an_inactive_kernel_gives_its_reason():
+    lines = view.kernel_lines(kernel_status(active=False, reason="The WebGL context was lost.",
+                                            products={"kernel": 5, "numpy": 9}))
+    assert lines["gpu-kernel"] == "NumPy only: The WebGL context was lost."
+    assert lines["gpu-crossover"] == "–"
+    assert lines["gpu-training"] == "no · 5 products on WebGL, 9 in NumPy"

@@ -1,0 +1,85 @@
+"""The WebGL2 matrix kernel in the real trainer worker: results, context loss, no WebGL2."""
+import json
+import re
+
+import pytest
+
+from conftest import open_app, watch
+from test_training import TRAINING_TIMEOUT_MS, start_training, text
+
+MAX_ERROR = 1e-4
+
+
+def trainer_request(page, command, payload=None):
+    """Boot the page's trainer if needed, run one command on it, return the parsed reply."""
+    return page.evaluate(
+        """async ([command, payload]) => {
+             const trainer = window.digitlab.trainer();
+             const ready = JSON.parse(await trainer.ready);
+             if (!ready.ok) return ready;
+             return JSON.parse(await trainer.request(command, payload));
+           }""", [command, json.dumps(payload or {})])
+
+
+def wait_for_evaluation(page):
+    page.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+
+
+def test_kernel_matches_numpy_on_odd_shapes_and_transposed_operands(app):
+    status = trainer_request(app, "kernel_status")["result"]
+    assert status["active"], status["reason"]
+    assert status["max_error"] <= MAX_ERROR and status["crossover"] in (16, 32, 64, 128, 256, 512)
+
+    reply = trainer_request(app, "kernel_check", {"shapes": [[1, 1, 1], [7, 13, 5], [513, 257, 129]]})
+    rows = reply["result"]["rows"]
+    assert len(rows) == 3 * 4  # each shape as A·B, Aᵀ·B, A·Bᵀ, Aᵀ·Bᵀ
+    assert {row["shape"] for row in rows} >= {"513×257·257×129 (Aᵀ)", "513×257·257×129 (Bᵀ)"}
+    worst = max(rows, key=lambda row: row["error"])
+    assert worst["error"] <= MAX_ERROR, worst
+
+
+def test_the_page_shows_the_gpu_and_how_training_uses_the_kernel(app):
+    assert text(app, "gpu-webgl2") == "yes" and text(app, "gpu-float") == "yes"
+    assert "SwiftShader" in text(app, "gpu-renderer")
+    start_training(app, "cnn", images="50")
+    wait_for_evaluation(app)
+    assert text(app, "gpu-kernel").startswith("WebGL, checked against NumPy")
+    assert "smaller products stay in NumPy" in text(app, "gpu-crossover")
+    shown = re.match(r"yes · (\d+) products on WebGL, (\d+) in NumPy", text(app, "gpu-training"))
+    assert shown, text(app, "gpu-training")
+    # The page counts the training's products; scoring the test digits afterwards adds more.
+    products = trainer_request(app, "kernel_status")["result"]["products"]
+    assert 0 < int(shown.group(1)) <= products["kernel"] and int(shown.group(2)) <= products["numpy"]
+
+
+def test_a_lost_context_mid_training_falls_back_to_numpy_and_training_completes(app):
+    start_training(app, "cnn", images="50", epochs="2")
+    # Wait until the kernel has done real training work, then take its context away.
+    app.wait_for_function("document.querySelector('[data-testid=gpu-training]').textContent.startsWith('yes')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert trainer_request(app, "lose_webgl_context")["ok"]
+    before = trainer_request(app, "kernel_status")["result"]["products"]
+    wait_for_evaluation(app)
+
+    status = trainer_request(app, "kernel_status")["result"]
+    assert not status["active"] and "context was lost" in status["reason"]
+    assert status["products"]["numpy"] > before["numpy"]  # training went on, in NumPy
+    assert text(app, "gpu-kernel").startswith("NumPy only: The WebGL context was lost")
+    assert float(text(app, "test-accuracy").split()[2].rstrip("%")) > 50
+
+
+@pytest.fixture
+def app_without_webgl(browser_without_gpu, app_url):
+    for context, page_watch in watch(browser_without_gpu):
+        yield open_app(context, page_watch, app_url + "?runtime=registry-only")
+
+
+def test_without_webgl2_training_uses_numpy_and_says_so(app_without_webgl):
+    page = app_without_webgl
+    assert text(page, "gpu-webgl2") == "no" and text(page, "gpu-float") == "no"
+    start_training(page, "mlp", images="50")
+    wait_for_evaluation(page)
+    assert text(page, "gpu-kernel") == "NumPy only: This browser offers no WebGL2 here."
+    assert text(page, "gpu-training") == "no"
+    status = trainer_request(page, "kernel_status")["result"]
+    assert not status["webgl2"] and not status["active"] and status["products"]["kernel"] == 0
