@@ -77,16 +77,19 @@ class Engine:
 
     def kernel_check(self, payload, data=None):
         """The kernel against NumPy on the given [m, k, n] shapes, in all four transpositions."""
-        shapes = [tuple(int(d) for d in shape) for shape in payload.get("shapes", [])]
-        if any(len(shape) != 3 or min(shape) < 1 or max(shape) > 4096 for shape in shapes):
-            raise DigitlabError("Each shape is [m, k, n], each between 1 and 4096.")
-        return {"rows": self.matmul.check(shapes), "active": self.matmul.active}
+        shapes = payload.get("shapes", [])
+        if not isinstance(shapes, list) or not all(_is_shape(shape) for shape in shapes):
+            raise DigitlabError("Each shape is [m, k, n], each a whole number between 1 and 4096.")
+        return {"rows": self.matmul.check([tuple(shape) for shape in shapes]), "active": self.matmul.active}
 
     def kernel_race(self, payload, data=None):
         """Best milliseconds of one size×size product in NumPy and on the kernel (for benchmarks)."""
         if not self.matmul.active:
             raise DigitlabError("No GPU kernel is in use: %s" % self.matmul.reason)
-        return self.matmul.race(_bounded_int(payload, "size", 1, 4096), _bounded_int(payload, "repeats", 1, 20))
+        row = self.matmul.race(_bounded_int(payload, "size", 1, 4096), _bounded_int(payload, "repeats", 1, 20))
+        if not self.matmul.active:  # dropped during the race: its time means nothing
+            raise DigitlabError("The GPU kernel stopped during the race: %s" % self.matmul.reason)
+        return row
 
     def load_model(self, payload, data):
         if not data:
@@ -184,6 +187,11 @@ class Engine:
         return {"name": self.saved.name, "labels": self.saved.labels,
                 "parameters": int(self.saved.model.count_params()),
                 "metrics": self.saved.meta.get("metrics", {})}
+
+
+def _is_shape(shape):
+    return (isinstance(shape, list) and len(shape) == 3
+            and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 4096 for d in shape))
 
 
 def _bounded_int(payload, key, low, high):

@@ -25,11 +25,14 @@ CALIBRATION_SIZES = (16, 32, 64, 128, 256, 512)
 KERNEL_TRIALS = 2  # the first run on a new shape also allocates its textures
 
 
+def is_transposed(x):
+    """Whether x is the transpose of a C-contiguous array (what backward passes multiply by)."""
+    return x.flags.f_contiguous and not x.flags.c_contiguous
+
+
 def operand(x):
     """x as (C-contiguous array, transposed?): a transposed view goes as its base, no copy."""
-    if x.flags.c_contiguous:
-        return x, False
-    if x.flags.f_contiguous:
+    if is_transposed(x):
         return x.T, True
     return np.ascontiguousarray(x), False
 
@@ -146,9 +149,9 @@ class MatmulDispatch:
         if a.ndim != 2 or b.ndim != 2 or a.dtype != np.float32 or b.dtype != np.float32:
             return None
         (m, k), n = a.shape, b.shape[1]
-        if m * k * n < self.crossover ** 3:
-            return None
-        return (m, k, n, operand(a)[1], operand(b)[1])
+        if k != b.shape[0] or m * k * n < self.crossover ** 3:
+            return None  # NumPy says what is wrong with mismatched shapes
+        return (m, k, n, is_transposed(a), is_transposed(b))
 
     def _trial(self, key, a, b):
         """Time a new shape: KERNEL_TRIALS runs on the kernel, then one in NumPy, then choose."""
