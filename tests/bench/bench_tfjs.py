@@ -1,22 +1,32 @@
-"""Benchmark (not a test): training throughput of our engine against TensorFlow.js 4.22.0.
+"""Benchmark (not a test): training throughput of our engine, with and without its WebGL
+matrix kernel, against TensorFlow.js 4.22.0.
 
-    python tests/bench/bench_tfjs.py [--epochs 1] [--batch-size 512] [--lr 0.001]
-                                     [--cpu-images N] [--only ours,webgl,cpu]
+    python tests/bench/bench_tfjs.py [--model codelab|cnn] [--epochs 1] [--batch-size N]
+                                     [--lr 0.001] [--cpu-images N]
+                                     [--only ours-webgl,ours-numpy,webgl,cpu]
 
-Trains the TF.js codelab CNN (our "codelab" architecture) on the 8,000 MNIST train
-digits of build/data/mnist.npz, in one Chromium launched as the browser tests launch
-it (no network but loopback), three ways:
+Trains one architecture, --model: "codelab" (the TF.js codelab CNN, the default) or
+"cnn" (our default CNN; tfjs_train.js has a layer-for-layer copy), on the 8,000 MNIST
+train digits of build/data/mnist.npz, in one Chromium launched as the browser tests
+launch it (no network but loopback), four ways:
 
-  ours   the app page (?runtime=registry-only, Pyodide 0.17.1): its trainer worker,
-         sent train_start; the epoch's seconds and images/s exclude validation;
-  webgl  TF.js with the WebGL backend, model.fit without validation data;
-  cpu    TF.js with the CPU backend, likewise.
+  ours-webgl  the app page (?runtime=registry-only, Pyodide 0.17.1): its trainer worker,
+              sent train_start, with the WebGL kernel taking the products where it pays;
+              the epoch's seconds and images/s exclude validation;
+  ours-numpy  the same with ?kernel=off: every product in NumPy;
+  webgl       TF.js with the WebGL backend, model.fit without validation data;
+  cpu         TF.js with the CPU backend, likewise.
 
-Adam with the same lr for all. TF.js first trains one batch of each batch shape on a
-throw-away model (shader compiles, data upload), not timed. Prints images/s and
-seconds per epoch, the ratios, and accuracy on the 2,000 test digits after the
-epochs. TF.js is vendored from npm (build.PACKAGES["tfjs"]) into build/bench/,
-which only this benchmark uses; the app never loads it.
+--only picks among them; "ours" stands for both of ours. --batch-size defaults to 512
+for codelab and to 64 (the page's default) for cnn. Adam with the same lr for all.
+TF.js first trains one batch of each batch shape on a throw-away model (shader compiles,
+data upload), not timed. Prints a row per run (images/s, seconds per epoch, train loss,
+accuracy on the 2,000 test digits after the epochs, other processes' CPU share), the
+throughput ratios (the kernel's speed-up ours-webgl / ours-numpy, and each of ours
+against TF.js WebGL and CPU), then what the kernel did in each run of ours: active or
+why not, crossover, products on the kernel and in NumPy, and per product shape whether
+the kernel kept it, with its timings. TF.js is vendored from npm (build.PACKAGES["tfjs"])
+into build/bench/, which only this benchmark uses; the app never loads it.
 """
 import argparse
 import json
@@ -39,9 +49,14 @@ BENCH_DIR = os.path.join(build.OUT, "bench")
 PAGE_FILES = ["tfjs_train.html", "tfjs_train.js"]
 READY = "document.querySelector('[data-testid=status]').textContent === 'ready'"
 BOOT_TIMEOUT_MS = 180000
-RUNS = ("ours", "webgl", "cpu")
+RUNS = ("ours-webgl", "ours-numpy", "webgl", "cpu")
+ALIASES = {"ours": ("ours-webgl", "ours-numpy")}
+NAMES = {"ours-webgl": "ours-webgl", "ours-numpy": "ours-numpy", "webgl": "TF.js WebGL", "cpu": "TF.js CPU"}
+OUR_PAGES = {"ours-webgl": "?runtime=registry-only", "ours-numpy": "?runtime=registry-only&kernel=off"}
+BATCH_SIZES = {"codelab": 512, "cnn": 64}
 
-# Our engine, driven through the page's own trainer worker; resolves when training is done.
+# Our engine, driven through the page's own trainer worker; resolves when training is done,
+# with what the matrix kernel did.
 TRAIN_OURS = """async (payload) => {
   const trainer = window.digitlab.trainer();
   const ready = JSON.parse(await trainer.ready);
@@ -56,7 +71,9 @@ TRAIN_OURS = """async (payload) => {
   const started = JSON.parse(await trainer.request("train_start", payload));
   if (!started.ok) throw new Error(started.error.message);
   await done;
-  return { info: ready.result, config: started.result.config, epochs };
+  const matmul = JSON.parse(await trainer.request("kernel_status"));
+  if (!matmul.ok) throw new Error(matmul.error.message);
+  return { info: ready.result, started: started.result, epochs, matmul: matmul.result };
 }"""
 
 
@@ -150,30 +167,30 @@ class Watch:
         return context, page
 
 
-def train_ours(browser, watch, base, args):
+def train_ours(browser, watch, base, key, args):
     context, page = watch.page(browser)
-    page.goto(base + "?runtime=registry-only")
+    page.goto(base + OUR_PAGES[key])
     # The predictor worker boots with the page; let it finish so it does not share the CPU with training.
     page.wait_for_function(READY, timeout=BOOT_TIMEOUT_MS)
-    payload = {"architecture": "codelab", "epochs": args.epochs, "batch_size": args.batch_size,
+    payload = {"architecture": args.model, "epochs": args.epochs, "batch_size": args.batch_size,
                "lr": args.lr, "augment": False}  # TF.js trains on the digits as they are
     load = OthersLoad().start()
     result = page.evaluate(TRAIN_OURS, json.dumps(payload))
     others = load.share()
     context.close()
     epochs = result["epochs"]
-    return {"label": "ours (%s, numpy %s)" % (result["info"]["runtime"]["label"], result["info"]["numpy"]),
+    return {"label": "%s (%s, numpy %s)" % (key, result["info"]["runtime"]["label"], result["info"]["numpy"]),
             "seconds": [e["seconds"] for e in epochs],
             "images": round(epochs[0]["images_per_second"] * epochs[0]["seconds"]),
             "train_loss": epochs[-1]["loss"], "test_accuracy": epochs[-1]["val_accuracy"],
-            "config": result["config"], "others_cpu": others}
+            "started": result["started"], "matmul": result["matmul"], "others_cpu": others}
 
 
 def train_tfjs(browser, watch, base, backend, args, train_images=None):
     context, page = watch.page(browser)
     page.goto(base + "bench/tfjs_train.html")
-    options = {"backend": backend, "epochs": args.epochs, "batchSize": args.batch_size, "lr": args.lr,
-               "trainImages": train_images}
+    options = {"backend": backend, "model": args.model, "epochs": args.epochs, "batchSize": args.batch_size,
+               "lr": args.lr, "trainImages": train_images}
     load = OthersLoad().start()
     result = page.evaluate("(options) => window.benchTfjs.run(options)", options)
     result["others_cpu"] = load.share()
@@ -195,21 +212,44 @@ def per_epoch(row):
 
 
 def print_table(rows, args):
-    print("codelab CNN, %d train digits, batch %d, Adam lr %g, %d epoch(s); test = 2,000 test digits"
-          % (8000, args.batch_size, args.lr, args.epochs))
-    print("%-34s %10s %12s %11s %10s %12s" % ("", "images/s", "s/epoch", "train loss", "test acc", "others' CPU"))
+    model = {"codelab": "codelab", "cnn": "our default"}[args.model]
+    print("%s CNN, %d train digits, batch %d, Adam lr %g, %d epoch(s); test = 2,000 test digits"
+          % (model, 8000, args.batch_size, args.lr, args.epochs))
+    print("%-44s %10s %12s %11s %10s %12s" % ("", "images/s", "s/epoch", "train loss", "test acc", "others' CPU"))
     for row in rows.values():
         rate, seconds = per_epoch(row)
         accuracy = "n/a" if row["test_accuracy"] is None else "%.4f" % row["test_accuracy"]
         mark = "*" if row["images"] < 8000 else ""
         others = "n/a" if row["others_cpu"] is None else "%.0f%%" % (100 * row["others_cpu"])
-        print("%-34s %10.1f %11.1f%s %11.3f %10s %12s"
+        print("%-44s %10.1f %11.1f%s %11.3f %10s %12s"
               % (row["label"], rate, seconds, mark or " ", row["train_loss"], accuracy, others))
-    if "ours" in rows:
-        ours = per_epoch(rows["ours"])[0]
-        for key, name in (("cpu", "TF.js CPU"), ("webgl", "TF.js WebGL")):
-            if key in rows:
-                print("ours / %-27s %10.2fx (throughput ratio)" % (name, ours / per_epoch(rows[key])[0]))
+    for ours in ("ours-webgl", "ours-numpy"):
+        for other in ("ours-numpy", "webgl", "cpu"):
+            if ours != other and ours in rows and other in rows:
+                name = "%s / %s" % (NAMES[ours], NAMES[other])
+                ratio = per_epoch(rows[ours])[0] / per_epoch(rows[other])[0]
+                what = ", the kernel's speed-up" if other == "ours-numpy" else ""
+                print("%-44s %10.2fx (throughput ratio%s)" % (name, ratio, what))
+
+
+def print_kernel(key, matmul):
+    """What the matrix kernel did in one run of ours; loud when that is not what the run asked for."""
+    if matmul["active"] != (key == "ours-webgl"):
+        print("!!! %s: THE WEBGL KERNEL WAS %s, AGAINST WHAT THIS RUN ASKED"
+              % (key, "ACTIVE" if matmul["active"] else "NOT ACTIVE"))
+    print("%s: WebGL kernel %s" % (key, "active on %s" % matmul["renderer"] if matmul["active"]
+                                  else "inactive: %s" % matmul["reason"]))
+    if matmul["crossover"] is None:  # never calibrated, so no product went to the kernel
+        return
+    products = matmul["products"]
+    print("  crossover %d (smaller products stay in NumPy); products: %d on the kernel, %d in NumPy "
+          "(training and the per-epoch test scoring)"
+          % (matmul["crossover"], products["kernel"], products["numpy"]))
+    print("  %-32s %8s %10s %10s   (timed on first use, in the first epoch: best of 2 kernel runs, 1 NumPy run)"
+          % ("shape", "kernel?", "kernel ms", "numpy ms"))
+    for shape in matmul["shapes"]:
+        print("  %-32s %8s %10.2f %10.2f" % (shape["shape"], "yes" if shape["on_kernel"] else "no",
+                                              shape["kernel_ms"], shape["numpy_ms"]))
 
 
 def print_notes(rows, args):
@@ -227,13 +267,15 @@ def print_notes(rows, args):
             if row["images"] < 8000:
                 print("  * timed on the first %d train digits (%d batches) and extrapolated to 8,000; "
                       "no test accuracy" % (row["images"], -(-row["images"] // args.batch_size)))
-    if "ours" in rows:
-        config = rows["ours"]["config"]
+    ours = [rows[key] for key in ("ours-webgl", "ours-numpy") if key in rows]
+    if ours:
+        started = ours[0]["started"]
         print("ours: no separate compile step, nothing excluded but validation; config %s"
-              % json.dumps(config, sort_keys=True))
+              % json.dumps(started["config"], sort_keys=True))
         # Why the accuracies differ more than the settings suggest.
-        print("ours: lr follows the engine's cosine schedule (1 warm-up step, then decay to 0 over the "
-              "run) with L2 %g, which the payload cannot change; TF.js keeps lr constant" % config["weight_decay"])
+        print("ours: lr follows the engine's cosine schedule (%d warm-up step(s), then decay to 0 over the "
+              "run) with L2 %g, which the payload cannot change; TF.js keeps lr constant"
+              % (min(100, started["total_steps"] // 10), started["config"]["weight_decay"]))
     print("seconds per epoch: onEpochBegin..onEpochEnd of model.fit (TF.js), the epoch event's "
           "'seconds' (ours); mean over the epochs")
 
@@ -242,14 +284,21 @@ def print_notes(rows, args):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=sorted(BATCH_SIZES), default="codelab")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="default: %s" % ", ".join("%d for %s" % (v, k) for k, v in BATCH_SIZES.items()))
     parser.add_argument("--lr", type=float, default=0.001)
     parser.add_argument("--cpu-images", type=int, default=None,
                         help="time the TF.js CPU backend on only the first N train digits and extrapolate")
-    parser.add_argument("--only", default=",".join(RUNS), help="comma-separated subset of " + ",".join(RUNS))
+    parser.add_argument("--only", default=",".join(RUNS),
+                        help="comma-separated subset of %s (ours = both of ours)" % ",".join(RUNS))
     args = parser.parse_args()
-    args.only = [r for r in RUNS if r in args.only.split(",")]
+    wanted = {run for name in args.only.split(",") for run in ALIASES.get(name, (name,))}
+    if wanted - set(RUNS):
+        parser.error("--only: unknown run(s) %s" % ",".join(sorted(wanted - set(RUNS))))
+    args.only = [run for run in RUNS if run in wanted]
+    args.batch_size = args.batch_size or BATCH_SIZES[args.model]
     return args
 
 
@@ -262,8 +311,9 @@ def main():
     watch, rows = Watch(), {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        if "ours" in args.only:
-            rows["ours"] = train_ours(browser, watch, base, args)
+        for key in ("ours-webgl", "ours-numpy"):
+            if key in args.only:
+                rows[key] = train_ours(browser, watch, base, key, args)
         if "webgl" in args.only:
             rows["webgl"] = train_tfjs(browser, watch, base, "webgl", args)
         if "cpu" in args.only:
@@ -271,6 +321,9 @@ def main():
         browser.close()
     server.shutdown()
     print_table(rows, args)
+    for key in ("ours-webgl", "ours-numpy"):
+        if key in rows:
+            print_kernel(key, rows[key]["matmul"])
     print_notes(rows, args)
     # Every run shares the same cores: other work on the machine skews the ratios.
     print("others' CPU: share of all %d CPUs used by processes outside this benchmark during that run "

@@ -1,5 +1,5 @@
-// Trains the TensorFlow.js codelab CNN on the digits bench_tfjs.py wrote as raw uint8
-// files, and reports how long each epoch's model.fit took (no validation data).
+// Trains the TensorFlow.js codelab CNN or our default CNN on the digits bench_tfjs.py wrote
+// as raw uint8 files, and reports how long each epoch's model.fit took (no validation data).
 /* global tf */
 "use strict";
 
@@ -27,20 +27,49 @@ async function loadSet(name) {
   return { xs, ys, n };
 }
 
-/** The codelab's model, layer for layer; the optimiser is Adam as in our engine (eps 1e-8). */
-function codelabModel(lr) {
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({
-    inputShape: [SIDE, SIDE, 1], kernelSize: 5, filters: 8, strides: 1,
-    activation: "relu", kernelInitializer: "varianceScaling",
-  }));
-  model.add(tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }));
-  model.add(tf.layers.conv2d({
-    kernelSize: 5, filters: 16, strides: 1, activation: "relu", kernelInitializer: "varianceScaling",
-  }));
-  model.add(tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }));
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: CLASSES, kernelInitializer: "varianceScaling", activation: "softmax" }));
+/** The TF.js codelab's CNN, layer for layer (our "codelab"). */
+function codelabLayers() {
+  return [
+    tf.layers.conv2d({
+      inputShape: [SIDE, SIDE, 1], kernelSize: 5, filters: 8, strides: 1,
+      activation: "relu", kernelInitializer: "varianceScaling",
+    }),
+    tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }),
+    tf.layers.conv2d({
+      kernelSize: 5, filters: 16, strides: 1, activation: "relu", kernelInitializer: "varianceScaling",
+    }),
+    tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: CLASSES, kernelInitializer: "varianceScaling", activation: "softmax" }),
+  ];
+}
+
+/**
+ * Our default CNN ("cnn" in py/digitlab/nn/zoo.py), layer for layer: pooling before ReLU as
+ * there. Ours initialises with He normal (Glorot uniform for the last layer) and adds L2 1e-4
+ * to the weights' gradients; this copy keeps TF.js's default Glorot uniform and has no L2.
+ */
+function cnnLayers() {
+  return [
+    tf.layers.conv2d({ inputShape: [SIDE, SIDE, 1], kernelSize: 3, filters: 16, padding: "same" }),
+    tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }),
+    tf.layers.reLU(),
+    tf.layers.conv2d({ kernelSize: 3, filters: 32, padding: "same" }),
+    tf.layers.maxPooling2d({ poolSize: [2, 2], strides: [2, 2] }),
+    tf.layers.reLU(),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 256, activation: "relu" }),
+    tf.layers.dropout({ rate: 0.3 }),
+    tf.layers.dense({ units: CLASSES, activation: "softmax" }),
+  ];
+}
+
+const MODELS = { codelab: codelabLayers, cnn: cnnLayers };
+
+/** The named model, compiled; the optimiser is Adam as in our engine (eps 1e-8). */
+function buildModel(name, lr) {
+  if (!MODELS[name]) throw new Error(`unknown model "${name}"`);
+  const model = tf.sequential({ layers: MODELS[name]() });
   model.compile({
     optimizer: tf.train.adam(lr, 0.9, 0.999, 1e-8), loss: "categoricalCrossentropy", metrics: ["accuracy"],
   });
@@ -59,9 +88,9 @@ async function fitOneBatch(model, set, batchSize) {
  * Warm-up on a throw-away model: one batch at the full batch size and one at the epoch's
  * last, shorter size, so the timed epochs compile no WebGL programs. Returns seconds.
  */
-async function warmUp(set, batchSize, lr) {
+async function warmUp(name, set, batchSize, lr) {
   const started = performance.now();
-  const model = codelabModel(lr);
+  const model = buildModel(name, lr);
   await fitOneBatch(model, set, batchSize);
   if (set.n % batchSize) await fitOneBatch(model, set, set.n % batchSize);
   model.dispose();
@@ -115,7 +144,9 @@ function webglInfo() {
  * Train and time. trainImages < 8000 times the epochs on that many images only (for a slow
  * backend); accuracy is then not measured, as the model saw fewer digits.
  */
-async function run({ backend, epochs = 1, batchSize = 512, lr = 0.001, trainImages = null }) {
+async function run({
+  backend, model: name = "codelab", epochs = 1, batchSize = 512, lr = 0.001, trainImages = null,
+}) {
   const switched = await tf.setBackend(backend);
   await tf.ready();
   const started = performance.now();
@@ -123,8 +154,8 @@ async function run({ backend, epochs = 1, batchSize = 512, lr = 0.001, trainImag
   const test = await loadSet("test");
   const loadSeconds = (performance.now() - started) / 1000;
   const timedSet = firstExamples(train, trainImages || train.n);
-  const warmupSeconds = await warmUp(timedSet, batchSize, lr);
-  const model = codelabModel(lr);
+  const warmupSeconds = await warmUp(name, timedSet, batchSize, lr);
+  const model = buildModel(name, lr);
   const epochLog = await timedFit(model, timedSet, epochs, batchSize);
   const test_scores = timedSet.n === train.n ? await evaluate(model, test, batchSize) : null;
   return {
