@@ -78,6 +78,9 @@ void main() {
 }`;
 }
 
+const NO_WEBGL2 = "This browser offers no WebGL2 here.";
+const NO_FLOAT_TARGETS = "WebGL2 cannot render to float textures here (no EXT_color_buffer_float).";
+
 class KernelUnavailable extends Error {}
 
 /** What the device offers, without keeping a context: {webgl2, renderer, floatRenderTarget, reason}. */
@@ -90,7 +93,7 @@ function probeWebGL() {
     gl = null;
   }
   if (!gl) {
-    found.reason = "This browser offers no WebGL2 here.";
+    found.reason = NO_WEBGL2;
     return found;
   }
   found.webgl2 = true;
@@ -98,7 +101,7 @@ function probeWebGL() {
   found.renderer = gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
   found.floatRenderTarget = !!gl.getExtension("EXT_color_buffer_float");
   found.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE);
-  if (!found.floatRenderTarget) found.reason = "WebGL2 cannot render to float textures here (no EXT_color_buffer_float).";
+  if (!found.floatRenderTarget) found.reason = NO_FLOAT_TARGETS;
   const lose = gl.getExtension("WEBGL_lose_context");
   if (lose) lose.loseContext(); // give the context back now, not at garbage collection
   return found;
@@ -108,10 +111,8 @@ class MatmulKernel {
   constructor() {
     const canvas = new OffscreenCanvas(1, 1);
     const gl = canvas.getContext("webgl2", { antialias: false, depth: false, stencil: false, alpha: true });
-    if (!gl) throw new KernelUnavailable("This browser offers no WebGL2 here.");
-    if (!gl.getExtension("EXT_color_buffer_float")) {
-      throw new KernelUnavailable("WebGL2 cannot render to float textures here (no EXT_color_buffer_float).");
-    }
+    if (!gl) throw new KernelUnavailable(NO_WEBGL2);
+    if (!gl.getExtension("EXT_color_buffer_float")) throw new KernelUnavailable(NO_FLOAT_TARGETS);
     this.gl = gl;
     this.tile = Math.min(MAX_TILE, gl.getParameter(gl.MAX_TEXTURE_SIZE));
     this.pack = this.program(PACK, ["source", "transposed", "down", "size"]);
@@ -119,7 +120,7 @@ class MatmulKernel {
     this.block = gl.getParameter(gl.MAX_DRAW_BUFFERS) >= 8 ? 8 : 4;
     this.product = this.program(productShader(this.block), ["a", "b", "accumulate", "depth",
       ...[...Array(this.block).keys()].map((r) => "partial" + r)]);
-    this.targets = new Map(); // "role:w×h:format" -> {texture, framebuffer}
+    this.targets = new Map(); // "role:w×h" -> {textures, framebuffer, width, height}
     this.scratch = new Float32Array(0);
     gl.bindVertexArray(gl.createVertexArray());
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
@@ -156,7 +157,7 @@ class MatmulKernel {
           const packedB = this.packBlock("b", b, transB ? k : n, k0, j0, depth, cols, transB, false);
           sums = this.multiply(packedA, packedB, sums, depth, pass);
         }
-        this.read(sums, out, m, n, i0, j0, rows, cols);
+        this.read(sums, out, n, i0, j0, rows, cols);
       }
     }
     return !gl.isContextLost();
@@ -201,8 +202,8 @@ class MatmulKernel {
     return output;
   }
 
-  /** Read a rows × cols tile of C back into out (m×n) at (i0, j0): target r holds rows BLOCK·y + r. */
-  read(sums, out, m, n, i0, j0, rows, cols) {
+  /** Read a rows × cols tile of C back into out (row length n) at (i0, j0): target r holds rows BLOCK·y + r. */
+  read(sums, out, n, i0, j0, rows, cols) {
     const gl = this.gl;
     const block = this.block;
     gl.bindFramebuffer(gl.READ_FRAMEBUFFER, sums.framebuffer);
@@ -313,5 +314,4 @@ class MatmulKernel {
 }
 
 self.MatmulKernel = MatmulKernel;
-self.KernelUnavailable = KernelUnavailable;
 self.probeWebGL = probeWebGL;
