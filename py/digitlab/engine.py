@@ -25,6 +25,7 @@ from .nn.dispatch import MatmulDispatch
 from .recognise import recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
+MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16 MB at most
 
 
 class Engine:
@@ -79,7 +80,8 @@ class Engine:
         """The kernel against NumPy on the given [m, k, n] shapes, in all four transpositions."""
         shapes = payload.get("shapes", [])
         if not isinstance(shapes, list) or not all(_is_shape(shape) for shape in shapes):
-            raise DigitlabError("Each shape is [m, k, n], each a whole number between 1 and 4096.")
+            raise DigitlabError("Each shape is [m, k, n]: whole numbers from 1, and no matrix of more "
+                                "than %d values." % MAX_CHECK_VALUES)
         return {"rows": self.matmul.check([tuple(shape) for shape in shapes]), "active": self.matmul.active}
 
     def kernel_race(self, payload, data=None):
@@ -190,8 +192,12 @@ class Engine:
 
 
 def _is_shape(shape):
-    return (isinstance(shape, list) and len(shape) == 3
-            and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 4096 for d in shape))
+    """[m, k, n] of whole numbers from 1, no matrix of the product over MAX_CHECK_VALUES."""
+    if not (isinstance(shape, list) and len(shape) == 3
+            and all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in shape)):
+        return False
+    m, k, n = shape
+    return max(m * k, k * n, m * n) <= MAX_CHECK_VALUES
 
 
 def _bounded_int(payload, key, low, high):

@@ -8,8 +8,8 @@ the page build/bench/matmul.html times, for each size n:
 
   NumPy       np.dot in a trainer engine worker (Pyodide 0.17.1), command kernel_race;
   ours incl.  our WebGL kernel called from Python in that worker, same command: upload,
-              packing, product and read-back into the NumPy result;
-  ours excl.  the kernel's product pass alone, operands already packed on the GPU
+              product, unpack and read-back into the NumPy result;
+  ours excl.  the kernel's product pass alone, operands already uploaded to the GPU
               (command kernel_compute_ms);
   TF.js       tf.matMul on the WebGL backend with both operands already on the GPU,
               ending with the download of the product (await c.data()); the
@@ -92,7 +92,7 @@ def print_table(rows):
         print("%5d %17s %17s %17s %17s %17s %11s %11s"
               % (n, cell(n, row["numpy_ms"]), cell(n, row["kernel_ms"]), cell(n, row["compute_ms"]),
                  cell(n, row["tfjs_ms"]), cell(n, row["tfjs_compute_ms"]), *ratios))
-    print("incl./excl.: ours incl. = upload, pack, product and read-back from Python; ours excl. = product "
+    print("incl./excl.: ours incl. = upload, product, unpack and read-back from Python; ours excl. = product "
           "pass only; TF.js = operands already on the GPU, product and download (await c.data()); "
           "TF.js excl. = product and a read of its first value")
     print("ours/NumPy and ours/TF.js: GFLOP/s of ours incl. over NumPy's and over TF.js's (with download)")

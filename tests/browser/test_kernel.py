@@ -30,9 +30,12 @@ def test_kernel_matches_numpy_on_odd_shapes_and_transposed_operands(app):
     assert status["active"], status["reason"]
     assert status["max_error"] <= MAX_ERROR and status["crossover"] in (16, 32, 64, 128, 256, 512)
 
-    reply = trainer_request(app, "kernel_check", {"shapes": [[1, 1, 1], [7, 13, 5], [513, 257, 129]]})
+    shapes = [[1, 1, 1], [7, 13, 5], [513, 257, 129],  # the odd shapes
+              [24, 36, 20], [12, 7, 8],  # rows of whole texels go up in place; others are padded first
+              [4100, 3, 5], [9, 4100, 6]]  # more rows than a tile; a longer k than one chunk
+    reply = trainer_request(app, "kernel_check", {"shapes": shapes})
     rows = reply["result"]["rows"]
-    assert len(rows) == 3 * 4  # each shape as A·B, Aᵀ·B, A·Bᵀ, Aᵀ·Bᵀ
+    assert len(rows) == len(shapes) * 4  # each shape as A·B, Aᵀ·B, A·Bᵀ, Aᵀ·Bᵀ
     assert {row["shape"] for row in rows} >= {"513×257·257×129 (Aᵀ)", "513×257·257×129 (Bᵀ)"}
     worst = max(rows, key=lambda row: row["error"])
     assert worst["error"] <= MAX_ERROR, worst

@@ -441,12 +441,20 @@ def test_kernel_check_gives_four_rows_per_shape():
     assert all(row["error"] < 1e-6 for row in reply["rows"])
 
 
-@pytest.mark.parametrize("shapes", [[[0, 1, 1]], [[1, 2]], [[1, 2, 3, 4]], [[1, 5000, 1]], [[2, 2, 2], [-1, 2, 2]]])
+@pytest.mark.parametrize("shapes", [[[0, 1, 1]], [[1, 2]], [[1, 2, 3, 4]], [[2, 2, 2], [-1, 2, 2]],
+                                    [[1, 5000, 1000]], [[3000, 1, 3000]]])  # k×n, m×n too big
 def test_kernel_check_refuses_bad_shapes(shapes):
     engine = Engine()
     engine.use_kernel(FixedCrossover(numpy_kernel, "WebGL"), dict(DEVICE))
     with pytest.raises(DigitlabError, match=r"Each shape is \[m, k, n\]"):
         engine.handle("kernel_check", {"shapes": shapes})
+
+
+def test_kernel_check_takes_shapes_past_a_tile():
+    engine = Engine()
+    engine.use_kernel(FixedCrossover(numpy_kernel, "WebGL"), dict(DEVICE))
+    reply = engine.handle("kernel_check", {"shapes": [[4100, 3, 5], [9, 4100, 6]]})
+    assert len(reply["rows"]) == 8 and all(row["error"] < 1e-6 for row in reply["rows"])
 
 
 @pytest.mark.parametrize("shapes", [5000, [5000], [["a", 1, 1]]])

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 MAX_ERROR = 1e-4
-VERIFY_SHAPES = ((1, 1, 1), (7, 13, 5), (67, 131, 45))
+VERIFY_SHAPES = ((1, 1, 1), (7, 13, 5), (67, 131, 45), (24, 36, 20))  # odd, and whole texels
 CALIBRATION_SIZES = (16, 32, 64, 128, 256, 512)
 KERNEL_TRIALS = 2  # the first run on a new shape also allocates its textures
 
