@@ -66,7 +66,7 @@ ${range(block).map((r) => `layout(location = ${r}) out vec4 row${r};`).join("\n"
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   ${range(block).map((r) => `vec4 s${r} = accumulate ? texelFetch(partial, ivec3(p, ${r}), 0) : vec4(0.0);`).join("\n  ")}
-  int row = ${block} * p.y, quad = ${block / 4} * p.y, column = 4 * p.x; // first of the block's
+  int row = ${block} * p.y, quad = ${block / 4} * p.y, column = 4 * p.x; // where the block starts
   vec4 x;
   for (int kq = 0; kq < quads; ++kq) {
     int k = 4 * kq;
@@ -125,7 +125,7 @@ class MatmulKernel {
     if (!gl.getExtension("EXT_color_buffer_float")) throw new KernelUnavailable(NO_FLOAT_TARGETS);
     this.gl = gl;
     this.tile = Math.min(MAX_TILE, gl.getParameter(gl.MAX_TEXTURE_SIZE));
-    // Rows of C per fragment: one per render target. 8 did 1.2-1.5x the GFLOP/s of 4 at 256-1024 (SwiftShader).
+    // Rows of C per fragment: one per render target. 8 did 1.1-1.5x the GFLOP/s of 4 at 256-1024 (SwiftShader).
     this.block = gl.getParameter(gl.MAX_DRAW_BUFFERS) >= 8 ? 8 : 4;
     // products[2·transA + transB]
     this.products = range(4).map((v) => this.program(productShader(this.block, v >= 2, v % 2 === 1),
