@@ -16,8 +16,10 @@ import numpy as np
 import PIL
 
 from . import session
-from .data.images import WORKING_SIDE, open_image
+from .data.folder import HOLD_OUT_EVERY, hold_out
+from .data.images import WORKING_SIDE, open_image, rgba_to_gray
 from .data.store import load_set
+from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
 from .nn import ops
@@ -31,7 +33,8 @@ MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16
 class Engine:
     def __init__(self):
         self.saved = None
-        self.data = None  # (train, test) ImageSets, once load_data has run
+        self.data = None  # (train, test) ImageSets, once load_data or folder_done has run
+        self.folder = None  # a FolderUpload between folder_start and folder_done
         self.training = None
         self.matmul = MatmulDispatch(None, "WebGL", reason="No GPU kernel was offered to this engine.")
         self.device = {}  # what the host found out about its GPU
@@ -42,6 +45,10 @@ class Engine:
             "inspect_image": self.inspect_image,
             "predict_pixels": self.predict_pixels,
             "load_data": self.load_data,
+            "folder_start": self.folder_start,
+            "folder_image": self.folder_image,
+            "folder_skip": self.folder_skip,
+            "folder_done": self.folder_done,
             "samples": self.samples,
             "train_start": self.train_start,
             "train_step": self.train_step,
@@ -118,9 +125,7 @@ class Engine:
 
     def predict_pixels(self, payload, data):
         """RGBA pixels (a drawing, or a decoded upload at reduced size) -> digits."""
-        width, height = int(payload["width"]), int(payload["height"])
-        if not (0 < width <= MAX_PIXEL_SIDE and 0 < height <= MAX_PIXEL_SIDE):
-            raise DigitlabError("The picture is %dx%d; at most %d a side." % (width, height, MAX_PIXEL_SIDE))
+        width, height = self._pixel_size(payload)
         source = (int(payload.get("source_width", width)), int(payload.get("source_height", height)))
         return recognise_rgba(self._model(), data or b"", width, height, source)
 
@@ -133,6 +138,33 @@ class Engine:
             raise DigitlabError("The data set could not be read (%s)." % err)
         train, test = self.data
         return {"train": len(train), "test": len(test), "labels": train.label_names}
+
+    def folder_start(self, payload, data=None):
+        """A folder's relative paths -> which files to decode (index, path), and those skipped already."""
+        self.folder = FolderUpload(payload.get("paths"))
+        return {"name": self.folder.name, "labels": self.folder.labels, "skipped": self.folder.skipped,
+                "images": [{"index": i, "path": self.folder.paths[i]} for i in sorted(self.folder.planned)]}
+
+    def folder_image(self, payload, data):
+        """One image of the folder, decoded by the browser: RGBA pixels at reduced size."""
+        width, height = self._pixel_size(payload)
+        self._folder().add(int(payload["index"]), rgba_to_gray(data or b"", width, height))
+        return {}
+
+    def folder_skip(self, payload, data=None):
+        self._folder().skip(int(payload["index"]), str(payload.get("reason", "unreadable")))
+        return {}
+
+    def folder_done(self, payload=None, data=None):
+        """Keep the folder's images for training, 1 in 5 of each label held out for testing."""
+        folder, self.folder = self._folder(), None
+        train, test = hold_out(folder.image_set())
+        if not len(test):
+            raise DigitlabError("The folder is too small to hold out test images: give a label at least %d "
+                                "images." % HOLD_OUT_EVERY)
+        self.data = (train, test)
+        return {"name": folder.name, "train": len(train), "test": len(test), "labels": train.label_names,
+                "skipped": folder.skipped}
 
     def samples(self, payload, data=None):
         return session.samples(self._data()[0], int(payload.get("per_label", 8)))
@@ -167,6 +199,17 @@ class Engine:
                                             metrics=metrics))
         report["model"] = self._model_info()
         return report
+
+    def _pixel_size(self, payload):
+        width, height = int(payload["width"]), int(payload["height"])
+        if not (0 < width <= MAX_PIXEL_SIDE and 0 < height <= MAX_PIXEL_SIDE):
+            raise DigitlabError("The picture is %dx%d; at most %d a side." % (width, height, MAX_PIXEL_SIDE))
+        return width, height
+
+    def _folder(self):
+        if self.folder is None:
+            raise DigitlabError("No folder is being read.")
+        return self.folder
 
     def _data(self):
         if self.data is None:

@@ -61,6 +61,11 @@ def read_digit(path):
         raise DigitlabError("a folder inside a label folder (only image files are read)")
     with open(path, "rb") as f:
         gray, _ = decode_image(f.read())
+    return ink_digit(gray)
+
+
+def ink_digit(gray):
+    """A grayscale image (1 = white) -> uint8 (28, 28) ink image, as preprocessed for the network."""
     ink, _ = normalise(gray)
     return np.rint(ink * 255).astype(np.uint8)
 
