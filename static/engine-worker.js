@@ -11,6 +11,7 @@ importScripts("matmul-kernel.js");
 let booting = null;
 let call = null;
 let gpu = null; // the trainer's MatmulKernel, when it has one
+let mnistURL = null; // the trainer's data set at boot, to go back to after a folder
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
@@ -23,6 +24,10 @@ async function fetchOk(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response;
+}
+
+async function fetchBytes(url) {
+  return new Uint8Array(await (await fetchOk(url)).arrayBuffer());
 }
 
 async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
@@ -55,8 +60,8 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
 
   if (role === "trainer") {
     progress("Loading the MNIST digits", 0.95);
-    const store = new Uint8Array(await (await fetchOk(new URL(build.data, base))).arrayBuffer());
-    const data = JSON.parse(run("load_data", "{}", store));
+    mnistURL = new URL(build.data, base);
+    const data = JSON.parse(run("load_data", "{}", await fetchBytes(mnistURL)));
     if (!data.ok) throw new Error(data.error.message);
   }
 
@@ -108,8 +113,18 @@ function refusal(type, message) {
 
 /** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */
 async function recogniseImage(bytes) {
+  const decoded = await decodeImage(bytes);
+  if (decoded.refusal) return decoded.refusal;
+  return run("predict_pixels", JSON.stringify(decoded.size), decoded.pixels);
+}
+
+/**
+ * Image file bytes -> {size, pixels}: RGBA at the reduced size Python asks for after vetting the
+ * header (a decompression bomb never gets decoded), or {refusal} with the reason as a reply.
+ */
+async function decodeImage(bytes) {
   const header = JSON.parse(run("inspect_image", "{}", bytes));
-  if (!header.ok) return JSON.stringify(header);
+  if (!header.ok) return { refusal: JSON.stringify(header), reason: header.error.message };
   const size = header.result;
   let bitmap;
   try {
@@ -117,15 +132,38 @@ async function recogniseImage(bytes) {
       resizeWidth: size.decode_width, resizeHeight: size.decode_height, resizeQuality: "high",
     });
   } catch (err) {
-    return refusal("BadImageError", "The image file is damaged or truncated and cannot be decoded.");
+    const reason = "The image file is damaged or truncated and cannot be decoded.";
+    return { refusal: refusal("BadImageError", reason), reason };
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext("2d");
   context.drawImage(bitmap, 0, 0);
   const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  const payload = { width: bitmap.width, height: bitmap.height, source_width: size.width, source_height: size.height };
-  bitmap.close();
-  return run("predict_pixels", JSON.stringify(payload), new Uint8Array(pixels.data.buffer));
+  const decoded = { width: bitmap.width, height: bitmap.height, source_width: size.width, source_height: size.height };
+  bitmap.close(); // its width and height read 0 from now on
+  return { size: decoded, pixels: new Uint8Array(pixels.data.buffer) };
+}
+
+/**
+ * A folder given to the page: payload {paths, sizes} lists its files, whose bytes follow one
+ * another in `bytes`. Python plans which files are images of which label; each is decoded here.
+ */
+async function loadFolder(payload, bytes) {
+  const { paths, sizes } = JSON.parse(payload);
+  const plan = JSON.parse(run("folder_start", JSON.stringify({ paths })));
+  if (!plan.ok) return JSON.stringify(plan);
+  const offsets = [0];
+  for (const size of sizes) offsets.push(offsets[offsets.length - 1] + size);
+  const images = plan.result.images;
+  for (const [done, { index }] of images.entries()) {
+    progress(`Reading the folder: image ${done + 1} of ${images.length}`, done / images.length);
+    const decoded = await decodeImage(bytes.slice(offsets[index], offsets[index + 1]));
+    const reply = decoded.refusal
+      ? run("folder_skip", JSON.stringify({ index, reason: decoded.reason }))
+      : run("folder_image", JSON.stringify({ index, ...decoded.size }), decoded.pixels);
+    if (!JSON.parse(reply).ok) return reply;
+  }
+  return run("folder_done", "{}");
 }
 
 /** Queue the next slice after the messages already waiting (pause, cancel, predictions). */
@@ -151,6 +189,8 @@ const ok = JSON.stringify({ ok: true, result: {} });
 // Commands the worker handles around Python: the image decode and the training pump.
 const special = {
   recognise_image: (payload, bytes) => recogniseImage(bytes),
+  load_folder: (payload, bytes) => loadFolder(payload, bytes || new Uint8Array(0)),
+  use_mnist: async () => run("load_data", "{}", await fetchBytes(mnistURL)),
   train_start: (payload) => {
     const reply = run("train_start", payload);
     training = JSON.parse(reply).ok;

@@ -3,6 +3,7 @@
 import { DrawingPad } from "./drawing-pad.js";
 import { EngineClient } from "./engine-client.js";
 import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
+import { filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
 
@@ -23,6 +24,9 @@ window.digitlab = {
   keepModel,
   drawConfusion,
   drawGallery,
+  filesFromInput,
+  loadFolder,
+  watchFolderDrop,
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };

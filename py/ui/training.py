@@ -1,6 +1,7 @@
 # The training panel: settings, Start / Pause / Cancel, live charts and the evaluation.
 import json
 
+from pyscript import document
 from pyscript.ffi import create_proxy
 
 import models
@@ -87,7 +88,7 @@ async def show_evaluation():
         return
     report = reply["result"]
     say("train-status", "Done")
-    say("test-accuracy", "Test accuracy: %s on %d digits" % (view.percent(report["accuracy"]),
+    say("test-accuracy", "Test accuracy: %s on %d test images" % (view.percent(report["accuracy"]),
                                                              sum(sum(r) for r in report["confusion"])))
     say("per-class", view.per_class_line(report["labels"], report["per_class"]))
     app.drawConfusion(element("confusion"), json.dumps(report["labels"]), json.dumps(report["confusion"]))
@@ -123,7 +124,60 @@ async def show_samples(event):
         app.drawGallery(element("samples"), json.dumps(view.sample_items(reply["result"])))
 
 
+async def load_folder(files):
+    """Files of a folder (JS [{path, file}]) become the training data, if they make one."""
+    element("folder-skipped").replaceChildren()
+    if element("train-start").disabled:
+        say("data-message", "Wait for the training to end before changing its data.")
+        return
+    worker = await trainer()
+    if worker is None:
+        return
+    say("data-message", "Reading the folder…")
+    reply = json.loads(await app.loadFolder(worker, files))
+    if not reply["ok"]:
+        say("data-message", reply["error"]["message"] + " The training data did not change.")
+        return
+    data = reply["result"]
+    say("data-line", view.folder_line(data))
+    say("data-message", "")
+    show_skipped(data["skipped"])
+    element("use-mnist").hidden = False
+    say("train-status", "Ready to train on your images")
+
+
+def show_skipped(skipped):
+    for line in view.skipped_lines(skipped):
+        item = document.createElement("li")
+        item.textContent = line  # file names are shown as text, never HTML
+        element("folder-skipped").append(item)
+
+
+async def folder_chosen(event):
+    input = element("folder-input")
+    files = app.filesFromInput(input)
+    input.value = ""  # choosing the same folder again reads it again
+    await load_folder(files)
+
+
+async def use_mnist(event):
+    worker = await trainer()
+    if worker is None:
+        return
+    reply = json.loads(await worker.request("use_mnist"))
+    if not reply["ok"]:
+        say("data-message", reply["error"]["message"])
+        return
+    say("data-line", view.mnist_line(reply["result"]))
+    say("data-message", "")
+    element("folder-skipped").replaceChildren()
+    element("use-mnist").hidden = True
+
+
 def start():
+    element("folder-input").addEventListener("change", create_proxy(folder_chosen))
+    app.watchFolderDrop(element("folder-drop"), create_proxy(load_folder))
+    element("use-mnist").addEventListener("click", create_proxy(use_mnist))
     element("train-start").addEventListener("click", create_proxy(start_training))
     element("train-pause").addEventListener("click", create_proxy(pause))
     element("train-cancel").addEventListener("click", create_proxy(cancel))

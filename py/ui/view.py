@@ -72,6 +72,26 @@ def speed_line(epoch):
         epoch["images_per_second"], epoch["seconds"], percent(epoch["val_accuracy"]))
 
 
+def mnist_line(data):
+    """A load_data result, e.g. 'Data: the MNIST digits: 8000 to train, 2000 to test'."""
+    return "Data: the MNIST digits: %d to train, %d to test" % (data["train"], data["test"])
+
+
+def folder_line(data):
+    """A folder_done result: its name, labels and split."""
+    name = "the folder “%s”" % data["name"] if data["name"] else "your folder"
+    return "Data: %s: %d labels (%s), %d images to train, %d held out to test" % (
+        name, len(data["labels"]), ", ".join(data["labels"]), data["train"], data["test"])
+
+
+def skipped_lines(skipped, most=20):
+    """One line per file left out, at most `most`, then how many more."""
+    lines = ["Skipped " + line for line in skipped[:most]]
+    if len(skipped) > most:
+        lines.append("… and %d more" % (len(skipped) - most))
+    return lines
+
+
 def per_class_line(labels, per_class):
     """In label order (MicroPython's dicts do not keep insertion order); "–" for a label with no test images."""
     return " · ".join("%s: %s" % (label, "–" if per_class[label] is None else percent(per_class[label]))

@@ -76,3 +76,18 @@ def test_an_inactive_kernel_gives_its_reason():
     assert lines["gpu-kernel"] == "NumPy only: The WebGL context was lost."
     assert lines["gpu-crossover"] == "–"
     assert lines["gpu-training"] == "no · 5 products on WebGL, 9 in NumPy"
+
+
+def test_data_lines_name_the_data_its_labels_and_split():
+    assert view.mnist_line({"train": 8000, "test": 2000, "labels": list("0123456789")}) == \
+        "Data: the MNIST digits: 8000 to train, 2000 to test"
+    folder = {"name": "shapes", "train": 15, "test": 3, "labels": ["circle", "cross", "square"], "skipped": []}
+    assert view.folder_line(folder) == ("Data: the folder “shapes”: 3 labels (circle, cross, square), "
+                                        "15 images to train, 3 held out to test")
+    assert view.folder_line(dict(folder, name=None)).startswith("Data: your folder: 3 labels")
+
+
+def test_skipped_lines_stop_after_a_few_and_count_the_rest():
+    assert view.skipped_lines(["a.txt: not an image"]) == ["Skipped a.txt: not an image"]
+    lines = view.skipped_lines(["f%d: bad" % i for i in range(25)], most=20)
+    assert len(lines) == 21 and lines[-1] == "… and 5 more"

@@ -1,0 +1,62 @@
+// The files of a folder given to the page, each with its path inside that folder, from a
+// folder <input> (webkitdirectory) or a drop; packed into one buffer for the engine worker,
+// which reads them as a data set with one sub-folder per label.
+"use strict";
+
+export const MAX_FOLDER_MB = 256; // a browser tab's worth, checked before anything is read
+
+/** [{path, file}] from an <input type="file" webkitdirectory>. */
+export function filesFromInput(input) {
+  return Array.from(input.files, (file) => ({ path: file.webkitRelativePath || file.name, file }));
+}
+
+/**
+ * Calls onFiles([{path, file}]) for each folder (or files) dropped on `zone`. The entries
+ * are taken during the drop event itself: the browser empties the DataTransfer after it.
+ */
+export function watchFolderDrop(zone, onFiles) {
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    const entries = Array.from(event.dataTransfer.items, (item) => item.webkitGetAsEntry());
+    if (entries.some((entry) => !entry)) { // no file system entries (a drop made by a script): files only
+      onFiles(Array.from(event.dataTransfer.files, (file) => ({ path: file.name, file })));
+      return;
+    }
+    Promise.all(entries.map((entry) => walk(entry, ""))).then((lists) => onFiles(lists.flat()));
+  });
+}
+
+async function walk(entry, prefix) {
+  const path = prefix + entry.name;
+  if (entry.isFile) return [{ path, file: await new Promise((ok, fail) => entry.file(ok, fail)) }];
+  const reader = entry.createReader();
+  const found = [];
+  for (;;) { // readEntries gives a folder's entries a batch at a time, then an empty batch
+    const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+    if (!batch.length) return found;
+    for (const child of batch) found.push(...(await walk(child, path + "/")));
+  }
+}
+
+/** Send the files to an engine's load_folder; resolves to its reply (JSON text). */
+export async function loadFolder(engine, files) {
+  const total = files.reduce((sum, { file }) => sum + file.size, 0);
+  if (total > MAX_FOLDER_MB * 2 ** 20) {
+    const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${MAX_FOLDER_MB} MB can be used here.`;
+    return JSON.stringify({ ok: false, error: { type: "DigitlabError", message } });
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const { file } of files) {
+    bytes.set(new Uint8Array(await file.arrayBuffer()), offset);
+    offset += file.size;
+  }
+  const payload = { paths: files.map(({ path }) => path), sizes: files.map(({ file }) => file.size) };
+  return engine.request("load_folder", JSON.stringify(payload), bytes);
+}
