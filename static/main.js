@@ -4,7 +4,7 @@ import { DrawingPad } from "./drawing-pad.js";
 import { EngineClient } from "./engine-client.js";
 import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
-import { exportModel, keepModel } from "./model-transfer.js";
+import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
 
 const query = new URLSearchParams(location.search);
@@ -22,6 +22,7 @@ window.digitlab = {
   modelStore,
   exportModel,
   keepModel,
+  evaluateModel,
   drawConfusion,
   drawGallery,
   filesFromInput,

@@ -45,3 +45,10 @@ export async function keepModel(predictor, source, name) {
   if (JSON.parse(reply).ok) await modelStore.save(kept, name);
   return reply;
 }
+
+/** Score the predictor's model on the trainer's test images; resolves to the trainer's JSON reply. */
+export async function evaluateModel(predictor, trainer) {
+  const reply = await exported(predictor, false);
+  if (!reply.ok) return JSON.stringify(reply);
+  return trainer.request("evaluate_model", "{}", reply.result.data);
+}

@@ -18,7 +18,7 @@ import PIL
 from . import session
 from .data.folder import HOLD_OUT_EVERY, hold_out
 from .data.images import WORKING_SIDE, open_image, rgba_to_gray
-from .data.store import load_set
+from .data.store import load_set, match_labels
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
@@ -54,6 +54,7 @@ class Engine:
             "train_step": self.train_step,
             "train_cancel": self.train_cancel,
             "train_report": self.train_report,
+            "evaluate_model": self.evaluate_model,
             "kernel_status": self.kernel_status,
             "kernel_check": self.kernel_check,
             "kernel_race": self.kernel_race,
@@ -198,6 +199,22 @@ class Engine:
         self.saved = load_model(model_bytes(run.model, run.train_set.label_names, name=run.architecture,
                                             metrics=metrics))
         report["model"] = self._model_info()
+        return report
+
+    def evaluate_model(self, payload, data):
+        """Score a model file (the page's recognising model) on the test images of the loaded data.
+
+        Its labels are matched to the data's by name; this engine's own model stays as it is.
+        """
+        if not data:
+            raise DigitlabError("The model file is empty.")
+        saved = load_model(data)
+        try:
+            test_set = match_labels(self._data()[1], saved.labels)
+        except DigitlabError as err:
+            raise DigitlabError("This model cannot be tested on these images: %s." % err)
+        report = session.evaluation_report(saved.model, test_set)
+        report["model"] = {"name": saved.name, "labels": saved.labels}
         return report
 
     def _pixel_size(self, payload):

@@ -56,16 +56,20 @@ class TrainingSession:
         return {"batches": batches, "epochs": epochs, "done": self.done}
 
     def report(self):
-        """Test accuracy, per-class accuracy, confusion matrix and the misclassified digits."""
-        predicted = []
-        scores = evaluate(self.model, self.test_set, predictions=predicted)
-        predicted = np.array(predicted, dtype=np.int64)
-        wrong = spread_over_labels(np.flatnonzero(predicted != self.test_set.labels), self.test_set.labels,
-                                   MAX_MISTAKES_SHOWN)
-        names = self.test_set.label_names
-        scores["mistakes"] = [{"truth": names[self.test_set.labels[i]], "predicted": names[predicted[i]],
-                               "pixels": pixels_b64(self.test_set.images[i])} for i in wrong]
-        return scores
+        """Test accuracy, per-class accuracy, confusion matrix and the misclassified images."""
+        return evaluation_report(self.model, self.test_set)
+
+
+def evaluation_report(model, test_set):
+    """`evaluate`'s scores of `model` on `test_set`, with a few of the images it got wrong."""
+    predicted = []
+    scores = evaluate(model, test_set, predictions=predicted)
+    predicted = np.array(predicted, dtype=np.int64)
+    wrong = spread_over_labels(np.flatnonzero(predicted != test_set.labels), test_set.labels, MAX_MISTAKES_SHOWN)
+    names = test_set.label_names
+    scores["mistakes"] = [{"truth": names[test_set.labels[i]], "predicted": names[predicted[i]],
+                           "pixels": pixels_b64(test_set.images[i])} for i in wrong]
+    return scores
 
 
 def spread_over_labels(index, labels, limit):

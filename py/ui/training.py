@@ -77,7 +77,7 @@ async def on_step(reply_json):
         say("train-speed", view.speed_line(step["epochs"][-1]))
     if step["done"]:
         buttons(False)
-        say("train-status", "Done: scoring the test digits…")
+        say("train-status", "Done: scoring the test images…")
         await show_evaluation()
 
 
@@ -86,10 +86,30 @@ async def show_evaluation():
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         return
-    report = reply["result"]
     say("train-status", "Done")
-    say("test-accuracy", "Test accuracy: %s on %d test images" % (view.percent(report["accuracy"]),
-                                                             sum(sum(r) for r in report["confusion"])))
+    show_report(reply["result"], "the model trained here", trained=True)
+
+
+async def test_model_in_use(event):
+    """Score the model that recognises on the test images of the training data."""
+    if element("train-start").disabled:
+        say("train-status", "Wait for the training to end before testing a model.")
+        return
+    worker = await trainer()
+    if worker is None:
+        return
+    say("train-status", "Testing the model in use…")
+    reply = json.loads(await app.evaluateModel(app.engine, worker))
+    if not reply["ok"]:
+        say("train-status", reply["error"]["message"])
+        return
+    say("train-status", "Tested the model in use")
+    show_report(reply["result"], "the model in use (%s)" % reply["result"]["model"]["name"], trained=False)
+
+
+def show_report(report, whose, trained):
+    say("test-accuracy", view.accuracy_line(report, whose))
+    element("use-trained").hidden = not trained  # the model in use is already in use
     say("per-class", view.per_class_line(report["labels"], report["per_class"]))
     app.drawConfusion(element("confusion"), json.dumps(report["labels"]), json.dumps(report["confusion"]))
     app.drawGallery(element("mistakes"), json.dumps(view.mistake_items(report["mistakes"])))
@@ -182,4 +202,5 @@ def start():
     element("train-pause").addEventListener("click", create_proxy(pause))
     element("train-cancel").addEventListener("click", create_proxy(cancel))
     element("use-trained").addEventListener("click", create_proxy(use_trained))
+    element("test-model").addEventListener("click", create_proxy(test_model_in_use))
     element("show-samples").addEventListener("click", create_proxy(show_samples))

@@ -92,6 +92,12 @@ def skipped_lines(skipped, most=20):
     return lines
 
 
+def accuracy_line(report, whose):
+    """The headline of a test report; `whose` names the model, e.g. "the model in use"."""
+    images = sum(sum(row) for row in report["confusion"])
+    return "Test accuracy of %s: %s on %d test images" % (whose, percent(report["accuracy"]), images)
+
+
 def per_class_line(labels, per_class):
     """In label order (MicroPython's dicts do not keep insertion order); "–" for a label with no test images."""
     return " · ".join("%s: %s" % (label, "–" if per_class[label] is None else percent(per_class[label]))

@@ -48,6 +48,12 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
                             "(PNG, JPEG, GIF, BMP or WebP)."]
     assert app.evaluate("window.hacked") is None  # the label was shown as text
 
+    app.click('[data-testid="test-model"]')  # the built-in digit model knows none of these labels
+    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent.startsWith('This model')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "train-status").startswith("This model cannot be tested on these images: the model does not "
+                                                "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
+
     start_training(app, "mlp", epochs="20")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
     assert re.search(r"on 6 test images", text(app, "test-accuracy"))

@@ -15,6 +15,11 @@ def text(page, testid):
     return page.locator('[data-testid="%s"]' % testid).inner_text()
 
 
+def accuracy_shown(page):
+    """The test accuracy the evaluation shows, in percent."""
+    return float(re.search(r"([\d.]+)% on", text(page, "test-accuracy")).group(1))
+
+
 def start_training(page, model, images="", epochs="1"):
     page.select_option('[data-testid="train-model"]', model)
     page.fill('[data-testid="train-epochs"]', epochs)
@@ -61,7 +66,7 @@ def test_training_a_small_subset_shows_progress_charts_and_an_evaluation(app):
     assert app.locator('[data-testid="train-progress"]').evaluate("p => p.value") == 1
     points = app.evaluate("digitlab.charts.points()")
     assert points == {"batches": 8, "epochs": 1}  # 500 images in batches of 64, one epoch
-    accuracy = float(re.search(r"([\d.]+)%", text(app, "test-accuracy")).group(1))
+    accuracy = accuracy_shown(app)
     assert accuracy > 30, "no better than chance (10%%): %s" % accuracy
     cells = app.locator('[data-testid="confusion"] tbody td').all_inner_texts()
     assert len(cells) == 10 * 11 and sum(int(c) for i, c in enumerate(cells) if i % 11) == 2000
@@ -91,6 +96,19 @@ def test_pause_stops_training_and_resume_goes_on(app):
     app.click('[data-testid="train-pause"]')
     app.wait_for_function("n => digitlab.charts.points().batches > n", arg=paused_at, timeout=30000)
     app.click('[data-testid="train-cancel"]')
+
+
+def test_the_model_in_use_is_tested_on_the_test_digits_as_the_build_scored_it(app):
+    with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
+        built = load_model(f.read())
+    app.click('[data-testid="test-model"]')
+    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent === 'Tested the model in use'",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "test-accuracy").startswith("Test accuracy of the model in use (cnn): ")
+    assert abs(accuracy_shown(app) - 100 * built.meta["metrics"]["test_accuracy"]) < 0.1
+    cells = app.locator('[data-testid="confusion"] tbody td').all_inner_texts()
+    assert sum(int(c) for i, c in enumerate(cells) if i % 11) == 2000
+    assert app.locator('[data-testid="use-trained"]').is_hidden()  # it is the model in use already
 
 
 def test_a_model_trained_here_is_used_and_kept_across_a_reload(app):

@@ -119,3 +119,54 @@ def test_an_unknown_architecture_and_a_bad_store_are_refused():
     assert engine.handle("train_cancel", {})["cancelled"]
     with pytest.raises(DigitlabError, match="No training is running"):
         engine.handle("train_step", {})
+
+
+def relabelled(image_set, names):
+    """The same images under label names `names` (same order of labels)."""
+    return ImageSet(image_set.images, image_set.labels, names)
+
+
+def trained_model_file(engine):
+    while not engine.handle("train_step", {"seconds": 0.05})["done"]:
+        pass
+    report = engine.handle("train_report", {})
+    return base64.b64decode(engine.handle("export_model", {})["base64"]), report
+
+
+def test_a_model_file_is_scored_on_the_test_images_with_labels_matched_by_name():
+    trainer = Engine()
+    trainer.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))
+    trainer.handle("train_start", {"architecture": "mlp", "epochs": 2, "batch_size": 20})
+    model_file, trained = trained_model_file(trainer)
+
+    # The same test images, their labels listed in another order: names, not numbers, decide.
+    test = bars(5, seed=3)
+    order = [2, 0, 1]
+    shuffled = ImageSet(test.images, np.array([order.index(y) for y in test.labels]), [LABELS[k] for k in order])
+    engine = Engine()
+    engine.handle("load_data", {}, store_bytes(bars(4), shuffled))
+    report = engine.handle("evaluate_model", {}, model_file)
+    assert report["accuracy"] == trained["accuracy"] and report["labels"] == LABELS
+    assert np.array_equal(report["confusion"], trained["confusion"])
+    assert report["model"] == {"name": "mlp", "labels": LABELS}
+    with pytest.raises(DigitlabError, match="No model is loaded yet"):  # the engine's own model is untouched
+        engine.handle("export_model", {})
+
+
+def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_engine_goes_on():
+    trainer = Engine()
+    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
+    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
+    model_file, _ = trained_model_file(trainer)
+    engine = Engine()
+    with pytest.raises(DigitlabError, match="No data set is loaded"):
+        engine.handle("evaluate_model", {}, model_file)
+    engine.handle("load_data", {}, store_bytes(bars(4), relabelled(bars(2), ["a", "b", "z"])))
+    with pytest.raises(DigitlabError, match="cannot be tested on these images: the model does not know the label 'z'"):
+        engine.handle("evaluate_model", {}, model_file)
+    with pytest.raises(DigitlabError, match="empty"):
+        engine.handle("evaluate_model", {}, b"")
+    with pytest.raises(DigitlabError):
+        engine.handle("evaluate_model", {}, b"PK\x03\x04 not really a zip")
+    engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
+    assert np.sum(engine.handle("evaluate_model", {}, model_file)["confusion"]) == 6

@@ -26,6 +26,11 @@ def test_uploads_are_refused_before_reading_when_empty_or_too_big():
     assert view.upload_problem(view.MAX_UPLOAD_BYTES) is None
 
 
+def test_the_accuracy_line_counts_the_test_images_in_the_confusion_matrix():
+    report = {"accuracy": 0.75, "confusion": [[2, 1], [0, 1]]}
+    assert view.accuracy_line(report, "the model in use") == "Test accuracy of the model in use: 75.0% on 4 test images"
+
+
 def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
     line = view.per_class_line(["b", "a", "c"], {"a": 0.5, "c": None, "b": 1.0})
     assert line == "b: 100.0% · a: 50.0% · c: –"
