@@ -77,6 +77,8 @@ RUNTIMES = {
 }
 
 APP_FILES = ["index.html", "pyscript.toml", "static", os.path.join("py", "ui")]
+SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
+NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 MODEL = os.path.join("models", "default.npz")
 MNIST_STORE = os.path.join("data", "mnist.npz")
 # What the default model depends on: retrain when any of it changes.
@@ -259,10 +261,29 @@ def copy_app():
         source, target = os.path.join(ROOT, entry), os.path.join(OUT, entry)
         if os.path.isdir(source):
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", SERVICE_WORKER))
         else:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(source, target)
+
+
+def write_service_worker():
+    """build/service-worker.js: static/'s template after the list of files to keep offline and a
+    cache name that changes whenever one of them does (so browsers fetch the new build)."""
+    files, digest = [], hashlib.sha256()
+    for folder, dirs, names in os.walk(OUT):
+        dirs[:] = sorted(d for d in dirs if folder != OUT or d not in NOT_KEPT_OFFLINE)
+        for name in sorted(names):
+            path = os.path.relpath(os.path.join(folder, name), OUT).replace(os.sep, "/")
+            if path != SERVICE_WORKER:
+                files.append(path)
+                digest.update(path.encode() + b"\0" + file_digest(os.path.join(folder, name), "sha256"))
+    with open(os.path.join(ROOT, "static", SERVICE_WORKER)) as f:
+        template = f.read()
+    with open(os.path.join(OUT, SERVICE_WORKER), "w") as f:
+        f.write('const CACHE = "digitlab-%s";\nconst FILES = %s;\n%s'
+                % (digest.hexdigest()[:16], json.dumps(["./"] + files, indent=0), template))
+    return files
 
 
 def bundle_package():
@@ -293,6 +314,7 @@ def build(requested="auto", wheels_dir=None):
               "data": MNIST_STORE.replace(os.sep, "/")}
     with open(os.path.join(OUT, "runtime.json"), "w") as f:
         json.dump(config, f, indent=1)
+    write_service_worker()
     say("done: %s" % os.path.relpath(OUT, ROOT))
     return config
 

@@ -6,6 +6,7 @@ import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
+import { keepOffline } from "./offline.js";
 
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
@@ -28,6 +29,7 @@ window.digitlab = {
   filesFromInput,
   loadFolder,
   watchFolderDrop,
+  keepOffline,
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };

@@ -86,6 +86,8 @@ async def start():
     element("status").textContent = "ready"
     if pad.inked:  # strokes drawn while the engine was loading
         await recognise_drawing()
+    # Only now: keeping the app's files for offline use would compete with the boot's downloads.
+    say("offline", view.offline_line(json.loads(await app.keepOffline())))
 
 
 await start()

@@ -116,6 +116,11 @@ def yes_no(flag):
     return "yes" if flag else "no"
 
 
+def offline_line(status):
+    """Whether the app will open with the network off, from offline.js's answer."""
+    return "yes: the whole app is kept in this browser" if status["kept"] else "no: " + status["reason"]
+
+
 def device_lines(matmul):
     """The engine's GPU as the page shows it: WebGL2, renderer, float render targets."""
     return {"gpu-webgl2": yes_no(matmul.get("webgl2")), "gpu-renderer": matmul.get("renderer") or "–",

@@ -77,9 +77,12 @@ class PageWatch:
         self.errors, self.external = [], []
 
 
-def watch(browser):
+def watch(browser, service_workers="block"):
+    """A context whose pages may reach only this machine. Service workers are blocked unless a
+    test asks for them: requests they answer pass by the context's routes, which guard the rest."""
     watch = PageWatch()
-    context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800})
+    context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800},
+                                  service_workers=service_workers)
 
     def only_local(route):
         host = urlparse(route.request.url).hostname

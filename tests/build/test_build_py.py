@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import io
+import json
 import os
 import tarfile
 
@@ -108,3 +109,25 @@ def test_forcing_the_current_runtime_without_wheels_is_an_error(cache, wheels):
 def test_forcing_registry_only_does_not_look_for_wheels(cache, wheels):
     assert build.choose_runtime("registry-only", None)[0] == "registry-only"
     assert not os.path.exists(str(cache / "wheels"))
+
+
+def test_the_service_worker_keeps_every_page_file_and_a_new_build_renames_its_cache(tmp_path, monkeypatch):
+    out = tmp_path / "build"
+    for path, text in [("index.html", "<p>"), ("static/main.js", "1"), ("vendor/x/a.wasm", "w"),
+                       ("bench/matmul.html", "b")]:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(text)
+    monkeypatch.setattr(build, "OUT", str(out))
+
+    def written():
+        build.write_service_worker()
+        script = (out / build.SERVICE_WORKER).read_text()
+        cache = script.split('"')[1]
+        files = json.loads(script.split("const FILES = ", 1)[1].split(";\n", 1)[0])
+        return cache, files
+
+    cache, files = written()
+    assert files == ["./", "index.html", "static/main.js", "vendor/x/a.wasm"]  # not bench/, not itself
+    assert written()[0] == cache  # the same build, the same cache
+    (out / "static/main.js").write_text("2")
+    assert written()[0] != cache  # a changed file: browsers fetch the new build

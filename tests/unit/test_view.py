@@ -31,6 +31,11 @@ def test_the_accuracy_line_counts_the_test_images_in_the_confusion_matrix():
     assert view.accuracy_line(report, "the model in use") == "Test accuracy of the model in use: 75.0% on 4 test images"
 
 
+def test_the_offline_line_gives_the_reason_when_the_app_cannot_be_kept():
+    assert view.offline_line({"kept": True}).startswith("yes")
+    assert view.offline_line({"kept": False, "reason": "no https"}) == "no: no https"
+
+
 def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
     line = view.per_class_line(["b", "a", "c"], {"a": 0.5, "c": None, "b": 1.0})
     assert line == "b: 100.0% · a: 50.0% · c: –"

@@ -1,0 +1,47 @@
+// Keeps the whole app in this browser so it opens with the network off.
+// build.py serves this file from the root of build/, after two lines it writes:
+//   const CACHE = "digitlab-<digest of the build>"; const FILES = [every file the page may load];
+// Network first: a reachable server always gives the current files (and refreshes the copies);
+// only when it cannot be reached do the kept copies answer.
+"use strict";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  const old = (names) => names.filter((name) => name.startsWith("digitlab-") && name !== CACHE);
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(old(names).map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(fromNetworkOrKept(request));
+});
+
+/** The cache key: the page's own URL carries options (?runtime=...) that do not change the file. */
+function keyOf(request) {
+  if (request.mode !== "navigate") return request.url;
+  const url = new URL(request.url);
+  url.search = "";
+  return url.href;
+}
+
+async function fromNetworkOrKept(request) {
+  const key = keyOf(request);
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && (await cache.match(key))) {
+      cache.put(key, response.clone()).catch(() => {}); // a copy that cannot be kept leaves the old one
+    }
+    return response;
+  } catch (offline) {
+    const kept = await cache.match(key);
+    if (kept) return kept;
+    throw offline;
+  }
+}
