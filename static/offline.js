@@ -14,6 +14,7 @@ async function register() {
   }
   try {
     const registration = await navigator.serviceWorker.register("service-worker.js");
+    if (!registration) return { kept: false, reason: "this browser does not allow it here" }; // e.g. blocked by a policy
     const worker = registration.installing || registration.waiting;
     if (worker) await activated(worker);
     return { kept: true };
