@@ -25,6 +25,14 @@ async def trainer():
     return run["trainer"]
 
 
+async def idle_trainer(testid, doing):
+    """The training worker when no training runs; else None, and `testid` says to wait."""
+    if element("train-start").disabled:
+        say(testid, "Wait for the training to end before %s." % doing)
+        return None
+    return await trainer()
+
+
 def show_kernel(matmul):
     for testid, text in view.kernel_lines(matmul).items():
         say(testid, text)
@@ -92,10 +100,7 @@ async def show_evaluation():
 
 async def test_model_in_use(event):
     """Score the model that recognises on the test images of the training data."""
-    if element("train-start").disabled:
-        say("train-status", "Wait for the training to end before testing a model.")
-        return
-    worker = await trainer()
+    worker = await idle_trainer("train-status", "testing a model")
     if worker is None:
         return
     say("train-status", "Testing the model in use…")
@@ -147,10 +152,7 @@ async def show_samples(event):
 async def load_folder(files):
     """Files of a folder (JS [{path, file}]) become the training data, if they make one."""
     element("folder-skipped").replaceChildren()
-    if element("train-start").disabled:
-        say("data-message", "Wait for the training to end before changing its data.")
-        return
-    worker = await trainer()
+    worker = await idle_trainer("data-message", "changing its data")
     if worker is None:
         return
     say("data-message", "Reading the folder…")
