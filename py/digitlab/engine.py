@@ -102,9 +102,7 @@ class Engine:
         return row
 
     def load_model(self, payload, data):
-        if not data:
-            raise DigitlabError("The model file is empty.")
-        self.saved = load_model(data)
+        self.saved = _model_file(data)
         return self._model_info()
 
     def export_model(self, payload, data=None):
@@ -206,9 +204,7 @@ class Engine:
 
         Its labels are matched to the data's by name; this engine's own model stays as it is.
         """
-        if not data:
-            raise DigitlabError("The model file is empty.")
-        saved = load_model(data)
+        saved = _model_file(data)
         try:
             test_set = match_labels(self._data()[1], saved.labels)
         except DigitlabError as err:
@@ -249,6 +245,13 @@ class Engine:
         return {"name": self.saved.name, "labels": self.saved.labels,
                 "parameters": int(self.saved.model.count_params()),
                 "metrics": self.saved.meta.get("metrics", {})}
+
+
+def _model_file(data):
+    """The model in model file bytes sent by the page."""
+    if not data:
+        raise DigitlabError("The model file is empty.")
+    return load_model(data)
 
 
 def _is_shape(shape):
