@@ -283,7 +283,6 @@ def write_service_worker():
     with open(os.path.join(OUT, SERVICE_WORKER), "w") as f:
         f.write('const CACHE = "digitlab-%s";\nconst FILES = %s;\n%s'
                 % (digest.hexdigest()[:16], json.dumps(["./"] + files, indent=0), template))
-    return files
 
 
 def bundle_package():

@@ -1,8 +1,8 @@
 // Keeps the whole app in this browser so it opens with the network off.
 // build.py serves this file from the root of build/, after two lines it writes:
 //   const CACHE = "digitlab-<digest of the build>"; const FILES = [every file the page may load];
-// Network first: a reachable server always gives the current files (and refreshes the copies);
-// only when it cannot be reached do the kept copies answer.
+// Network first: a reachable server always gives the current files; only when it cannot be
+// reached do the kept copies answer. They are kept once, at install: a new build renames CACHE.
 "use strict";
 
 self.addEventListener("install", (event) => {
@@ -31,16 +31,10 @@ function keyOf(request) {
 }
 
 async function fromNetworkOrKept(request) {
-  const key = keyOf(request);
-  const cache = await caches.open(CACHE);
   try {
-    const response = await fetch(request);
-    if (response.ok && (await cache.match(key))) {
-      cache.put(key, response.clone()).catch(() => {}); // a copy that cannot be kept leaves the old one
-    }
-    return response;
+    return await fetch(request);
   } catch (offline) {
-    const kept = await cache.match(key);
+    const kept = await caches.match(keyOf(request), { cacheName: CACHE });
     if (kept) return kept;
     throw offline;
   }
