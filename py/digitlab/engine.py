@@ -11,6 +11,7 @@ import base64
 import io
 import platform
 import sys
+import tracemalloc
 
 import numpy as np
 import PIL
@@ -58,6 +59,8 @@ class Engine:
             "kernel_status": self.kernel_status,
             "kernel_check": self.kernel_check,
             "kernel_race": self.kernel_race,
+            "memory_trace_start": self.memory_trace_start,
+            "memory_trace_stop": self.memory_trace_stop,
         }
 
     def handle(self, command, payload, data=None):
@@ -100,6 +103,20 @@ class Engine:
         if not self.matmul.active:  # dropped during the race: its time means nothing
             raise DigitlabError("The GPU kernel stopped during the race: %s" % self.matmul.reason)
         return row
+
+    def memory_trace_start(self, payload=None, data=None):
+        """Count Python's allocations from now on, from zero (tracemalloc; NumPy reports its arrays)."""
+        tracemalloc.stop()
+        tracemalloc.start()
+        return {}
+
+    def memory_trace_stop(self, payload=None, data=None):
+        """Bytes held now and at the peak since memory_trace_start, which stops counting (for benchmarks)."""
+        if not tracemalloc.is_tracing():
+            raise DigitlabError("Memory is not being traced: send memory_trace_start first.")
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return {"current_bytes": current, "peak_bytes": peak}
 
     def load_model(self, payload, data):
         self.saved = _model_file(data)

@@ -1,6 +1,7 @@
 """Training in time slices, and the engine commands the page's trainer uses."""
 import base64
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -93,6 +94,21 @@ def test_the_engine_trains_scores_and_exports_a_model_that_loads():
     saved = load_model(base64.b64decode(exported["base64"]))
     assert saved.labels == LABELS and saved.meta["weights_dtype"] == "float16"
     assert saved.meta["metrics"]["test_accuracy"] == report["accuracy"]
+
+
+def test_the_engine_counts_the_memory_training_takes_then_stops_counting():
+    engine = Engine()
+    engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))
+    engine.handle("memory_trace_start", {})
+    engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "batch_size": 20})
+    while not engine.handle("train_step", {"seconds": 0.05})["done"]:
+        pass
+    traced = engine.handle("memory_trace_stop", {})
+    one_float_batch = 20 * 28 * 28 * 4
+    assert traced["peak_bytes"] >= max(traced["current_bytes"], one_float_batch)
+    assert not tracemalloc.is_tracing()
+    with pytest.raises(DigitlabError, match="not being traced"):
+        engine.handle("memory_trace_stop", {})
 
 
 def test_training_settings_are_bounded():
