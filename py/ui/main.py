@@ -2,7 +2,7 @@
 # It only wires the DOM to the engine; what to say lives in view.py.
 import json
 
-from pyscript import document
+from pyscript import document, window
 from pyscript.ffi import create_proxy
 
 import models
@@ -80,7 +80,7 @@ async def start():
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))
     element("upload-image").addEventListener("change", create_proxy(recognise_upload))
-    element("stage").textContent = "Ready"
+    element("stage").textContent = view.ready_line(window.performance.now())
     element("progress").value = 1
     document.body.classList.add("ready")
     element("status").textContent = "ready"

@@ -13,6 +13,11 @@ def runtime_line(info):
     return " · ".join(parts)
 
 
+def ready_line(ms):
+    """The status once the page works, with the time since it was opened (performance.now())."""
+    return "Ready in %.1f s" % (ms / 1000)
+
+
 def describe(reply):
     """An engine reply -> {"prediction", "confidence", "message"} texts for the page."""
     if not reply["ok"]:

@@ -1,6 +1,7 @@
 """The page in real Chromium: boot offline, draw, upload, refuse bad input."""
 import io
 import os
+import re
 
 import numpy as np
 import pytest
@@ -54,6 +55,7 @@ def test_boots_offline_and_names_its_runtime(app, runtime):
                 "current": ["Pyodide 314.0.7", "Python 3.14", "numpy 2.4.6"]}[runtime]
     assert all(part in line for part in expected), line
     assert app.locator('[data-testid="progress"]').evaluate("p => p.value") == 1
+    assert re.fullmatch(r"Ready in \d+\.\d s", text(app, "stage")), text(app, "stage")
 
 
 @pytest.mark.parametrize("stroke", [mouse_stroke, touch_stroke, pen_stroke], ids=["mouse", "touch", "pen"])

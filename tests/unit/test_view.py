@@ -8,6 +8,10 @@ def test_runtime_line_names_every_part():
     assert view.runtime_line(INFO) == "Pyodide 0.17.1 · Python 3.8.2 · numpy 1.17.5 · Pillow 8.0.1"
 
 
+def test_the_ready_line_gives_the_seconds_since_the_page_opened():
+    assert view.ready_line(9840.0) == "Ready in 9.8 s"
+
+
 def test_a_prediction_shows_the_label_and_confidence():
     reply = {"ok": True, "result": {"text": "7", "digits": [{"label": "7", "confidence": 0.9871, "box": [1, 2, 3, 4]}]}}
     assert view.describe(reply) == {"prediction": "7", "confidence": "98.7% sure", "message": ""}
