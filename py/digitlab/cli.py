@@ -26,7 +26,7 @@ def _parser():
     parser = argparse.ArgumentParser(prog="digitlab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    predict = commands.add_parser("predict", help="recognise the digit in image files")
+    predict = commands.add_parser("predict", help="read the number (one or more digits) in image files")
     predict.add_argument("files", nargs="+", metavar="FILE")
     predict.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
     predict.add_argument("--json", action="store_true", help="one JSON object per file and line")
@@ -88,8 +88,10 @@ def _predict(args):
         if args.json:
             print(json.dumps(dict(file=path, **result)))
         else:
-            best = result["digits"][0]
-            print("%s: %s (%.1f%%)" % (path, result["text"], 100 * best["confidence"]))
+            sure = ", ".join("%.1f%%" % (100 * digit["confidence"]) for digit in result["digits"])
+            print("%s: %s (%s)" % (path, result["text"], sure))
+        if "note" in result:
+            print("digitlab: %s: %s" % (path, result["note"]), file=sys.stderr)
     return 1 if failures else 0
 
 

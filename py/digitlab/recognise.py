@@ -1,24 +1,46 @@
-"""From an image to digits: decode, normalise, classify. Shared by the CLI and the page."""
+"""From an image to what it says: decode, find the digits, normalise, classify. Shared by the CLI and the page.
+
+A model whose labels are single characters (the digits) reads a line of them, each one found
+and boxed (segment/). A model with longer labels (a folder of "cat" and "dog" pictures)
+reads the whole picture as one thing, as it was trained.
+"""
 import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
-from .preprocess import normalise
+from .preprocess import ink_map, normalise
+from .segment import Digit, find_digits
 
 
-def classify(saved, digit):
-    """A normalised 28x28 digit -> (label, confidence) from a SavedModel."""
-    probs = saved.model.predict_proba(digit[None, :, :, None])[0]
-    best = int(np.argmax(probs))
-    return saved.labels[best], float(probs[best])
+def reads_a_line(saved):
+    return all(len(label) == 1 for label in saved.labels)
 
 
 def recognise_gray(saved, gray, scale=(1.0, 1.0)):
-    """Grayscale image -> result dict; `scale` maps the box back to source pixels."""
-    digit, (x, y, w, h) = normalise(gray)
-    label, confidence = classify(saved, digit)
+    """Grayscale image -> {"text", "digits": [{"label", "confidence", "box"}], ["note"]}.
+
+    `scale` maps boxes back to source pixels.
+    """
+    def classify(batch):  # (N, 28, 28) -> (N, classes)
+        return saved.model.predict_proba(batch[..., None])
+
+    if reads_a_line(saved):
+        digits, note = find_digits(ink_map(gray), classify)
+    else:
+        image, box = normalise(gray)
+        digits, note = [Digit(box, classify(image[None])[0])], None
+    entries = [_entry(saved.labels, digit, scale) for digit in digits]
+    result = {"text": "".join(entry["label"] for entry in entries), "digits": entries}
+    if note:
+        result["note"] = note
+    return result
+
+
+def _entry(labels, digit, scale):
+    best = int(np.argmax(digit.probs))
+    x, y, w, h = digit.box
     sx, sy = scale
     box = [int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))]
-    return {"text": label, "digits": [{"label": label, "confidence": confidence, "box": box}]}
+    return {"label": labels[best], "confidence": float(digit.probs[best]), "box": box}
 
 
 def recognise_image(saved, data):

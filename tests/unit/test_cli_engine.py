@@ -261,3 +261,51 @@ def test_engine_still_predicts_after_a_run_of_errors(model_data):
         with pytest.raises(DigitlabError):
             engine.handle(command, payload, data)
     assert predict_drawing(engine)["digits"][0]["box"] == [100, 40, 30, 120]
+
+
+def test_json_gives_one_entry_per_digit_in_reading_order(tmp_path, model_path, capsys):
+    image = Image.new("L", (400, 150), 255)
+    bars = [(300, 30, 14, 90), (40, 20, 14, 100), (170, 25, 14, 95)]  # drawn out of order
+    for x, y, w, h in bars:
+        ImageDraw.Draw(image).rectangle((x, y, x + w - 1, y + h - 1), fill=0)
+    path = str(tmp_path / "three.png")
+    image.save(path)
+    code, out, err = predict(capsys, "--json", "--model", model_path, path)
+    assert (code, err) == (0, [])
+    result = json.loads(out[0])
+    assert [d["box"] for d in result["digits"]] == [list(b) for b in sorted(bars)]
+    assert result["text"] == "".join(d["label"] for d in result["digits"])
+    assert len(result["text"]) == 3
+
+
+def test_plain_output_gives_the_number_and_each_digits_confidence(tmp_path, model_path, capsys):
+    image = Image.new("L", (200, 100), 255)
+    for x in (30, 120):
+        ImageDraw.Draw(image).rectangle((x, 20, x + 10, 80), fill=0)
+    path = str(tmp_path / "two.png")
+    image.save(path)
+    code, out, err = predict(capsys, "--model", model_path, path)
+    number, sure = out[0][len(path) + 2:].split(" ", 1)
+    assert len(number) == 2 and number.isdigit()
+    assert sure.startswith("(") and sure.count("%") == 2
+
+
+def test_composed_numbers_are_read_by_the_cli(tmp_path, capsys):
+    from tests.sets.numbers import numbers
+
+    model = os.path.join(ROOT, "build", "models", "default.npz")
+    if not os.path.exists(model):
+        pytest.skip("no built default model: run `python build.py`")
+    sample = numbers("test", 10, seed=3)
+    files = []
+    for i, number in enumerate(sample):
+        files.append(str(tmp_path / ("n%d.png" % i)))
+        with open(files[-1], "wb") as f:
+            f.write(number.data)
+    code, out, err = predict(capsys, "--json", "--model", model, *files)
+    assert code == 0
+    results = [json.loads(line) for line in out]
+    for result in results:
+        lefts = [d["box"][0] for d in result["digits"]]
+        assert lefts == sorted(lefts)
+    assert sum(r["text"] == n.text for r, n in zip(results, sample)) >= 8

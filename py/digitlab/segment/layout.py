@@ -1,0 +1,119 @@
+"""From components to the marks of one line of writing: pieces merged, specks and rules dropped.
+
+A mark is one or more components that stand for one digit, or for several touching digits
+(split.py cuts those). Every size here is relative to the line height, the typical height
+of the larger components, so the same rules hold for a 40-pixel scan and a 1,000-pixel photo.
+"""
+import numpy as np
+
+SPECK = 0.25  # a component smaller than this (height and width, times the line height) is a speck
+SOLID = 0.3  # components with at least this share of the largest one's ink set the line height
+MERGE_OVERLAP = 0.5  # a piece whose columns lie this much over a neighbour's belongs to it...
+PIECE_HEIGHT = 0.7  # ...when it is shorter than this (times the line height): a broken-off dot or stroke,
+PIECE_GAP = 0.25  # ...and no further above or below it than this (a speck of dirt on the paper is not)
+CAP_HEIGHT = 0.4  # a piece this short (a 5's cap) joins the nearest mark its columns overlap or touch
+FRAGMENT = 0.15  # a mark with less ink than this (times the median mark's) is a fragment of a stroke:
+NEAR = 0.2  # it joins a neighbour at most this far away (times the line height), or is dropped
+RULE_LENGTH = 1.5  # a component this long (times the line height)...
+RULE_THICKNESS = 0.3  # ...and this flat (height over width) is an underline or a ruled line
+MAX_MARKS = 200  # the largest components considered: noise, text or a grid cannot make it hang
+
+
+class Mark:
+    """Components that make one digit (or touching digits): their ids, box and ink area."""
+
+    def __init__(self, ids, box, area):
+        self.ids, self.box, self.area = list(ids), tuple(int(v) for v in box), int(area)
+
+    @property
+    def width(self):
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self):
+        return self.box[3] - self.box[1]
+
+    def absorb(self, other):
+        x0, y0, x1, y1 = self.box
+        ox0, oy0, ox1, oy1 = other.box
+        self.ids += other.ids
+        self.box = (min(x0, ox0), min(y0, oy0), max(x1, ox1), max(y1, oy1))
+        self.area += other.area
+
+
+def line_marks(components):
+    """Components -> (marks in reading order, the line height, how many components were passed over)."""
+    order = np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
+    marks = [Mark([i], components.boxes[i], components.areas[i]) for i in order]
+    passed_over = components.count - len(marks)
+    if not marks:
+        return [], 0, passed_over
+    height = line_height(marks)
+    marks = [m for m in marks if not _is_rule(m, height)]
+    marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
+    marks = [m for m in marks if not _is_speck(m, height)]
+    marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
+    return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height, passed_over
+
+
+def line_height(marks):
+    """The median height of the components with a fair share of ink (specks and dots say nothing)."""
+    biggest = max(m.area for m in marks)
+    return float(np.median([m.height for m in marks if m.area >= SOLID * biggest]))
+
+
+def _is_rule(mark, height):
+    return mark.width >= RULE_LENGTH * height and mark.height <= RULE_THICKNESS * mark.width
+
+
+def _is_speck(mark, height):
+    return mark.height < SPECK * height and mark.width < SPECK * height
+
+
+def _merge_pieces(marks, height):
+    """Fold each short piece into the mark its columns overlap most, shortest pieces first."""
+    for piece in sorted(marks, key=lambda m: m.height):
+        if piece.height >= PIECE_HEIGHT * height:
+            break
+        host = _best_host(piece, marks, height)
+        if host is not None:
+            host.absorb(piece)
+            marks.remove(piece)
+    return marks
+
+
+def _best_host(piece, marks, height):
+    """The mark near `piece` whose columns cover most of its own (at least MERGE_OVERLAP, or for a cap
+    any share, even none where their columns just touch), or None."""
+    best, best_share = None, MERGE_OVERLAP if piece.height >= CAP_HEIGHT * height else -1.0 / piece.width
+    for mark in marks:
+        gap = max(piece.box[1] - mark.box[3], mark.box[1] - piece.box[3])
+        if mark is piece or gap > PIECE_GAP * height:
+            continue
+        overlap = min(piece.box[2], mark.box[2]) - max(piece.box[0], mark.box[0])
+        share = overlap / float(min(piece.width, mark.width))
+        if share >= best_share:
+            best, best_share = mark, share
+    return best
+
+
+def _join_fragments(marks, height):
+    """Join each fragment to its nearest neighbour within NEAR, or drop it (marks sorted by left edge)."""
+    if len(marks) < 2:
+        return marks
+    small = FRAGMENT * float(np.median([m.area for m in marks]))
+    for fragment in sorted(marks, key=lambda m: m.area):
+        if fragment.area >= small:
+            break
+        distance, host = min((_distance(fragment, m), i) for i, m in enumerate(marks) if m is not fragment)
+        if distance <= NEAR * height:
+            marks[host].absorb(fragment)
+        marks.remove(fragment)
+    return marks
+
+
+def _distance(a, b):
+    """The gap between two boxes (0 where they overlap), the larger of the horizontal and vertical one."""
+    dx = max(a.box[0] - b.box[2], b.box[0] - a.box[2], 0)
+    dy = max(a.box[1] - b.box[3], b.box[1] - a.box[3], 0)
+    return max(dx, dy)

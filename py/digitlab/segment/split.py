@@ -1,0 +1,79 @@
+"""Touching digits: where to cut a wide mark, chosen by the classifier's own confidence.
+
+A mark wider than a digit usually is (relative to its height) may hold several digits whose
+ink touches. Candidate cuts are the columns where the ink is thinnest (minima of the column
+profile). Every run of columns between two candidates (the mark's edges included) that is
+as wide as a digit can be is one candidate piece; the classifier reads all of them in one
+batch, and `best_pieces` picks the cuts whose pieces it reads best, all told:
+
+    score(piece) = log p(best label | piece) - WIDTH_PENALTY * max(0, width / height - PLAUSIBLE_WIDTH)
+                   - PIECE_COST    (and -inf for a piece too flat to be a digit)
+
+summed over the pieces and maximised over the cuts by dynamic programming (the cost of a
+piece keeps a digit whole unless cutting it makes the pieces clearly more legible). The
+constants were chosen on numbers composed from MNIST's training digits (tests/sets/numbers.py).
+"""
+import numpy as np
+
+WIDE = 0.9  # a mark at least this wide (times its height) is tried as touching digits
+NARROWEST = 0.12  # no piece is narrower than this (a thin 1 is about 0.2)...
+WIDEST = 1.5  # ...nor wider than this (MNIST's widest 1 % of digits are over 1.4)
+FLAT = 0.4  # nor is a piece whose ink is less tall than this (times the mark's height): a tail, a cap
+MAX_CUTS = 8  # candidate cuts per mark, the thinnest first
+CUT_SPACING = 0.08  # two candidate cuts are at least this far apart (times the height)
+PLAUSIBLE_WIDTH = 1.4  # pieces wider than this (times the height) pay...
+WIDTH_PENALTY = 4.0  # ...this much log-probability per unit of extra width
+PIECE_COST = 0.8  # what each piece costs: with it, a cut must buy confidence
+
+
+def is_wide(width, height):
+    return width >= WIDE * height
+
+
+def cut_candidates(profile, height):
+    """Column profile of a mark's ink (W,) -> up to MAX_CUTS cut columns, in order."""
+    width = len(profile)
+    margin = max(1, int(NARROWEST * height))
+    inner = np.arange(margin, width - margin)
+    if not inner.size:
+        return []
+    here = profile[inner]
+    minima = inner[(here < profile[inner - 1]) & (here <= profile[inner + 1])]  # a flat valley: its first column
+    chosen = []
+    for column in minima[np.argsort(profile[minima], kind="stable")]:
+        if all(abs(column - c) >= CUT_SPACING * height for c in chosen):
+            chosen.append(int(column))
+        if len(chosen) == MAX_CUTS:
+            break
+    return sorted(chosen)
+
+
+def candidate_pieces(width, height, cuts):
+    """Every (start, end) column range between two of the edges and cuts that could be a digit."""
+    edges = [0] + list(cuts) + [width]
+    return [(edges[i], edges[j]) for i in range(len(edges)) for j in range(i + 1, len(edges))
+            if NARROWEST * height <= edges[j] - edges[i] <= WIDEST * height]
+
+
+def piece_score(confidence, width, ink_height, height):
+    """log p + the width prior - the piece's cost (see the module docstring); -inf for a flat piece."""
+    if ink_height < FLAT * height:
+        return -np.inf
+    excess = max(0.0, width / float(height) - PLAUSIBLE_WIDTH)
+    return float(np.log(max(confidence, 1e-9))) - WIDTH_PENALTY * excess - PIECE_COST
+
+
+def best_pieces(width, pieces, scores):
+    """The column ranges covering 0..width with the highest total score, left to right.
+
+    `pieces` are (start, end) ranges and `scores` their scores; returns None when no chain
+    of pieces covers the whole mark.
+    """
+    best = {0: (0.0, [])}  # column -> (best total score, pieces) of a chain ending there
+    for i in sorted(range(len(pieces)), key=lambda i: pieces[i][1]):  # chains grow left to right
+        start, end = pieces[i]
+        if start in best:
+            total = best[start][0] + scores[i]
+            if end not in best or total > best[end][0]:
+                best[end] = (total, best[start][1] + [pieces[i]])
+    return best[width][1] if width in best else None

@@ -1,0 +1,186 @@
+"""Segmentation on hand-made ink maps whose digits and boxes are known, and on composed MNIST numbers."""
+import os
+from collections import deque
+
+import numpy as np
+import pytest
+
+from digitlab.errors import EmptyImageError
+from digitlab.segment import MAX_DIGITS, find_digits
+from digitlab.segment.components import Components
+from digitlab.segment.layout import line_marks
+from digitlab.segment.split import best_pieces, cut_candidates
+
+
+def flood_labels(mask):
+    """A plain breadth-first 8-connected labelling, to check ours against."""
+    labels = -np.ones(mask.shape, int)
+    count = 0
+    for start in zip(*np.nonzero(mask)):
+        if labels[start] >= 0:
+            continue
+        labels[start] = count
+        queue = deque([start])
+        while queue:
+            y, x = queue.popleft()
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < mask.shape[0] and 0 <= nx < mask.shape[1] and mask[ny, nx] and labels[ny, nx] < 0:
+                        labels[ny, nx] = count
+                        queue.append((ny, nx))
+        count += 1
+    return labels, count
+
+
+@pytest.mark.parametrize("density", [0.1, 0.35, 0.6])
+def test_components_match_a_flood_fill_on_random_masks(density):
+    mask = np.random.default_rng(int(density * 100)).random((40, 57)) < density
+    expected, count = flood_labels(mask)
+    found = Components(mask)
+    labels = found.label_image()
+    assert found.count == count
+    # The same partition: a one-to-one map between the two numberings.
+    pairs = set(zip(labels[mask], expected[mask]))
+    assert len(pairs) == count
+    assert (labels[~mask] == -1).all()
+    for k in range(found.count):
+        ys, xs = np.nonzero(labels == k)
+        assert tuple(found.boxes[k]) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        assert found.areas[k] == len(xs)
+
+
+def test_diagonal_neighbours_are_one_component_and_a_blank_mask_has_none():
+    mask = np.eye(6, dtype=bool)
+    assert Components(mask).count == 1
+    assert Components(np.zeros((5, 5), bool)).count == 0
+
+
+def sheet(width=400, height=120):
+    return np.zeros((height, width), np.float32)
+
+
+def bar(ink, x, y, w, h):
+    ink[y:y + h, x:x + w] = 1.0
+    return ink
+
+
+def marks_of(ink):
+    marks, height, passed_over = line_marks(Components(ink >= 0.25))
+    return [m.box for m in marks], height, passed_over
+
+
+def test_marks_come_in_reading_order_with_their_boxes():
+    ink = sheet()
+    for x in (300, 20, 160):
+        bar(ink, x, 20, 12, 80)
+    boxes, height, _ = marks_of(ink)
+    assert boxes == [(20, 20, 32, 100), (160, 20, 172, 100), (300, 20, 312, 100)]
+    assert height == 80
+
+
+def test_a_cap_and_a_broken_off_piece_join_their_digit():
+    ink = sheet()
+    bar(ink, 20, 40, 40, 60)  # a body...
+    bar(ink, 50, 28, 40, 8)  # ...and its cap, up and to the right, columns barely overlapping
+    bar(ink, 200, 20, 30, 50)  # a digit broken in two: the upper half...
+    bar(ink, 205, 75, 20, 25)  # ...and the lower, a gap of 5 px
+    boxes, _, _ = marks_of(ink)
+    assert boxes == [(20, 28, 90, 100), (200, 20, 230, 100)]
+
+
+def test_specks_and_an_underline_are_dropped():
+    ink = sheet(500, 160)
+    for x in (40, 140, 240):
+        bar(ink, x, 20, 30, 80)
+    bar(ink, 20, 120, 300, 6)  # the underline
+    for x, y in ((100, 5), (400, 60), (450, 140)):
+        bar(ink, x, y, 3, 3)  # dust
+    boxes, _, _ = marks_of(ink)
+    assert boxes == [(40, 20, 70, 100), (140, 20, 170, 100), (240, 20, 270, 100)]
+
+
+def test_thinnest_columns_are_the_candidate_cuts():
+    profile = np.array([5, 5, 5, 5, 1, 5, 5, 5, 0, 5, 5, 5, 5], float)
+    assert cut_candidates(profile, height=10) == [4, 8]
+
+
+def test_best_pieces_takes_the_highest_scoring_chain():
+    pieces = [(0, 10), (0, 4), (4, 10), (0, 6), (6, 10)]
+    scores = [-3.0, -0.5, -0.5, -0.1, -2.0]
+    assert best_pieces(10, pieces, scores) == [(0, 4), (4, 10)]
+    assert best_pieces(10, [(0, 4)], [0.0]) is None
+
+
+def bar_classifier(batch):
+    """A stand-in that is sure of anything at most as wide as it is tall, and unsure of wider ink."""
+    probs = []
+    for digit in batch:
+        rows, cols = np.nonzero(digit > 0.5)
+        upright = np.ptp(cols) <= np.ptp(rows)
+        p = np.full(10, 0.01 if upright else 0.1)
+        p[1] = 0.91 if upright else 0.1
+        probs.append(p)
+    return np.array(probs)
+
+
+def test_digits_whose_boxes_abut_come_out_separate():
+    ink = sheet()
+    bar(ink, 50, 20, 20, 40)
+    bar(ink, 70, 62, 20, 38)  # starts in the column after the first ends, two rows lower
+    digits, note = find_digits(ink, bar_classifier)
+    assert [d.box for d in digits] == [(50, 20, 20, 40), (70, 62, 20, 38)]
+    assert note is None
+
+
+def test_touching_digits_are_cut_where_the_pieces_read_best():
+    ink = sheet()
+    bar(ink, 50, 20, 50, 80)
+    bar(ink, 100, 55, 1, 6)  # the ink that touches
+    bar(ink, 101, 20, 50, 80)
+    digits, _ = find_digits(ink, bar_classifier)
+    left, right = [d.box for d in digits]
+    assert left == (50, 20, 50, 80)
+    assert right in [(100, 20, 51, 80), (101, 20, 50, 80)]  # the cut is at the touching column
+
+
+def test_a_blank_map_has_no_digit():
+    with pytest.raises(EmptyImageError):
+        find_digits(sheet(), bar_classifier)
+
+
+def test_a_line_longer_than_the_cap_is_cut_off_with_a_note():
+    ink = sheet(45 * 20 + 20, 60)
+    for i in range(45):
+        bar(ink, 10 + 20 * i, 10, 6, 40)
+    digits, note = find_digits(ink, bar_classifier)
+    assert len(digits) == MAX_DIGITS
+    assert [d.box[0] for d in digits] == [10 + 20 * i for i in range(MAX_DIGITS)]
+    assert "first %d marks" % MAX_DIGITS in note
+
+
+def test_noise_gives_a_bounded_answer():
+    noise = (np.random.default_rng(0).random((768, 1024)) < 0.3).astype(np.float32)
+    digits, note = find_digits(noise, bar_classifier)
+    assert len(digits) <= MAX_DIGITS and "only the first" in note
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    from digitlab.model_file import load_model
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "build", "models", "default.npz")
+    if not os.path.exists(path):
+        pytest.skip("no built default model: run `python build.py`")
+    with open(path, "rb") as f:
+        return load_model(f.read())
+
+
+def test_composed_test_numbers_are_read_with_the_default_model(default_model):
+    from digitlab.recognise import recognise_image
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 60, seed=5)
+    exact = sum(recognise_image(default_model, n.data)["text"] == n.text for n in sample)
+    counted = sum(len(recognise_image(default_model, n.data)["digits"]) == len(n.text) for n in sample)
+    assert counted >= 0.93 * len(sample)  # segmentation: the right number of digits
+    assert exact >= 0.85 * len(sample)  # and every digit read right (the classifier's errors count here)
