@@ -7,6 +7,7 @@ import { filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
 import { keepOffline } from "./offline.js";
+import { PictureView } from "./picture-view.js";
 
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
@@ -17,6 +18,7 @@ let trainer = null;
 window.digitlab = {
   engine: new EngineClient({ runtime }),
   pad: new DrawingPad(byTestId("draw-canvas")),
+  picture: new PictureView(byTestId("draw-canvas").parentElement),
   /** The training worker, booted on first use. */
   trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel })),
   charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),

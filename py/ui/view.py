@@ -4,6 +4,7 @@ Kept apart from main.py, which only touches the DOM, so it can be tested in CPyt
 """
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+UNSURE_BELOW = 0.7  # a digit read with less confidence is marked "?" (a first cut: calibration comes later)
 
 
 def runtime_line(info):
@@ -22,12 +23,37 @@ def describe(reply):
     """An engine reply -> {"prediction", "confidence", "message"} texts for the page."""
     if not reply["ok"]:
         return {"prediction": "–", "confidence": "", "message": reply["error"]["message"]}
-    best = reply["result"]["digits"][0]
-    return {
-        "prediction": reply["result"]["text"],
-        "confidence": "%.1f%% sure" % (100 * best["confidence"]),
-        "message": "",
-    }
+    result = reply["result"]
+    digits = result["digits"]
+    least = min(digit["confidence"] for digit in digits)
+    if len(digits) == 1:
+        confidence = "%s sure" % percent(least)
+    else:
+        confidence = "%d digits, each at least %s sure" % (len(digits), percent(least))
+    unsure = [digit["label"] for digit in digits if is_unsure(digit)]
+    message = result.get("note", "")
+    if unsure and not message:
+        message = "Not sure of the digits marked “?”: write them again, larger or more clearly."
+    return {"prediction": result["text"], "confidence": confidence, "message": message}
+
+
+def is_unsure(digit):
+    return digit["confidence"] < UNSURE_BELOW
+
+
+def digit_boxes(digits, width, height):
+    """Each digit's box over a picture `width` x `height` source pixels: CSS placement in
+    percentages (so it follows the picture's size on screen), its caption, and whether it is unsure."""
+    boxes = []
+    for digit in digits:
+        x, y, w, h = digit["box"]
+        caption = "%s %s" % (digit["label"], "%.0f%%" % (100 * digit["confidence"]))
+        boxes.append({
+            "left": "%.2f%%" % (100.0 * x / width), "top": "%.2f%%" % (100.0 * y / height),
+            "width": "%.2f%%" % (100.0 * w / width), "height": "%.2f%%" % (100.0 * h / height),
+            "caption": caption + (" ?" if is_unsure(digit) else ""), "unsure": is_unsure(digit),
+        })
+    return boxes
 
 
 def upload_problem(size):

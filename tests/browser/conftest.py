@@ -119,7 +119,7 @@ def open_app(context, watch, url):
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.goto(url)
-    page.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'",
+    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
                            timeout=BOOT_TIMEOUT_MS)
     return page
 

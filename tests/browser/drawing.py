@@ -1,8 +1,7 @@
 """Drawing on the page's canvas with real input: mouse, touch and pen."""
-from strokes import DIGITS, densify
+from strokes import DIGITS, densify, number_strokes
 
 CANVAS = '[data-testid="draw-canvas"]'
-CANVAS_SIDE = 280
 
 
 def to_page(page, points):
@@ -10,7 +9,7 @@ def to_page(page, points):
     canvas = page.locator(CANVAS)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
-    scale = box["width"] / CANVAS_SIDE
+    scale = box["width"] / canvas.evaluate("c => c.width")
     return [(box["x"] + x * scale, box["y"] + y * scale) for x, y in points]
 
 
@@ -47,4 +46,9 @@ def pen_stroke(page, points):
 
 def draw_digit(page, digit, stroke=mouse_stroke):
     for points in DIGITS[digit]:
+        stroke(page, points)
+
+
+def draw_number(page, text, rng, stroke=mouse_stroke):
+    for points in number_strokes(text, rng):
         stroke(page, points)

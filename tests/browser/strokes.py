@@ -1,4 +1,5 @@
-"""Hand-shaped strokes for each digit, as polylines in 280x280 canvas coordinates."""
+"""Hand-shaped strokes for each digit, as polylines in a 280x280 box of canvas coordinates, and
+whole numbers written with them across the drawing canvas, each digit a little different."""
 import math
 
 
@@ -33,3 +34,24 @@ def densify(points, step=6.0):
         n = max(1, int(math.hypot(x1 - x0, y1 - y0) // step))
         out.extend((x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1))
     return out
+
+
+CANVAS_WIDTH, CANVAS_HEIGHT = 960, 320  # the drawing canvas's own pixels (index.html)
+TEMPLATE_CENTRE = (140, 142)  # the middle of the digits above
+
+
+def number_strokes(text, rng):
+    """Strokes that write `text` on one line across the canvas: each digit scaled, slanted and
+    placed with its own jitter from `rng` (a random.Random), as a hand would."""
+    cell = min(150.0, (CANVAS_WIDTH - 40.0) / len(text))
+    size = cell / 150.0  # a digit's template is about 120 px wide: keep a gap between cells
+    strokes = []
+    for i, digit in enumerate(text):
+        scale = size * rng.uniform(0.85, 1.1)
+        slant = rng.uniform(-0.15, 0.15)
+        cx = 20 + cell * (i + 0.5) + rng.uniform(-0.06, 0.06) * cell
+        cy = CANVAS_HEIGHT / 2.0 + rng.uniform(-12, 12)
+        for points in DIGITS[digit]:
+            strokes.append([(cx + scale * ((x - TEMPLATE_CENTRE[0]) - slant * (y - TEMPLATE_CENTRE[1])),
+                             cy + scale * (y - TEMPLATE_CENTRE[1])) for x, y in points])
+    return strokes

@@ -33,8 +33,8 @@ def skipped(page):
 
 def choose_folder(page, path):
     page.set_input_files('[data-testid="folder-input"]', str(path))
-    page.wait_for_function("document.querySelector('[data-testid=data-line]').textContent.includes('folder')"
-                           " || document.querySelector('[data-testid=data-message]').textContent.endsWith('change.')",
+    page.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('folder')"
+                           " || document.querySelector('[data-testid=data-message]')?.textContent.endsWith('change.')",
                            timeout=TRAINING_TIMEOUT_MS)
 
 
@@ -49,7 +49,7 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     assert app.evaluate("window.hacked") is None  # the label was shown as text
 
     app.click('[data-testid="test-model"]')  # the built-in digit model knows none of these labels
-    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent.startsWith('This model')",
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent.startsWith('This model')",
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "train-status").startswith("This model cannot be tested on these images: the model does not "
                                                 "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
@@ -63,7 +63,7 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     assert app.evaluate("window.hacked") is None
 
     app.click('[data-testid="use-mnist"]')
-    app.wait_for_function("document.querySelector('[data-testid=data-line]').textContent.includes('MNIST')")
+    app.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('MNIST')")
     assert text(app, "data-line") == "Data: the MNIST digits: 8000 to train, 2000 to test"
     assert skipped(app) == []
 
@@ -86,7 +86,7 @@ def test_loose_files_dropped_on_the_folder_zone_are_refused_and_the_data_stays(a
         " for (const name of ['a.png', 'b.png']) dt.items.add(new File([new Uint8Array(bytes)], name));"
         " return dt; }", png)
     app.dispatch_event('[data-testid="folder-drop"]', "drop", {"dataTransfer": transfer})
-    app.wait_for_function("document.querySelector('[data-testid=data-message]').textContent.endsWith('change.')",
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent.endsWith('change.')",
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "data-message").startswith("The folder has no label sub-folders")
     assert text(app, "data-line") == "Data: the MNIST digits"

@@ -58,7 +58,7 @@ def test_the_page_shows_the_gpu_and_how_training_uses_the_kernel(app):
 def test_a_lost_context_mid_training_falls_back_to_numpy_and_training_completes(app):
     start_training(app, "cnn", images="50", epochs="2")
     # Wait until the kernel has done real training work, then take its context away.
-    app.wait_for_function("document.querySelector('[data-testid=gpu-training]').textContent.startsWith('yes')",
+    app.wait_for_function("document.querySelector('[data-testid=gpu-training]')?.textContent.startsWith('yes')",
                           timeout=TRAINING_TIMEOUT_MS)
     assert trainer_request(app, "lose_webgl_context")["ok"]
     before = trainer_request(app, "kernel_status")["result"]["products"]

@@ -17,7 +17,7 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
     # machine and nothing failed on the page.
     for context, page_watch in watch(browser, service_workers="allow"):
         page = open_app(context, page_watch, url)
-        page.wait_for_function("document.querySelector('[data-testid=offline]').textContent !== '–'",
+        page.wait_for_function("document.querySelector('[data-testid=offline]')?.textContent !== '–'",
                                timeout=KEEP_TIMEOUT_MS)
         assert text(page, "offline") == "yes: the whole app is kept in this browser"
 
@@ -25,10 +25,10 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
         server.server_close()
         context.set_offline(True)
         page.reload()
-        page.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'",
+        page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
                                timeout=TRAINING_TIMEOUT_MS)
         draw_digit(page, "7")
-        page.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '7'")
+        page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
         page.click('[data-testid="show-samples"]')  # boots the trainer, which loads the MNIST digits
         page.wait_for_function("document.querySelectorAll('[data-testid=samples] figure').length === 80",
                                timeout=TRAINING_TIMEOUT_MS)

@@ -1,6 +1,7 @@
 """The page in real Chromium: boot offline, draw, upload, refuse bad input."""
 import io
 import os
+import random
 import re
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from PIL import Image
 
 import build
-from drawing import CANVAS, draw_digit, mouse_stroke, pen_stroke, touch_stroke
+from drawing import CANVAS, draw_digit, draw_number, mouse_stroke, pen_stroke, touch_stroke
 from strokes import DIGITS
 
 PREDICTION = '[data-testid="prediction"]'
@@ -31,7 +32,7 @@ def upload(page, name, data, mime="image/png"):
     """Choose a file in the upload control and wait for the page's answer."""
     before = answers(page)
     page.set_input_files('[data-testid="upload-image"]', files=[{"name": name, "mimeType": mime, "buffer": data}])
-    page.wait_for_function("n => +document.querySelector('[data-testid=result]').dataset.answers > n",
+    page.wait_for_function("n => +document.querySelector('[data-testid=result]')?.dataset.answers > n",
                            arg=before, timeout=15000)
 
 
@@ -63,7 +64,7 @@ def test_drawn_digits_are_recognised(app, stroke):
     for digit in sorted(DIGITS):
         clear(app)
         draw_digit(app, digit, stroke)
-        app.wait_for_function("d => document.querySelector('[data-testid=prediction]').textContent === d",
+        app.wait_for_function("d => document.querySelector('[data-testid=prediction]')?.textContent === d",
                               arg=digit, timeout=10000)
         assert "sure" in text(app, "confidence")
 
@@ -95,10 +96,10 @@ def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
 
     clear(app)
     app.click('[data-testid="recognise"]')
-    app.wait_for_function("document.querySelector('[data-testid=message]').textContent.includes('blank')")
+    app.wait_for_function("document.querySelector('[data-testid=message]')?.textContent.includes('blank')")
 
     draw_digit(app, "7")
-    app.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '7'")
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
 
 
 def test_file_names_are_shown_as_text_not_html(app):
@@ -117,5 +118,51 @@ def test_strokes_drawn_while_loading_are_recognised_once_ready(watched_context, 
     page.goto(app_url + "?runtime=registry-only")
     page.wait_for_selector(CANVAS)
     draw_digit(page, "1")
-    page.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '1'",
+    page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '1'",
                            timeout=90000)
+
+
+def boxes(page):
+    """The digit boxes shown, as (left, top, width, height) fractions of the picture under them."""
+    return page.eval_on_selector_all('[data-testid="digit-box"]', """frames => frames.map(f => {
+        const layer = f.parentElement.getBoundingClientRect(), box = f.getBoundingClientRect();
+        return [(box.left - layer.left) / layer.width, (box.top - layer.top) / layer.height,
+                box.width / layer.width, box.height / layer.height];
+    })""")
+
+
+@pytest.mark.parametrize("stroke", [mouse_stroke, touch_stroke], ids=["mouse", "touch"])
+def test_numbers_drawn_across_the_canvas_are_read_digit_by_digit(app, stroke):
+    for seed, number in enumerate(["314", "90210", "2718281828"]):
+        clear(app)
+        draw_number(app, number, random.Random(seed), stroke)
+        app.wait_for_function("t => document.querySelector('[data-testid=prediction]')?.textContent === t",
+                              arg=number, timeout=20000)
+        shown = boxes(app)
+        assert len(shown) == len(number)
+        lefts = [left for left, _, _, _ in shown]
+        assert lefts == sorted(lefts) and all(0 <= v <= 1 for box in shown for v in box)
+        captions = app.locator('[data-testid="digit-box"]').all_inner_texts()
+        assert [caption.split(" ")[0] for caption in captions] == list(number)
+
+
+def test_an_uploaded_number_is_shown_with_a_box_over_each_digit(app):
+    from tests.sets.numbers import numbers
+
+    number = numbers("test", 1, seed=21, lengths=[5])[0]
+    upload(app, "number.png", number.data)
+    assert text(app, "prediction") == number.text
+    assert app.locator('[data-testid="upload-view"]').is_visible()
+    assert not app.locator(CANVAS).is_visible()
+    shown = boxes(app)
+    assert len(shown) == 5
+    assert [b[0] for b in shown] == sorted(b[0] for b in shown)
+    # Each box is a digit's: about a fifth of the line wide at most, inside the picture.
+    assert all(0 <= left and left + width <= 1.01 and width < 0.3 for left, _, width, _ in shown)
+
+    clear(app)  # back to drawing, with no boxes left over
+    assert app.locator(CANVAS).is_visible()
+    assert app.locator('[data-testid="digit-box"]').count() == 0
+    draw_digit(app, "7")
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
+    assert len(boxes(app)) == 1

@@ -28,7 +28,7 @@ def start_training(page, model, images="", epochs="1"):
 
 
 def wait_until_training(page):
-    page.wait_for_function("document.querySelector('[data-testid=train-status]').textContent.startsWith('epoch')",
+    page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent.startsWith('epoch')",
                            timeout=TRAINING_TIMEOUT_MS)
 
 
@@ -42,7 +42,7 @@ def model_answer(page, action):
     panel = page.locator('[data-testid="model-panel"]')
     before = int(panel.get_attribute("data-answers"))
     action()
-    page.wait_for_function("n => +document.querySelector('[data-testid=model-panel]').dataset.answers > n",
+    page.wait_for_function("n => +document.querySelector('[data-testid=model-panel]')?.dataset.answers > n",
                            arg=before, timeout=30000)
     return text(page, "model-message")
 
@@ -78,17 +78,17 @@ def test_drawing_is_recognised_while_training_runs(app):
     start_training(app, "cnn", epochs="3")
     wait_until_training(app)
     draw_digit(app, "7")
-    app.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '7'", timeout=5000)
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'", timeout=5000)
     assert text(app, "train-status").startswith("epoch")  # still training
     app.click('[data-testid="train-cancel"]')
-    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent === 'Cancelled'")
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
 
 
 def test_pause_stops_training_and_resume_goes_on(app):
     start_training(app, "codelab")
     wait_until_training(app)
     app.click('[data-testid="train-pause"]')
-    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent === 'Paused'")
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
     app.wait_for_timeout(500)  # a slice in flight may still report
     paused_at = app.evaluate("digitlab.charts.points().batches")
     app.wait_for_timeout(2000)
@@ -102,7 +102,7 @@ def test_the_model_in_use_is_tested_on_the_test_digits_as_the_build_scored_it(ap
     with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
         built = load_model(f.read())
     app.click('[data-testid="test-model"]')
-    app.wait_for_function("document.querySelector('[data-testid=train-status]').textContent === 'Tested the model in use'",
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Tested the model in use'",
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "test-accuracy").startswith("Test accuracy of the model in use (cnn): ")
     assert abs(accuracy_shown(app) - 100 * built.meta["metrics"]["test_accuracy"]) < 0.1
@@ -118,13 +118,13 @@ def test_a_model_trained_here_is_used_and_kept_across_a_reload(app):
     assert text(app, "model-name").startswith("mlp")
     assert "kept in this browser" in text(app, "model-name")
     app.reload()
-    app.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'", timeout=90000)
-    app.wait_for_function("document.querySelector('[data-testid=model-name]').textContent.startsWith('mlp')")
+    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'", timeout=90000)
+    app.wait_for_function("document.querySelector('[data-testid=model-name]')?.textContent.startsWith('mlp')")
     draw_digit(app, "1")
-    app.wait_for_function("+document.querySelector('[data-testid=result]').dataset.answers > 0")
+    app.wait_for_function("+document.querySelector('[data-testid=result]')?.dataset.answers > 0")
     app.click('[data-testid="reset-model"]')
-    app.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'ready'", timeout=90000)
-    app.wait_for_function("document.querySelector('[data-testid=model-name]').textContent.includes('built in')")
+    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'", timeout=90000)
+    app.wait_for_function("document.querySelector('[data-testid=model-name]')?.textContent.includes('built in')")
 
 
 @pytest.mark.parametrize("half", [False, True], ids=["float32", "float16"])
@@ -150,7 +150,7 @@ def test_a_cli_trained_model_loads_and_a_damaged_one_is_refused(app):
     assert "Not a digitlab model file" in choose_model_file(app, "not-a-model.npz", b"PK\x03\x04 but nothing else")
 
     draw_digit(app, "7")  # the old model still answers
-    app.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '7'")
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
 
     assert choose_model_file(app, "from-the-cli.npz", good) == "Now recognising with from-the-cli.npz."
     assert "kept in this browser" in text(app, "model-name")

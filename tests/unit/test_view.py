@@ -105,3 +105,25 @@ def test_skipped_lines_stop_after_a_few_and_count_the_rest():
     assert view.skipped_lines(["a.txt: not an image"]) == ["Skipped a.txt: not an image"]
     lines = view.skipped_lines(["f%d: bad" % i for i in range(25)], most=20)
     assert len(lines) == 21 and lines[-1] == "… and 5 more"
+
+
+def test_a_number_shows_its_digits_and_the_least_confidence():
+    digits = [{"label": "3", "confidence": 0.99, "box": [0, 0, 1, 1]}, {"label": "1", "confidence": 0.912, "box": [2, 0, 1, 1]}]
+    shown = view.describe({"ok": True, "result": {"text": "31", "digits": digits}})
+    assert shown == {"prediction": "31", "confidence": "2 digits, each at least 91.2% sure", "message": ""}
+
+
+def test_an_unsure_digit_is_marked_and_named_in_the_message():
+    digits = [{"label": "3", "confidence": 0.99, "box": [10, 20, 30, 40]},
+              {"label": "8", "confidence": view.UNSURE_BELOW - 0.01, "box": [50, 20, 30, 40]}]
+    boxes = view.digit_boxes(digits, 200, 100)
+    assert [b["unsure"] for b in boxes] == [False, True]
+    assert boxes[0]["caption"] == "3 99%" and boxes[1]["caption"].endswith("?")
+    assert (boxes[0]["left"], boxes[0]["top"], boxes[0]["width"], boxes[0]["height"]) == ("5.00%", "20.00%", "15.00%", "40.00%")
+    assert "?" in view.describe({"ok": True, "result": {"text": "38", "digits": digits}})["message"]
+
+
+def test_a_note_from_the_engine_is_the_message():
+    digits = [{"label": "1", "confidence": 0.99, "box": [0, 0, 1, 1]}]
+    shown = view.describe({"ok": True, "result": {"text": "1", "digits": digits, "note": "only the first 40"}})
+    assert shown["message"] == "only the first 40"
