@@ -19,7 +19,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, runtimes_in_build  # noqa: E402
 from drawing import draw_digit  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-READY = "document.querySelector('[data-testid=status]').textContent === 'ready'"
+READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 # Time from each stroke's end to the page showing its answer.
 WATCH_ANSWERS = """() => {
   window.bench = { strokeEnds: [], answers: [] };
@@ -90,7 +90,7 @@ def main():
     print("%-14s" % "runtime" + "".join("%22s" % c for c in columns))
     for name, row in rows.items():
         print("%-14s" % name + "".join("%22.3f" % row[c] for c in columns))
-    print("(median of %d boots; prediction = engine round trip of a 280x280 canvas, %d runs; "
+    print("(median of %d boots; prediction = engine round trip of the 960x320 drawing canvas, %d runs; "
           "first prediction = stroke end to answer shown)" % (args.boots, args.predictions))
 
 

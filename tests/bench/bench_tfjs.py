@@ -47,7 +47,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 BENCH_DIR = os.path.join(build.OUT, "bench")
 PAGE_FILES = ["tfjs_train.html", "tfjs_train.js"]
-READY = "document.querySelector('[data-testid=status]').textContent === 'ready'"
+READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 BOOT_TIMEOUT_MS = 180000
 RUNS = ("ours-webgl", "ours-numpy", "webgl", "cpu")
 ALIASES = {"ours": ("ours-webgl", "ours-numpy")}
