@@ -184,3 +184,21 @@ def test_composed_test_numbers_are_read_with_the_default_model(default_model):
     counted = sum(len(recognise_image(default_model, n.data)["digits"]) == len(n.text) for n in sample)
     assert counted >= 0.93 * len(sample)  # segmentation: the right number of digits
     assert exact >= 0.85 * len(sample)  # and every digit read right (the classifier's errors count here)
+
+
+def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
+    def sure_of_parts(batch):  # sure of anything but ink wider than tall and not flat: it would cut the tail
+        probs = []
+        for digit in batch:
+            rows, cols = np.nonzero(digit > 0.5)
+            wide, flat = np.ptp(cols) > np.ptp(rows), np.ptp(rows) < 0.3 * np.ptp(cols)
+            p = np.full(10, 0.01)
+            p[1] = 0.1 if wide and not flat else 0.91
+            probs.append(p)
+        return np.array(probs)
+
+    ink = sheet()
+    bar(ink, 50, 20, 40, 80)  # a digit...
+    bar(ink, 90, 92, 60, 8)  # ...with a long flat tail along its foot
+    digits, _ = find_digits(ink, sure_of_parts)
+    assert [d.box for d in digits] == [(50, 20, 100, 80)]
