@@ -12,6 +12,7 @@ any caller pays). Then the issue's speed case (a 5-digit 1600x500 image), bad in
 noise), and numbers of 2-10 digits drawn on the page with real mouse and touch strokes.
 """
 import argparse
+import base64
 import io
 import os
 import random
@@ -37,10 +38,11 @@ from digitlab.recognise import recognise_image  # noqa: E402
 from tests.sets.numbers import compose, load_digits, numbers, render_clean  # noqa: E402
 
 READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
-ENGINE_READ = """async ([width, height, bytes]) => {
+ENGINE_READ = """async ([width, height, base64]) => {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const t0 = performance.now();
   const reply = JSON.parse(await window.digitlab.engine.request('predict_pixels',
-      JSON.stringify({ width, height }), new Uint8Array(bytes)));
+      JSON.stringify({ width, height }), bytes));
   return { ms: performance.now() - t0, text: reply.ok ? reply.result.text : '' };
 }"""
 SETTLED = """n => +document.querySelector('[data-testid=result]')?.dataset.answers > n
@@ -99,7 +101,7 @@ def page_pixels(data):
     """The RGBA the page sends for an upload: decoded at most WORKING_SIDE a side."""
     image = Image.open(io.BytesIO(data)).convert("RGBA")
     image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
-    return image.size[0], image.size[1], list(image.tobytes())
+    return image.size[0], image.size[1], base64.b64encode(image.tobytes()).decode("ascii")
 
 
 def report(name, rows, key):
@@ -131,6 +133,7 @@ def noise_24mp():
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300, help="numbers per style (clean, photo)")
     parser.add_argument("--page", type=int, default=100, help="of those, read in the page's engine too")
