@@ -89,6 +89,26 @@ def test_a_cap_and_a_broken_off_piece_join_their_digit():
     assert boxes == [(20, 28, 90, 100), (200, 20, 230, 100)]
 
 
+def test_a_digit_broken_into_stacked_halves_is_one_mark():
+    ink = sheet(400, 160)
+    bar(ink, 40, 20, 40, 55)  # the top of a broken 3...
+    bar(ink, 38, 78, 44, 60)  # ...and its bottom, on the same columns, 3 rows lower: each is as tall as the line
+    boxes, _, _ = marks_of(ink)
+    assert boxes == [(38, 20, 82, 138)]
+
+
+def test_neighbours_on_the_same_rows_are_not_stacked():
+    ink = sheet(400, 160)
+    bar(ink, 40, 20, 40, 55)  # the top of a broken 3...
+    bar(ink, 38, 78, 44, 60)  # ...and its bottom
+    bar(ink, 150, 20, 40, 118)  # a whole digit beside it
+    bar(ink, 200, 20, 60, 12)  # a 7's long bar...
+    bar(ink, 252, 20, 8, 118)  # ...on its stem...
+    bar(ink, 235, 40, 10, 98)  # ...reaches over the 1 beside it, on the same rows
+    boxes, _, _ = marks_of(ink)
+    assert boxes == [(38, 20, 82, 138), (150, 20, 190, 138), (200, 20, 260, 138), (235, 40, 245, 138)]
+
+
 def test_specks_and_an_underline_are_dropped():
     ink = sheet(500, 160)
     for x in (40, 140, 240):

@@ -11,7 +11,10 @@ SOLID = 0.3  # components with at least this share of the largest one's ink set 
 MERGE_OVERLAP = 0.5  # a piece whose columns lie this much over a neighbour's belongs to it...
 PIECE_HEIGHT = 0.7  # ...when it is shorter than this (times the line height): a broken-off dot or stroke,
 PIECE_GAP = 0.25  # ...and no further above or below it than this (a speck of dirt on the paper is not)
-CAP_HEIGHT = 0.4  # a piece this short (a 5's cap) joins the nearest mark its columns overlap or touch
+CAP_HEIGHT = 0.4  # a piece this short (a 5's cap, or a bit of one) joins the nearest mark...
+CAP_REACH = 0.15  # ...at most this far away (times the line height)
+STACKED = 0.25  # two marks on the same columns that share at most this much of the shorter one's
+                # rows are one digit broken across (a line of digits never stacks two)
 FRAGMENT = 0.15  # a mark with less ink than this (times the median mark's) is a fragment of a stroke:
 NEAR = 0.2  # it joins a neighbour at most this far away (times the line height), or is dropped
 RULE_LENGTH = 1.5  # a component this long (times the line height)...
@@ -51,15 +54,19 @@ def line_marks(components):
     height = line_height(marks)
     marks = [m for m in marks if not _is_rule(m, height)]
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
+    marks = _merge_stacked(marks, height)
     marks = [m for m in marks if not _is_speck(m, height)]
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
     return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height, passed_over
 
 
 def line_height(marks):
-    """The median height of the components with a fair share of ink (specks and dots say nothing)."""
+    """The median height of the components, each counted by its ink: a digit broken in pieces, or a
+    speck, moves it little. Components with less than SOLID of the largest one's ink are left out."""
     biggest = max(m.area for m in marks)
-    return float(np.median([m.height for m in marks if m.area >= SOLID * biggest]))
+    solid = sorted((m.height, m.area) for m in marks if m.area >= SOLID * biggest)
+    weights = np.cumsum([area for _, area in solid])
+    return float(solid[int(np.searchsorted(weights, weights[-1] / 2.0))][0])
 
 
 def _is_rule(mark, height):
@@ -82,13 +89,36 @@ def _merge_pieces(marks, height):
     return marks
 
 
+def _merge_stacked(marks, height):
+    """Join marks that stand one above the other on the same columns, as halves of a broken 3 do."""
+    gone = set()  # ids of marks absorbed
+    for upper in marks:
+        for lower in marks:
+            if upper is not lower and not {id(upper), id(lower)} & gone and _stacked(upper, lower, height):
+                upper.absorb(lower)
+                gone.add(id(lower))
+    return [mark for mark in marks if id(mark) not in gone]
+
+
+def _stacked(upper, lower, height):
+    """`lower` below `upper` (within PIECE_GAP), on most of the narrower one's columns, few rows shared."""
+    overlap = min(upper.box[2], lower.box[2]) - max(upper.box[0], lower.box[0])
+    shared_rows = upper.box[3] - lower.box[1]  # negative: a gap between them
+    return (upper.box[1] < lower.box[1] and overlap >= MERGE_OVERLAP * min(upper.width, lower.width)
+            and -PIECE_GAP * height <= shared_rows <= STACKED * min(upper.height, lower.height))
+
+
 def _best_host(piece, marks, height):
-    """The mark near `piece` whose columns cover most of its own (at least MERGE_OVERLAP, or for a cap
-    any share, even none where their columns just touch), or None."""
-    best, best_share = None, MERGE_OVERLAP if piece.height >= CAP_HEIGHT * height else -1.0 / piece.width
-    for mark in marks:
+    """The mark `piece` belongs to, or None: for a cap the nearest mark within CAP_REACH; for a taller
+    piece the nearby mark whose columns cover most of its own (at least MERGE_OVERLAP)."""
+    others = [mark for mark in marks if mark is not piece]
+    if piece.height < CAP_HEIGHT * height and others:
+        distance, host = min((_distance(piece, mark), i) for i, mark in enumerate(others))
+        return others[host] if distance <= CAP_REACH * height else None
+    best, best_share = None, MERGE_OVERLAP
+    for mark in others:
         gap = max(piece.box[1] - mark.box[3], mark.box[1] - piece.box[3])
-        if mark is piece or gap > PIECE_GAP * height:
+        if gap > PIECE_GAP * height:
             continue
         overlap = min(piece.box[2], mark.box[2]) - max(piece.box[0], mark.box[0])
         share = overlap / float(min(piece.width, mark.width))
