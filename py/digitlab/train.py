@@ -4,6 +4,7 @@
 steps: the CLI prints, the browser worker reports charts and handles pause,
 cancel and predictions. Nothing here knows who is listening.
 """
+import functools
 import time
 
 import numpy as np
@@ -16,10 +17,10 @@ from .nn.optim import OPTIMIZERS, cosine_lr
 
 class TrainConfig:
     def __init__(self, epochs=12, batch_size=64, lr=2e-3, optimizer="adam",
-                 weight_decay=1e-4, augment=True, seed=0):
+                 weight_decay=1e-4, augment=True, warp=0.0, seed=0):
         self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
         self.optimizer, self.weight_decay = optimizer, weight_decay
-        self.augment, self.seed = augment, seed
+        self.augment, self.warp, self.seed = augment, warp, seed  # warp: the augmentation's elastic pixels
 
     def as_dict(self):
         return dict(vars(self))
@@ -31,7 +32,7 @@ def fit(model, train_set, config, val_set=None):
     optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_set) // config.batch_size)
     total = steps_per_epoch * config.epochs
-    augment = random_affine if config.augment else None
+    augment = functools.partial(random_affine, warp=config.warp) if config.augment else None
     step = 0
     for epoch in range(config.epochs):
         started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0

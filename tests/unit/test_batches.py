@@ -106,3 +106,25 @@ def test_random_affine_integer_shift_moves_the_image(dy, dx):
     expected[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
         x[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
     np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_the_warp_is_smooth_and_bounded():
+    from digitlab.data.augment import smooth_displacement
+
+    field = smooth_displacement(50, 28, 28, 1.5, np.random.default_rng(0))
+    assert field.shape == (50, 28, 28) and field.dtype == np.float32
+    assert np.abs(field).max() <= 1.5
+    assert np.abs(field).max() > 1.0  # the nodes reach near the bound
+    # Neighbouring pixels move alike: no step larger than a node's swing over a grid cell.
+    assert np.abs(np.diff(field, axis=1)).max() <= 2 * 1.5 / (27 / 3.0) + 1e-5
+    assert np.abs(np.diff(field, axis=2)).max() <= 2 * 1.5 / (27 / 3.0) + 1e-5
+
+
+def test_a_warp_moves_ink_and_none_leaves_the_affine_map_as_it_was():
+    x = np.zeros((4, 28, 28), np.float32)
+    x[:, 6:22, 12:16] = 1.0
+    plain = random_affine(x, np.random.default_rng(3))
+    unwarped = random_affine(x, np.random.default_rng(3), warp=0.0)
+    warped = random_affine(x, np.random.default_rng(3), warp=1.5)
+    np.testing.assert_array_equal(plain, unwarped)
+    assert np.abs(warped - plain).max() > 0.2

@@ -1,13 +1,16 @@
-"""Light geometric augmentation: a small random affine map per image."""
+"""Geometric augmentation: a small random affine map per image, and optionally a smooth warp."""
 import numpy as np
 
+WARP_GRID = 4  # the warp's random displacements sit on a WARP_GRID x WARP_GRID grid of nodes
 
-def random_affine(x, rng, max_shift=2.0, max_degrees=10.0, max_scale=0.1):
+
+def random_affine(x, rng, max_shift=2.0, max_degrees=10.0, max_scale=0.1, warp=0.0):
     """Rotate, scale and shift each (H, W) float32 image about its centre, bilinearly.
 
-    For every output pixel p we sample the input at A^-1 (p - c - t) + c,
-    where A is the rotation-scale matrix, c the centre and t the shift.
-    The per-pixel work is float32, like the images.
+    For every output pixel p we sample the input at A^-1 (p - c - t) + c + d(p),
+    where A is the rotation-scale matrix, c the centre, t the shift and d a smooth
+    random displacement of up to `warp` pixels (an elastic distortion, as a hand's
+    strokes wobble; 0 for none). The per-pixel work is float32, like the images.
     """
     n, h, w = x.shape
     angle = np.radians(rng.uniform(-max_degrees, max_degrees, n))
@@ -19,9 +22,25 @@ def random_affine(x, rng, max_shift=2.0, max_degrees=10.0, max_scale=0.1):
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     dy = yy - _per_image(cy + shift[:, 0])
     dx = xx - _per_image(cx + shift[:, 1])
-    src_y = cos * dy - sin * dx + np.float32(cy)
+    src_y = cos * dy - sin * dx + np.float32(cy)  # (N, H, W)
     src_x = sin * dy + cos * dx + np.float32(cx)
+    if warp:
+        src_y = src_y + smooth_displacement(n, h, w, warp, rng)
+        src_x = src_x + smooth_displacement(n, h, w, warp, rng)
     return _bilinear(x, src_y, src_x)
+
+
+def smooth_displacement(n, h, w, size, rng):
+    """(N, H, W) float32 displacements: uniform in [-size, size] at the grid's nodes, bilinear between."""
+    nodes = rng.uniform(-size, size, (n, WARP_GRID, WARP_GRID)).astype(np.float32)
+    rows, cols = _interpolation(h), _interpolation(w)  # (H, G), (W, G)
+    return rows @ nodes @ cols.T  # (H, G) @ (N, G, G) @ (G, W) -> (N, H, W)
+
+
+def _interpolation(size):
+    """(size, WARP_GRID) weights that spread the grid's nodes linearly over `size` pixels."""
+    at = np.linspace(0, WARP_GRID - 1, size)  # each pixel's position on the grid
+    return np.maximum(0, 1 - np.abs(at[:, None] - np.arange(WARP_GRID)[None, :])).astype(np.float32)
 
 
 def _per_image(values):
