@@ -36,10 +36,12 @@ def _parser():
     train.add_argument("--data", default="mnist",
                        help="mnist, a folder with one sub-folder of images per label, or a .npz image store")
     train.add_argument("--out", required=True)
-    train.add_argument("--model", default="cnn", help="architecture: logreg, mlp, codelab, cnn")
+    train.add_argument("--model", default="cnn", help="architecture: logreg, mlp, codelab, cnn, wide")
     train.add_argument("--epochs", type=_positive(int), default=None)
     train.add_argument("--batch-size", type=_positive(int), default=None)
     train.add_argument("--lr", type=_positive(float), default=None)
+    train.add_argument("--warp", type=_positive(float), default=None,
+                       help="also warp the training images elastically, by up to this many pixels")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch and line, then a summary")
@@ -112,7 +114,7 @@ def _train(args):
         raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
     train_set, held_out = training_sets(args.data, _warn)
     config = TrainConfig(seed=args.seed)
-    for name in ("epochs", "batch_size", "lr"):  # unset options keep TrainConfig's defaults
+    for name in ("epochs", "batch_size", "lr", "warp"):  # unset options keep TrainConfig's defaults
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names

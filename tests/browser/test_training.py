@@ -104,7 +104,7 @@ def test_the_model_in_use_is_tested_on_the_test_digits_as_the_build_scored_it(ap
     app.click('[data-testid="test-model"]')
     app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Tested the model in use'",
                           timeout=TRAINING_TIMEOUT_MS)
-    assert text(app, "test-accuracy").startswith("Test accuracy of the model in use (cnn): ")
+    assert text(app, "test-accuracy").startswith("Test accuracy of the model in use (%s): " % built.name)
     assert abs(accuracy_shown(app) - 100 * built.meta["metrics"]["test_accuracy"]) < 0.1
     cells = app.locator('[data-testid="confusion"] tbody td').all_inner_texts()
     assert sum(int(c) for i, c in enumerate(cells) if i % 11) == 2000
@@ -136,7 +136,9 @@ def test_the_model_downloads_as_a_file_the_cli_reads(app, tmp_path, half):
     path = str(tmp_path / download.value.suggested_filename)
     download.value.save_as(path)
     saved = load_model(path)
-    assert saved.name == "cnn" and saved.labels == [str(d) for d in range(10)]
+    with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
+        built = load_model(f.read())
+    assert saved.name == built.name and saved.labels == [str(d) for d in range(10)]
     assert saved.meta["weights_dtype"] == ("float16" if half else "float32")
     full_size = os.path.getsize(os.path.join(build.OUT, build.MODEL))
     assert os.path.getsize(path) < (0.55 if half else 1.05) * full_size
