@@ -55,7 +55,8 @@ def fit_box(ink, box):
     scale = BOX / float(max(w, h))
     new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
     resample = Image.LANCZOS if scale < 1 else Image.BILINEAR
-    resized = Image.fromarray(crop, mode="F").resize((new_w, new_h), resample)
+    # reducing_gap: a quick box reduction down to 3x the size first; the same result to ~1e-3, far faster
+    resized = Image.fromarray(crop, mode="F").resize((new_w, new_h), resample, reducing_gap=3.0)
     return np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
 
 

@@ -33,7 +33,7 @@ def find_digits(ink, classify):
     a number has.
     """
     components = Components(ink >= INK_THRESHOLD)
-    marks, _, passed_over = line_marks(components)
+    marks, _ = line_marks(components)
     if not marks:
         raise EmptyImageError("No digit found: the image is blank.")
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
@@ -54,10 +54,10 @@ def find_digits(ink, classify):
                   for i, (start, end) in zip(mine, pieces)]
         chosen = best_pieces(mark.width, pieces, scores) or []
         digits += [Digit(candidates[i][3], probs[i]) for i in mine if candidates[i][1] in chosen]
-    if len(digits) <= MAX_DIGITS and not passed_over:
+    if len(digits) <= MAX_DIGITS:
         return digits, None
     return digits[:MAX_DIGITS], ("There is more here than a number of %d digits: only the first %d marks "
-                                 "are read." % (MAX_DIGITS, min(len(digits), MAX_DIGITS)))
+                                 "are read." % (MAX_DIGITS, MAX_DIGITS))
 
 
 def _own_ink(ink, labels, mark):

@@ -45,19 +45,21 @@ class Mark:
 
 
 def line_marks(components):
-    """Components -> (marks in reading order, the line height, how many components were passed over)."""
+    """Components -> (marks in reading order, the line height).
+
+    Only the MAX_MARKS largest components are looked at: past those come specks of paper and
+    noise, and a picture with more than that many real marks is no number anyway.
+    """
     order = np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
     marks = [Mark([i], components.boxes[i], components.areas[i]) for i in order]
-    passed_over = components.count - len(marks)
     if not marks:
-        return [], 0, passed_over
+        return [], 0
     height = line_height(marks)
-    marks = [m for m in marks if not _is_rule(m, height)]
-    marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
+    marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height))]  # first: specks would
+    marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)  # chain caps across the page
     marks = _merge_stacked(marks, height)
-    marks = [m for m in marks if not _is_speck(m, height)]
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
-    return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height, passed_over
+    return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height
 
 
 def line_height(marks):
