@@ -16,6 +16,7 @@ from .layout import line_marks
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
+SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much of the line height
 
 
 class Digit:
@@ -33,7 +34,7 @@ def find_digits(ink, classify):
     a number has.
     """
     components = Components(ink >= INK_THRESHOLD)
-    marks, _ = line_marks(components)
+    marks, line = line_marks(components)
     if not marks:
         raise EmptyImageError("No digit found: the image is blank.")
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
@@ -41,7 +42,7 @@ def find_digits(ink, classify):
     owned = [_own_ink(ink, labels, mark) for mark in marks]
     candidates = []  # (mark number, (start, end) columns of the mark, 28x28 image, box)
     for number, (mark, mine) in enumerate(zip(marks, owned)):
-        for piece in _pieces(mark, mine):
+        for piece in _pieces(mark, mine, _scale(mark, line)):
             normalised = _normalised(mine, mark, piece)
             if normalised is not None:
                 candidates.append((number, piece) + normalised)
@@ -50,7 +51,7 @@ def find_digits(ink, classify):
     for number, mark in enumerate(marks):
         mine = [i for i, c in enumerate(candidates) if c[0] == number]
         pieces = [candidates[i][1] for i in mine]
-        scores = [piece_score(probs[i].max(), end - start, candidates[i][3][3], mark.height)
+        scores = [piece_score(probs[i].max(), end - start, candidates[i][3][3], _scale(mark, line))
                   for i, (start, end) in zip(mine, pieces)]
         chosen = best_pieces(mark.width, pieces, scores) or []
         digits += [Digit(candidates[i][3], probs[i]) for i in mine if candidates[i][1] in chosen]
@@ -73,13 +74,19 @@ def _own_ink(ink, labels, mark):
     return ink[y0:y1, x0:x1] * wide
 
 
-def _pieces(mark, mine):
+def _scale(mark, line):
+    """The height a mark's widths are measured against: its own, or the line's where it is flatter
+    (a flat 2 is not two digits for being twice as wide as it is tall)."""
+    return max(mark.height, SCALE_FROM_LINE * line)
+
+
+def _pieces(mark, mine, height):
     """The column ranges of the mark to classify: the whole mark, and for a wide one its candidate pieces."""
     whole = (0, mark.width)
-    if not is_wide(mark.width, mark.height):
+    if not is_wide(mark.width, height):
         return [whole]
-    cuts = cut_candidates(mine.sum(axis=0), mark.height)
-    pieces = candidate_pieces(mark.width, mark.height, cuts)
+    cuts = cut_candidates(mine.sum(axis=0), height)
+    pieces = candidate_pieces(mark.width, height, cuts)
     return pieces if whole in pieces else pieces + [whole]
 
 
