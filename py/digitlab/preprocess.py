@@ -4,32 +4,49 @@ grayscale -> ink polarity -> tight bounding box -> longer side scaled to 20 px
 (aspect kept) -> placed in 28x28 with the centre of mass at the centre.
 """
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .errors import EmptyImageError
 
 SIZE = 28
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
+PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
+PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)
 
 
 def ink_map(gray):
-    """Grayscale (1 = white) -> ink strength in [0, 1], whatever the polarity.
+    """Grayscale (1 = white) -> ink strength in [0, 1], whatever the polarity and the light.
 
-    The border tells the background: a light border means dark ink on paper,
-    a dark border means light ink (as in MNIST itself). The background level
-    is subtracted and the result stretched so the strongest ink is 1.
+    The border tells the polarity: a light border means dark ink on paper, a dark border
+    means light ink (as in MNIST itself), which is turned over first. Each pixel's ink is how
+    much darker it is than the paper around it (`paper_level`), relative to that paper, so a
+    shadow or a light gradient across a photo is not ink. The result is stretched so the
+    strongest ink is 1.
     """
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
-    ink = background - gray if background >= 0.5 else gray - background
-    ink = np.clip(ink, 0, None)
+    if float(np.median(border)) < 0.5:
+        gray = 1.0 - gray
+    paper = paper_level(gray)  # (H, W)
+    ink = np.clip((paper - gray) / np.maximum(paper, 0.05), 0, None)
     peak = float(ink.max()) if ink.size else 0.0
     if peak < 0.1:
         raise EmptyImageError("No digit found: the image is blank.")
     ink = ink / peak
     ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows
     return ink
+
+
+def paper_level(gray):
+    """The paper's brightness under every pixel (H, W): the picture shrunk to PAPER_SIDE pixels, its
+    darker marks filled in by a maximum filter (strokes are thin at that scale; paper is everywhere
+    between them), and enlarged back."""
+    h, w = gray.shape
+    scale = PAPER_SIDE / float(max(h, w))
+    small = Image.fromarray(gray.astype(np.float32), mode="F").resize(
+        (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX)
+    paper = small.filter(ImageFilter.MaxFilter(PAPER_FILTER)).resize((w, h), Image.BILINEAR)
+    return np.maximum(np.asarray(paper, dtype=np.float32), gray)  # never darker than the pixel itself
 
 
 def bounding_box(ink):

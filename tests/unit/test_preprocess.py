@@ -115,3 +115,14 @@ def test_a_stroke_on_the_same_faint_noise_is_found():
     gray = (PAPER - 0.08 * rng.random((60, 60))).astype(np.float32)
     _, box = normalise(draw(gray, 20, 10, 6, 30))
     assert box == (20, 10, 6, 30)
+
+
+def test_a_light_gradient_across_the_paper_is_not_ink():
+    from digitlab.segment import find_digits
+
+    gray = np.tile(np.linspace(1.0, 0.45, 300, dtype=np.float32), (120, 1))  # paper from white to grey
+    draw(gray, 200, 20, 12, 80, 0.15)  # a stroke in the shadowed part, darker than its own paper
+    ink = ink_map(gray)
+    assert bounding_box(ink) == (200, 20, 12, 80)
+    digits, _ = find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
+    assert [d.box for d in digits] == [(200, 20, 12, 80)]
