@@ -138,8 +138,8 @@ def bar_classifier(batch):
     for digit in batch:
         rows, cols = np.nonzero(digit > 0.5)
         upright = np.ptp(cols) <= np.ptp(rows)
-        p = np.full(10, 0.01 if upright else 0.1)
-        p[1] = 0.91 if upright else 0.1
+        p = np.full(10, 0.0001 if upright else 0.1)
+        p[1] = 0.9991 if upright else 0.1
         probs.append(p)
     return np.array(probs)
 
@@ -212,8 +212,8 @@ def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
         for digit in batch:
             rows, cols = np.nonzero(digit > 0.5)
             wide, flat = np.ptp(cols) > np.ptp(rows), np.ptp(rows) < 0.3 * np.ptp(cols)
-            p = np.full(10, 0.01)
-            p[1] = 0.1 if wide and not flat else 0.91
+            p = np.full(10, 0.1 if wide and not flat else 0.0001)
+            p[1] = 0.1 if wide and not flat else 0.9991
             probs.append(p)
         return np.array(probs)
 

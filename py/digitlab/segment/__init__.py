@@ -51,7 +51,7 @@ def find_digits(ink, classify):
     for number, mark in enumerate(marks):
         mine = [i for i, c in enumerate(candidates) if c[0] == number]
         pieces = [candidates[i][1] for i in mine]
-        scores = [piece_score(probs[i].max(), end - start, candidates[i][3][3], _scale(mark, line))
+        scores = [piece_score(probs[i], end - start, candidates[i][3][3], _scale(mark, line))
                   for i, (start, end) in zip(mine, pieces)]
         chosen = best_pieces(mark.width, pieces, scores) or []
         digits += [Digit(candidates[i][3], probs[i]) for i in mine if candidates[i][1] in chosen]

@@ -6,12 +6,14 @@ profile). Every run of columns between two candidates (the mark's edges included
 as wide as a digit can be is one candidate piece; the classifier reads all of them in one
 batch, and `best_pieces` picks the cuts whose pieces it reads best, all told:
 
-    score(piece) = log p(best label | piece) - WIDTH_PENALTY * max(0, width / height - PLAUSIBLE_WIDTH)
+    score(piece) = log p_T(best label | piece) - WIDTH_PENALTY * max(0, width / height - PLAUSIBLE_WIDTH)
                    - PIECE_COST    (and -inf for a piece too flat to be a digit)
 
 summed over the pieces and maximised over the cuts by dynamic programming (the cost of a
-piece keeps a digit whole unless cutting it makes the pieces clearly more legible). The
-constants were chosen on numbers composed from MNIST's training digits (tests/sets/numbers.py).
+piece keeps a digit whole unless cutting it makes the pieces clearly more legible); p_T is
+the probability with the logits divided by TEMPERATURE. The constants were chosen on numbers
+composed from held-out MNIST training digits, read by a model not trained on them
+(tests/sets/numbers.py, tests/bench/bench_recipes.py's split), and on those digits alone.
 """
 import numpy as np
 
@@ -25,7 +27,8 @@ CUTS_PER_HEIGHT = 2.5  # ...and no more than this many per height of width (fewe
 CUT_SPACING = 0.08  # two candidate cuts are at least this far apart (times the height)
 PLAUSIBLE_WIDTH = 1.4  # pieces wider than this (times the height) pay...
 WIDTH_PENALTY = 4.0  # ...this much log-probability per unit of extra width
-PIECE_COST = 0.8  # what each piece costs: with it, a cut must buy confidence
+PIECE_COST = 0.2  # what each piece costs: with it, a cut must buy confidence
+TEMPERATURE = 3.0  # the logits are divided by this before the pieces' probabilities are compared
 
 
 def is_wide(width, height):
@@ -59,12 +62,18 @@ def candidate_pieces(width, height, cuts):
             if NARROWEST * height <= edges[j] - edges[i] <= WIDEST * height]
 
 
-def piece_score(confidence, width, ink_height, height):
-    """log p + the width prior - the piece's cost (see the module docstring); -inf for a flat piece."""
+def piece_score(probs, width, ink_height, height):
+    """log p + the width prior - the piece's cost (see the module docstring); -inf for a flat piece.
+
+    p is the best label's probability with the classifier's logits cooled by TEMPERATURE: a
+    softmax saturates at 1 for two touching digits as for one, its logits' margin does not.
+    """
     if ink_height < FLAT * height:
         return -np.inf
     excess = max(0.0, width / float(height) - PLAUSIBLE_WIDTH)
-    return float(np.log(max(confidence, 1e-9))) - WIDTH_PENALTY * excess - PIECE_COST
+    cooled = np.log(np.maximum(probs, 1e-30)) / TEMPERATURE  # logits / T, up to a constant
+    log_p = float(cooled.max() - np.log(np.exp(cooled - cooled.max()).sum()) - cooled.max())
+    return log_p - WIDTH_PENALTY * excess - PIECE_COST
 
 
 def best_pieces(width, pieces, scores):
