@@ -233,3 +233,16 @@ def test_many_specks_beside_a_number_bring_no_note():
         ink[y, x] = 1.0  # paper texture: far more specks than MAX_MARKS
     digits, note = find_digits(ink, bar_classifier)
     assert [d.box[0] for d in digits] == [40, 140, 240] and note is None
+
+
+def test_cooled_scores_tell_a_clear_reading_from_a_saturated_one():
+    from digitlab.segment.split import piece_score
+
+    def probs(best):
+        p = np.full(10, (1 - best) / 9)
+        p[3] = best
+        return p
+
+    # Both are "sure" by their softmax; only the clear one has a wide logit margin.
+    clear, saturated = piece_score(probs(0.999999), 10, 20, 20), piece_score(probs(0.99), 10, 20, 20)
+    assert clear - saturated > 0.5
