@@ -30,9 +30,8 @@ def describe(reply):
         confidence = "%s sure" % percent(least)
     else:
         confidence = "%d digits, each at least %s sure" % (len(digits), percent(least))
-    unsure = [digit["label"] for digit in digits if is_unsure(digit)]
     message = result.get("note", "")
-    if unsure and not message:
+    if not message and any(is_unsure(digit) for digit in digits):
         message = "Not sure of the digits marked “?”: write them again, larger or more clearly."
     return {"prediction": result["text"], "confidence": confidence, "message": message}
 

@@ -39,26 +39,30 @@ def find_digits(ink, classify):
         raise EmptyImageError("No digit found: the image is blank.")
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     labels = components.label_image()  # (H, W)
-    owned = [_own_ink(ink, labels, mark) for mark in marks]
-    candidates = []  # (mark number, (start, end) columns of the mark, 28x28 image, box)
-    for number, (mark, mine) in enumerate(zip(marks, owned)):
-        for piece in _pieces(mark, mine, _scale(mark, line)):
-            normalised = _normalised(mine, mark, piece)
-            if normalised is not None:
-                candidates.append((number, piece) + normalised)
-    probs = classify(np.stack([c[2] for c in candidates]))  # (N, classes)
-    digits = []
-    for number, mark in enumerate(marks):
-        mine = [i for i, c in enumerate(candidates) if c[0] == number]
-        pieces = [candidates[i][1] for i in mine]
-        scores = [piece_score(probs[i], end - start, candidates[i][3][3], _scale(mark, line))
-                  for i, (start, end) in zip(mine, pieces)]
-        chosen = best_pieces(mark.width, pieces, scores) or []
-        digits += [Digit(candidates[i][3], probs[i]) for i in mine if candidates[i][1] in chosen]
+    candidates = [_candidates(ink, labels, mark, _scale(mark, line)) for mark in marks]
+    probs = classify(np.stack([image for found in candidates for _, image, _ in found]))  # (N, classes)
+    digits, first = [], 0
+    for mark, found in zip(marks, candidates):
+        mark_probs, first = probs[first:first + len(found)], first + len(found)
+        height = _scale(mark, line)
+        scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
+        chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores) or []
+        digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
     if len(digits) <= MAX_DIGITS:
         return digits, None
     return digits[:MAX_DIGITS], ("There is more here than a number of %d digits: only the first %d marks "
                                  "are read." % (MAX_DIGITS, MAX_DIGITS))
+
+
+def _candidates(ink, labels, mark, height):
+    """The mark's candidate digits: [((start, end) columns of the mark, 28x28 image, box)]."""
+    mine = _own_ink(ink, labels, mark)
+    found = []
+    for piece in _pieces(mark, mine, height):
+        normalised = _normalised(mine, mark, piece)
+        if normalised is not None:
+            found.append((piece,) + normalised)
+    return found
 
 
 def _own_ink(ink, labels, mark):
