@@ -13,19 +13,20 @@ BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
 PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
 PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)
+DARK_GROUND = 0.35  # a border darker than this is a dark ground with light ink; paper in a dim photo is lighter
 
 
 def ink_map(gray):
     """Grayscale (1 = white) -> ink strength in [0, 1], whatever the polarity and the light.
 
-    The border tells the polarity: a light border means dark ink on paper, a dark border
-    means light ink (as in MNIST itself), which is turned over first. Each pixel's ink is how
-    much darker it is than the paper around it (`paper_level`), relative to that paper, so a
-    shadow or a light gradient across a photo is not ink. The result is stretched so the
-    strongest ink is 1.
+    The border tells the polarity: a dark one (below DARK_GROUND) means light ink on a dark
+    ground, as in MNIST itself, which is turned over first; anything lighter is paper, however
+    dim the photo or deep the shadow across it. Each pixel's ink is how much darker it is than
+    the paper around it (`paper_level`), relative to that paper, so a shadow or a light gradient
+    across a photo is not ink. The result is stretched so the strongest ink is 1.
     """
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if float(np.median(border)) < 0.5:
+    if float(np.median(border)) < DARK_GROUND:
         gray = 1.0 - gray
     paper = paper_level(gray)  # (H, W)
     ink = np.clip((paper - gray) / np.maximum(paper, 0.05), 0, None)
@@ -39,13 +40,15 @@ def ink_map(gray):
 
 def paper_level(gray):
     """The paper's brightness under every pixel (H, W): the picture shrunk to PAPER_SIDE pixels, its
-    darker marks filled in by a maximum filter (strokes are thin at that scale; paper is everywhere
-    between them), and enlarged back."""
+    darker marks filled in by a closing (a maximum filter, then a minimum filter of the same size:
+    strokes are thin at that scale and vanish, while the edge of a shadow, which is wide, goes back
+    where it was instead of spreading the light side's level over the dark side), enlarged back."""
     h, w = gray.shape
     scale = PAPER_SIDE / float(max(h, w))
     small = Image.fromarray(gray.astype(np.float32), mode="F").resize(
         (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX)
-    paper = small.filter(ImageFilter.MaxFilter(PAPER_FILTER)).resize((w, h), Image.BILINEAR)
+    closed = small.filter(ImageFilter.MaxFilter(PAPER_FILTER)).filter(ImageFilter.MinFilter(PAPER_FILTER))
+    paper = closed.resize((w, h), Image.BILINEAR)
     return np.maximum(np.asarray(paper, dtype=np.float32), gray)  # never darker than the pixel itself
 
 

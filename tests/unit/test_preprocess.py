@@ -126,3 +126,28 @@ def test_a_light_gradient_across_the_paper_is_not_ink():
     assert bounding_box(ink) == (200, 20, 12, 80)
     digits, _ = find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
     assert [d.box for d in digits] == [(200, 20, 12, 80)]
+
+
+def lit(gray, columns, bright, dim):
+    """The light across the sheet: `bright` left of `columns` (start, end), `dim` right of them, a
+    penumbra between (a shadow's edge is soft in any photo)."""
+    start, end = columns
+    gray[:, :start] = bright
+    gray[:, start:end] = np.linspace(bright, dim, end - start, dtype=np.float32)
+    gray[:, end:] = dim
+    return gray
+
+
+def test_the_edge_of_a_shadow_is_not_ink():
+    gray = lit(sheet(200, 300), (135, 150), 0.9, 0.5)  # a shadow over the right half, 45 % darker
+    draw(gray, 60, 50, 10, 90, 0.1)  # a stroke in the light
+    draw(gray, 220, 50, 10, 90, 0.05)  # and one in the shadow
+    ink = ink_map(gray)
+    assert (ink[:, 71:215] == 0).all()  # nothing between the two strokes, the shadow's edge included
+    assert ink[95, 60:70].min() > 0.5 and ink[95, 220:230].min() > 0.5
+
+
+def test_grey_paper_in_a_dim_photo_is_still_paper():
+    gray = lit(sheet(120, 100), (25, 35), 0.8, 0.45)  # under a shadow but for a strip: a border darker than mid-grey
+    draw(gray, 50, 20, 8, 80, 0.15)  # dark ink
+    assert bounding_box(ink_map(gray)) == (50, 20, 8, 80)
