@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitlab.nn.layers import Dense
-from digitlab.nn.losses import softmax, softmax_cross_entropy
+from digitlab.nn.losses import NO_LABEL, softmax, softmax_cross_entropy
 from digitlab.nn.optim import SGD, Adam, cosine_lr
 
 
@@ -18,10 +18,22 @@ def test_softmax_cross_entropy_value_by_hand():
     assert loss == pytest.approx(expected, rel=1e-12)
 
 
-def test_softmax_cross_entropy_gradient_is_numerical_derivative():
+def test_no_label_is_scored_against_every_class_alike():
+    logits = np.array([[1.0, 2.0, 3.0]])
+    # -(1/3) sum_k log p_k = log(e + e^2 + e^3) - 2
+    expected = math.log(math.exp(1) + math.exp(2) + math.exp(3)) - 2
+    loss, grad = softmax_cross_entropy(logits, np.array([NO_LABEL]))
+    assert loss == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(grad[0], softmax(logits)[0] - 1 / 3, rtol=1e-12)
+    flat, _ = softmax_cross_entropy(np.zeros((1, 3)), np.array([NO_LABEL]))
+    assert flat == pytest.approx(math.log(3)) and flat < loss  # least when unsure
+
+
+@pytest.mark.parametrize("labels", [[0, 4, 2, 2], [0, NO_LABEL, 2, NO_LABEL]])
+def test_softmax_cross_entropy_gradient_is_numerical_derivative(labels):
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((4, 5)) * 3
-    labels = np.array([0, 4, 2, 2])
+    labels = np.array(labels)
     _, grad = softmax_cross_entropy(logits, labels)
     numeric = np.zeros_like(logits)
     eps = 1e-6

@@ -1,6 +1,8 @@
 """Softmax and its cross-entropy loss, fused for a stable, simple gradient."""
 import numpy as np
 
+NO_LABEL = -1  # an example that is none of the classes (a letter shown to a digit model)
+
 
 def softmax(logits):
     z = logits - logits.max(axis=1, keepdims=True)
@@ -11,12 +13,17 @@ def softmax(logits):
 def softmax_cross_entropy(logits, labels):
     """Mean cross-entropy of integer `labels`, and its gradient w.r.t. the logits.
 
-    loss = -mean(log softmax(z)[y]);  dloss/dz = (softmax(z) - onehot(y)) / N
+    loss = -mean(sum_k t_k log softmax(z)_k);  dloss/dz = (softmax(z) - t) / N
+    where t is onehot(y), or for NO_LABEL the uniform 1/K over every class: the model
+    learns to be unsure of what is none of them ("outlier exposure").
     """
-    n = logits.shape[0]
+    n, k = logits.shape
     z = logits - logits.max(axis=1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    loss = -log_probs[np.arange(n), labels].mean()
-    grad = np.exp(log_probs)
-    grad[np.arange(n), labels] -= 1.0
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, K)
+    target = np.zeros_like(log_probs)  # (N, K)
+    labelled = labels != NO_LABEL
+    target[np.flatnonzero(labelled), labels[labelled]] = 1.0
+    target[~labelled] = 1.0 / k
+    loss = -(target * log_probs).sum(axis=1).mean()
+    grad = np.exp(log_probs) - target
     return float(loss), (grad / n).astype(logits.dtype)
