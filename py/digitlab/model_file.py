@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import ModelFileError
 from .nn.layers import LAYERS
+from .nn.losses import softmax
 from .nn.model import Sequential
 
 FORMAT = "digitlab-model"
@@ -19,11 +20,12 @@ META_KEY = "meta"
 WEIGHT_DTYPES = ("float32", "float16")
 MAX_SETTING = 4096  # largest layer width or kernel a file may ask for
 MAX_PARAMS = 20000000  # 80 MB of float32 weights: far above any model we offer
+TEMPERATURES = (0.01, 100.0)  # a calibration temperature outside these is damage, not calibration
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive
 
 
 class SavedModel:
-    """A network plus what it needs to be used: its labels and preprocessing."""
+    """A network plus what it needs to be used: its labels, preprocessing and calibration."""
 
     def __init__(self, model, labels, meta):
         self.model, self.labels, self.meta = model, list(labels), meta
@@ -32,9 +34,20 @@ class SavedModel:
     def name(self):
         return self.meta.get("name", "")
 
+    @property
+    def temperature(self):
+        """The logits' divisor that makes confidences honest (calibrate.py); 1 for an uncalibrated model."""
+        return self.meta.get("calibration", {}).get("temperature", 1.0)
 
-def save_model(target, model, labels, name="", weights_dtype="float32", metrics=None):
-    """Write `model` to a path or binary file object."""
+    def predict_proba(self, x, batch_size=256):
+        """Calibrated class probabilities for a float32 NHWC batch."""
+        out = [softmax(self.model.forward(x[i:i + batch_size]) / self.temperature)
+               for i in range(0, len(x), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0,) + self.model.output_shape, np.float32)
+
+
+def save_model(target, model, labels, name="", weights_dtype="float32", metrics=None, temperature=None):
+    """Write `model` to a path or binary file object, with its calibration when it has one."""
     if weights_dtype not in WEIGHT_DTYPES:
         raise ValueError("weights_dtype must be one of %s" % (WEIGHT_DTYPES,))
     meta = {
@@ -48,6 +61,8 @@ def save_model(target, model, labels, name="", weights_dtype="float32", metrics=
         "weights_dtype": weights_dtype,
         "metrics": metrics or {},
     }
+    if temperature is not None:
+        meta["calibration"] = {"temperature": float(temperature)}
     arrays = {k: v.astype(weights_dtype) for k, v in model.named_params()}
     arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     np.savez(target, **arrays)
@@ -105,7 +120,15 @@ def _read_meta(raw):
         raise ModelFileError("Damaged model file: its labels are missing or not text.")
     if meta.get("weights_dtype") not in WEIGHT_DTYPES:
         raise ModelFileError("Damaged model file: unknown weight type %r." % (meta.get("weights_dtype"),))
+    if not _sane_calibration(meta.get("calibration", {"temperature": 1.0})):
+        raise ModelFileError("Damaged model file: its calibration is not a temperature between %g and %g."
+                             % TEMPERATURES)
     return meta
+
+
+def _sane_calibration(calibration):
+    t = calibration.get("temperature") if isinstance(calibration, dict) else None
+    return isinstance(t, (int, float)) and not isinstance(t, bool) and TEMPERATURES[0] <= t <= TEMPERATURES[1]
 
 
 def _build(meta):

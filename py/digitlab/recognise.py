@@ -21,7 +21,7 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0)):
     `scale` maps boxes back to source pixels.
     """
     def classify(batch):  # (N, 28, 28) -> (N, classes)
-        return saved.model.predict_proba(batch[..., None])
+        return saved.predict_proba(batch[..., None])
 
     if reads_a_line(saved):
         digits, note = find_digits(ink_map(gray), classify)

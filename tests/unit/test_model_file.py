@@ -10,6 +10,7 @@ import pytest
 
 from digitlab.errors import ModelFileError
 from digitlab.model_file import load_model, model_bytes, save_model
+from digitlab.nn.losses import softmax
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import CNN
 
@@ -129,15 +130,15 @@ def test_float32_round_trip_is_exact(tmp_path):
         assert loaded[key].dtype == np.float32
         np.testing.assert_array_equal(loaded[key], value)
     images = sample_images()
-    np.testing.assert_array_equal(saved.model.predict_proba(images), model.predict_proba(images))
+    np.testing.assert_array_equal(saved.predict_proba(images), softmax(model.forward(images)))
 
 
 def test_loading_from_bytes_equals_loading_from_a_path(tmp_path, good):
     path = tmp_path / "model.npz"
     path.write_bytes(good)
     images = sample_images()
-    from_path = load_model(str(path)).model.predict_proba(images)
-    np.testing.assert_array_equal(load_model(good).model.predict_proba(images), from_path)
+    from_path = load_model(str(path)).predict_proba(images)
+    np.testing.assert_array_equal(load_model(good).predict_proba(images), from_path)
 
 
 def test_float16_round_trip_is_close_and_half_the_size(good):
@@ -151,8 +152,8 @@ def test_float16_round_trip_is_close_and_half_the_size(good):
         assert loaded[key].dtype == np.float32  # computed in float32 whatever the storage
         np.testing.assert_allclose(loaded[key], value, rtol=1e-3, atol=1e-4)
     images = sample_images()
-    expected = model.predict_proba(images)
-    got = saved.model.predict_proba(images)
+    expected = softmax(model.forward(images))
+    got = saved.predict_proba(images)
     np.testing.assert_allclose(got, expected, atol=1e-3)
     assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
 
@@ -231,3 +232,25 @@ def test_pickled_file_is_refused_without_unpickling(tmp_path):
 def test_missing_path_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match="not a readable"):
         load_model(str(tmp_path / "absent.npz"))
+
+
+def test_a_calibrated_model_divides_its_logits_by_its_temperature():
+    model = make_model()
+    images = sample_images()
+    saved = load_model(model_bytes(model, LABELS, temperature=2.5))
+    assert saved.temperature == 2.5
+    np.testing.assert_allclose(saved.predict_proba(images), softmax(model.forward(images) / 2.5), rtol=1e-6)
+    assert load_model(model_bytes(model, LABELS)).temperature == 1.0  # uncalibrated: the logits as they are
+
+
+@pytest.mark.parametrize("calibration", [{"temperature": 0}, {"temperature": -1.0}, {"temperature": 1e9},
+                                         {"temperature": "2"}, {"temperature": True}, {}, [2.0]])
+def test_a_damaged_calibration_is_refused(calibration):
+    archive = dict(np.load(io.BytesIO(model_bytes(make_model(), LABELS, temperature=2.0))))
+    meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
+    meta["calibration"] = calibration
+    archive["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **archive)
+    with pytest.raises(ModelFileError, match="calibration"):
+        load_model(buffer.getvalue())

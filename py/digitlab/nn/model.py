@@ -2,7 +2,6 @@
 import numpy as np
 
 from .layers import LAYERS
-from .losses import softmax
 
 
 class Sequential:
@@ -43,11 +42,6 @@ class Sequential:
             return self.layers[0].backward(grad)
         self.layers[0].param_grads(grad)
         return None
-
-    def predict_proba(self, x, batch_size=256):
-        """Class probabilities for a float32 NHWC batch, computed in slices."""
-        out = [softmax(self.forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0,) + self.output_shape, np.float32)
 
     def named_params(self):
         """(name, array) pairs in a stable order, e.g. ("3.w", ...)."""
