@@ -9,18 +9,20 @@ import time
 
 import numpy as np
 
-from .data.augment import random_affine
+from .data.augment import photo_like, random_affine
 from .data.batches import iterate_batches
-from .nn.losses import softmax_cross_entropy
+from .nn.losses import NO_LABEL, softmax_cross_entropy
 from .nn.optim import OPTIMIZERS, cosine_lr
 
 
 class TrainConfig:
     def __init__(self, epochs=12, batch_size=64, lr=2e-3, optimizer="adam",
-                 weight_decay=1e-4, augment=True, warp=0.0, seed=0):
+                 weight_decay=1e-4, augment=True, warp=0.0, photo=0.0, seed=0):
         self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
         self.optimizer, self.weight_decay = optimizer, weight_decay
-        self.augment, self.warp, self.seed = augment, warp, seed  # warp: the augmentation's elastic pixels
+        self.augment, self.seed = augment, seed
+        self.warp = warp  # the elastic warp's pixels
+        self.photo = photo  # the share of images given a pen's and a photo's changes (augment.photo_like)
 
     def as_dict(self):
         return dict(vars(self))
@@ -32,10 +34,10 @@ def fit(model, train_set, config, val_set=None):
     optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_set) // config.batch_size)
     total = steps_per_epoch * config.epochs
-    augment = functools.partial(random_affine, warp=config.warp) if config.augment else None
+    augment = _augmentation(config) if config.augment else None
     step = 0
     for epoch in range(config.epochs):
-        started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+        started, seen, loss_sum, scored, correct = time.perf_counter(), 0, 0.0, 0, 0
         for x, y in iterate_batches(train_set, config.batch_size, rng, augment):
             logits = model.forward(x, training=True)
             loss, grad = softmax_cross_entropy(logits, y)
@@ -43,19 +45,28 @@ def fit(model, train_set, config, val_set=None):
             lr = cosine_lr(config.lr, step, total, warmup=min(100, total // 10))
             optimizer.step(model.layers, lr)
             step += 1
-            batch_correct = int((logits.argmax(axis=1) == y).sum())
+            labelled = y != NO_LABEL  # the drawings to be unsure of have no right answer to count
+            batch_correct = int((logits.argmax(axis=1) == y)[labelled].sum())
             seen += len(y)
+            scored += int(labelled.sum())
             loss_sum += loss * len(y)
             correct += batch_correct
             yield {"event": "batch", "epoch": epoch, "step": step, "total_steps": total,
-                   "loss": loss, "accuracy": batch_correct / len(y), "lr": lr}
+                   "loss": loss, "accuracy": batch_correct / max(1, int(labelled.sum())), "lr": lr}
         seconds = time.perf_counter() - started
         report = {"event": "epoch", "epoch": epoch, "loss": loss_sum / seen,
-                  "accuracy": correct / seen, "seconds": seconds, "images_per_second": seen / seconds}
+                  "accuracy": correct / max(1, scored), "seconds": seconds, "images_per_second": seen / seconds}
         if val_set is not None:
             scores = evaluate(model, val_set)
             report.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         yield report
+
+
+def _augmentation(config):
+    affine = functools.partial(random_affine, warp=config.warp)
+    if not config.photo:
+        return affine
+    return lambda x, rng: affine(photo_like(x, rng, config.photo), rng)
 
 
 def evaluate(model, image_set, batch_size=128, predictions=None):

@@ -1,4 +1,4 @@
-"""Geometric augmentation: a small random affine map per image, and optionally a smooth warp."""
+"""Augmentation: a small random affine map per image, optionally a smooth warp, and what pens and photos do."""
 import numpy as np
 
 WARP_GRID = 4  # the warp's random displacements sit on a WARP_GRID x WARP_GRID grid of nodes
@@ -68,3 +68,36 @@ def _bilinear(x, sy, sx):
     top = tl + (tr - tl) * fx
     bottom = bl + (br - bl) * fx
     return top + (bottom - top) * fy
+
+
+def photo_like(x, rng, share=0.5):
+    """What pens and photos do to a digit, on a random `share` of the (N, H, W) images, each
+    change drawn independently: a thicker or thinner pen (a 3x3 grey dilation or erosion), blur,
+    softer or harder ink (a gamma curve) and noise on the ink. The ink map cuts faint paper to 0,
+    so the noise stays on the strokes."""
+    n = len(x)
+    x = x.copy()
+    chosen = lambda p: np.flatnonzero(rng.random(n) < share * p)  # noqa: E731 (indices to change)
+    thicker, thinner = chosen(0.5), chosen(0.2)
+    x[thicker] = _neighbourhood(x[thicker], np.maximum)
+    x[thinner] = _neighbourhood(x[thinner], np.minimum)
+    blurred = chosen(0.3)
+    x[blurred] = 0.5 * x[blurred] + 0.5 * _neighbourhood(x[blurred], np.add) / 9
+    curved = chosen(0.5)
+    x[curved] = x[curved] ** _per_image(rng.uniform(0.5, 1.5, len(curved)))
+    noisy = chosen(0.3)
+    x[noisy] = np.clip(x[noisy] + rng.normal(0, 0.08, x[noisy].shape).astype(np.float32) * (x[noisy] > 0), 0, 1)
+    return x
+
+
+def _neighbourhood(x, combine):
+    """Each pixel of (N, H, W) combined with its 8 neighbours by `combine` (outside reads as 0)."""
+    n, h, w = x.shape
+    padded = np.zeros((n, h + 2, w + 2), x.dtype)
+    padded[:, 1:-1, 1:-1] = x
+    out = x.copy()
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if (dy, dx) != (1, 1):
+                out = combine(out, padded[:, dy:dy + h, dx:dx + w])
+    return out

@@ -47,3 +47,16 @@ def match_labels(image_set, known):
                             % ("s" if len(unknown) > 1 else "", ", ".join(map(repr, unknown)), ", ".join(known)))
     index = np.array([known.index(name) for name in image_set.label_names], dtype=np.int64)
     return ImageSet(image_set.images, index[image_set.labels], known)
+
+
+def split_off(image_set, share, seed):
+    """(the rest, a random `share` of the images): a reproducible split of one set in two."""
+    order = np.random.default_rng(seed).permutation(len(image_set))
+    cut = int(round(share * len(image_set)))
+    return image_set.subset(np.sort(order[cut:])), image_set.subset(np.sort(order[:cut]))
+
+
+def joined(first, second):
+    """One set of both sets' images, with `first`'s label names (the second's labels index them too)."""
+    return ImageSet(np.concatenate([first.images, second.images]), np.concatenate([first.labels, second.labels]),
+                    first.label_names)

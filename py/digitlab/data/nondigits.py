@@ -1,0 +1,169 @@
+"""Things that are not digits, drawn as a hand would: letters, symbols, shapes, lines, scribbles.
+
+The model learns to be unsure of them (train.py gives them no label: their target is every
+digit alike), so a letter B or a smiley is answered "?" instead of "8, 100 %". Each glyph is a
+few strokes in a unit box (x right, y down); every drawing of it is slanted, stretched, wobbled
+and drawn with its own pen width, then normalised exactly as a digit is (preprocess.py).
+
+Left out on purpose: what a digit may look like (O, I, l, S, Z, a plain circle, a vertical
+stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.
+"""
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..nn.losses import NO_LABEL
+from ..preprocess import normalise
+from .store import ImageSet, joined
+
+CANVAS = 96  # glyphs are drawn at this size, twice over for smooth edges, then normalised
+
+
+def _arc(cx, cy, rx, ry, start, end, n=16):
+    """Points on an ellipse from `start` to `end` degrees (0 = right, 90 = down)."""
+    angles = np.radians(np.linspace(start, end, n))
+    return list(zip(cx + rx * np.cos(angles), cy + ry * np.sin(angles)))
+
+
+def _zigzag(n, low=0.1, high=0.9):
+    return [(low + (high - low) * i / (n - 1), 0.2 if i % 2 == 0 else 0.8) for i in range(n)]
+
+
+LETTERS = {
+    "A": [[(0.1, 0.95), (0.5, 0.05), (0.9, 0.95)], [(0.28, 0.6), (0.72, 0.6)]],
+    "B": [[(0.2, 0.05), (0.2, 0.95)], [(0.2, 0.05)] + _arc(0.45, 0.27, 0.3, 0.22, -90, 90) + [(0.2, 0.49)],
+          [(0.2, 0.49)] + _arc(0.5, 0.72, 0.35, 0.23, -90, 90) + [(0.2, 0.95)]],
+    "C": [_arc(0.55, 0.5, 0.4, 0.45, -50, -310)],
+    "D": [[(0.2, 0.05), (0.2, 0.95)], [(0.2, 0.05)] + _arc(0.35, 0.5, 0.5, 0.45, -90, 90) + [(0.2, 0.95)]],
+    "E": [[(0.85, 0.05), (0.2, 0.05), (0.2, 0.95), (0.85, 0.95)], [(0.2, 0.5), (0.7, 0.5)]],
+    "F": [[(0.85, 0.05), (0.2, 0.05), (0.2, 0.95)], [(0.2, 0.5), (0.7, 0.5)]],
+    "G": [_arc(0.5, 0.5, 0.4, 0.45, -40, -360) + [(0.9, 0.55), (0.6, 0.55)]],
+    "H": [[(0.15, 0.05), (0.15, 0.95)], [(0.85, 0.05), (0.85, 0.95)], [(0.15, 0.5), (0.85, 0.5)]],
+    "K": [[(0.2, 0.05), (0.2, 0.95)], [(0.85, 0.05), (0.2, 0.55)], [(0.35, 0.45), (0.85, 0.95)]],
+    "M": [[(0.1, 0.95), (0.15, 0.05), (0.5, 0.6), (0.85, 0.05), (0.9, 0.95)]],
+    "N": [[(0.15, 0.95), (0.15, 0.05), (0.85, 0.95), (0.85, 0.05)]],
+    "P": [[(0.2, 0.95), (0.2, 0.05)], [(0.2, 0.05)] + _arc(0.45, 0.3, 0.35, 0.25, -90, 90) + [(0.2, 0.55)]],
+    "R": [[(0.2, 0.95), (0.2, 0.05)], [(0.2, 0.05)] + _arc(0.45, 0.3, 0.35, 0.25, -90, 90) + [(0.2, 0.55)],
+          [(0.4, 0.55), (0.85, 0.95)]],
+    "T": [[(0.05, 0.08), (0.95, 0.08)], [(0.5, 0.08), (0.5, 0.95)]],
+    "U": [[(0.15, 0.05)] + _arc(0.5, 0.6, 0.35, 0.35, 180, 0) + [(0.85, 0.05)]],
+    "V": [[(0.1, 0.05), (0.5, 0.95), (0.9, 0.05)]],
+    "W": [[(0.05, 0.05), (0.27, 0.95), (0.5, 0.35), (0.73, 0.95), (0.95, 0.05)]],
+    "X": [[(0.1, 0.05), (0.9, 0.95)], [(0.9, 0.05), (0.1, 0.95)]],
+    "Y": [[(0.1, 0.05), (0.5, 0.5), (0.9, 0.05)], [(0.5, 0.5), (0.5, 0.95)]],
+    "a": [_arc(0.45, 0.65, 0.3, 0.3, 0, 360), [(0.75, 0.35), (0.78, 0.95)]],
+    "e": [[(0.15, 0.6), (0.8, 0.6)] + _arc(0.48, 0.62, 0.33, 0.33, 0, -320)],
+    "h": [[(0.2, 0.02), (0.2, 0.95)], [(0.2, 0.65)] + _arc(0.5, 0.62, 0.3, 0.25, 180, 360) + [(0.8, 0.95)]],
+    "k": [[(0.2, 0.02), (0.2, 0.95)], [(0.75, 0.35), (0.2, 0.7)], [(0.35, 0.6), (0.8, 0.95)]],
+    "m": [[(0.1, 0.95), (0.1, 0.4)] + _arc(0.3, 0.5, 0.2, 0.15, 180, 360) + [(0.5, 0.95)],
+          [(0.5, 0.5)] + _arc(0.7, 0.5, 0.2, 0.15, 180, 360) + [(0.9, 0.95)]],
+    "n": [[(0.2, 0.95), (0.2, 0.35)], [(0.2, 0.6)] + _arc(0.5, 0.6, 0.3, 0.25, 180, 360) + [(0.8, 0.95)]],
+    "r": [[(0.3, 0.95), (0.3, 0.35)], [(0.3, 0.6)] + _arc(0.55, 0.55, 0.25, 0.18, 200, 320)],
+    "t": [[(0.45, 0.05), (0.45, 0.85), (0.6, 0.95), (0.8, 0.9)], [(0.15, 0.35), (0.8, 0.35)]],
+    "w": [[(0.05, 0.35), (0.27, 0.95), (0.5, 0.5), (0.73, 0.95), (0.95, 0.35)]],
+    "x": [[(0.15, 0.35), (0.85, 0.95)], [(0.85, 0.35), (0.15, 0.95)]],
+    "y": [[(0.15, 0.1), (0.5, 0.6)], [(0.85, 0.1), (0.3, 0.95)]],
+}
+
+SYMBOLS = {
+    "+": [[(0.5, 0.1), (0.5, 0.9)], [(0.1, 0.5), (0.9, 0.5)]],
+    "=": [[(0.1, 0.35), (0.9, 0.35)], [(0.1, 0.65), (0.9, 0.65)]],
+    "-": [[(0.1, 0.5), (0.9, 0.5)]],
+    "#": [[(0.35, 0.05), (0.3, 0.95)], [(0.7, 0.05), (0.65, 0.95)], [(0.1, 0.35), (0.9, 0.35)],
+          [(0.1, 0.65), (0.9, 0.65)]],
+    "*": [[(0.5, 0.1), (0.5, 0.9)], [(0.15, 0.3), (0.85, 0.7)], [(0.85, 0.3), (0.15, 0.7)]],
+    "%": [_arc(0.25, 0.2, 0.15, 0.15, 0, 360), [(0.85, 0.05), (0.15, 0.95)], _arc(0.75, 0.8, 0.15, 0.15, 0, 360)],
+    "&": [[(0.9, 0.95), (0.25, 0.35)] + _arc(0.4, 0.22, 0.17, 0.17, 150, 390) + [(0.25, 0.6)]
+          + _arc(0.4, 0.75, 0.2, 0.2, 200, 90) + [(0.85, 0.5)]],
+    "@": [_arc(0.5, 0.5, 0.17, 0.2, 0, 360), [(0.67, 0.3), (0.67, 0.65)] + _arc(0.5, 0.5, 0.42, 0.45, 30, 340)],
+    "?": [_arc(0.5, 0.28, 0.3, 0.23, 180, 430) + [(0.5, 0.7)], [(0.5, 0.88), (0.5, 0.95)]],
+    "$": [_arc(0.5, 0.3, 0.3, 0.2, -30, -270) + _arc(0.5, 0.7, 0.3, 0.2, -90, 150), [(0.5, 0.02), (0.5, 0.98)]],
+    "<": [[(0.85, 0.1), (0.15, 0.5), (0.85, 0.9)]],
+    ">": [[(0.15, 0.1), (0.85, 0.5), (0.15, 0.9)]],
+    "~": [_arc(0.3, 0.55, 0.2, 0.15, 180, 360) + _arc(0.7, 0.45, 0.2, 0.15, 180, 0)],
+    "÷": [[(0.1, 0.5), (0.9, 0.5)], [(0.5, 0.18), (0.5, 0.24)], [(0.5, 0.76), (0.5, 0.82)]],
+}
+
+SHAPES = {
+    "square": [[(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9), (0.1, 0.1)]],
+    "triangle": [[(0.5, 0.08), (0.92, 0.9), (0.08, 0.9), (0.5, 0.08)]],
+    "diamond": [[(0.5, 0.05), (0.9, 0.5), (0.5, 0.95), (0.1, 0.5), (0.5, 0.05)]],
+    "star": [[(0.5 + 0.45 * math.sin(math.radians(144 * i)), 0.52 - 0.45 * math.cos(math.radians(144 * i)))
+              for i in range(6)]],
+    "heart": [[(0.5, 0.95), (0.1, 0.45)] + _arc(0.3, 0.3, 0.2, 0.2, 150, 360) + _arc(0.7, 0.3, 0.2, 0.2, 180, 390)
+              + [(0.5, 0.95)]],
+    "smiley": [_arc(0.5, 0.5, 0.45, 0.45, 0, 360), [(0.35, 0.33), (0.35, 0.4)], [(0.65, 0.33), (0.65, 0.4)],
+               _arc(0.5, 0.55, 0.25, 0.2, 20, 160)],
+    "crossed circle": [_arc(0.5, 0.5, 0.42, 0.42, 0, 360), [(0.2, 0.2), (0.8, 0.8)]],
+    "arrow": [[(0.05, 0.5), (0.95, 0.5)], [(0.7, 0.25), (0.95, 0.5), (0.7, 0.75)]],
+    "tick": [[(0.1, 0.55), (0.35, 0.9), (0.9, 0.1)]],
+    "spiral": [[(0.5 + 0.045 * t * math.cos(t), 0.5 + 0.045 * t * math.sin(t)) for t in np.linspace(0, 10, 60)]],
+    "grid": [[(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9), (0.1, 0.1)], [(0.5, 0.1), (0.5, 0.9)],
+             [(0.1, 0.5), (0.9, 0.5)]],
+}
+
+LINES = {
+    "flat line": [[(0.05, 0.5), (0.95, 0.5)]],
+    "wavy line": [_arc(0.25, 0.5, 0.2, 0.1, 180, 360) + _arc(0.65, 0.5, 0.2, 0.1, 180, 0)],
+    "zigzag": [_zigzag(7)],
+    "double line": [[(0.05, 0.4), (0.95, 0.4)], [(0.05, 0.6), (0.95, 0.6)]],
+}
+
+KINDS = {"letters": LETTERS, "symbols": SYMBOLS, "shapes": SHAPES, "lines": LINES, "scribbles": None}
+
+
+def nondigits(count, seed=0, kinds=tuple(KINDS)):
+    """`count` 28x28 uint8 drawings of non-digits, MNIST-normalised, the same from the same seed,
+    and each one's (kind, name)."""
+    rng = np.random.default_rng(seed)
+    images, names = np.zeros((count, 28, 28), np.uint8), []
+    for i in range(count):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        name, strokes = _pick(kind, rng)
+        images[i] = np.uint8(np.round(255 * normalise(1.0 - draw(strokes, rng))[0]))
+        names.append((kind, name))
+    return images, names
+
+
+def _pick(kind, rng):
+    if KINDS[kind] is None:
+        return "scribble", scribble(rng)
+    name = sorted(KINDS[kind])[int(rng.integers(len(KINDS[kind])))]
+    return name, KINDS[kind][name]
+
+
+def scribble(rng):
+    """A random smooth stroke that turns many times: a doodle, a crossing-out."""
+    turns = int(rng.integers(4, 12))
+    nodes = rng.uniform(0.05, 0.95, (turns, 2))
+    t = np.linspace(0, 1, turns * 8)
+    at = np.linspace(0, 1, turns)
+    return [list(zip(np.interp(t, at, nodes[:, 0]), np.interp(t, at, nodes[:, 1])))]
+
+
+def draw(strokes, rng):
+    """Unit-box strokes -> ink (CANVAS, CANVAS) in [0, 1], as one hand drew them: slanted, stretched,
+    rotated, wobbled, with a pen between a fine liner and a marker."""
+    angle = math.radians(rng.uniform(-15, 15))
+    slant, stretch = rng.uniform(-0.3, 0.3), rng.uniform(0.6, 1.4)
+    matrix = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
+        @ np.array([[stretch, slant], [0.0, 1.0]])
+    side = 2 * CANVAS
+    pen = int(round(side * rng.uniform(0.02, 0.07)))
+    picture = Image.new("L", (side, side), 0)
+    pencil = ImageDraw.Draw(picture)
+    for stroke in strokes:
+        points = np.asarray(stroke, np.float64) - 0.5  # (P, 2), about the box's centre
+        points = points @ matrix.T + rng.normal(0, 0.012, points.shape)
+        points = (0.5 + 0.33 * points) * side  # within the canvas, whatever the rotation
+        pencil.line([tuple(p) for p in points], fill=255, width=pen, joint="curve")
+        for end in (points[0], points[-1]):  # round pen ends
+            pencil.ellipse([end[0] - pen / 2, end[1] - pen / 2, end[0] + pen / 2, end[1] + pen / 2], fill=255)
+    return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
+
+
+def with_nondigits(image_set, count, seed):
+    """The set plus `count` non-digit drawings labelled NO_LABEL: to be unsure of, not to be named."""
+    images, _ = nondigits(count, seed)
+    return joined(image_set, ImageSet(images, np.full(count, NO_LABEL), image_set.label_names))
