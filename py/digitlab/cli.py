@@ -30,6 +30,8 @@ def _parser():
     predict.add_argument("files", nargs="+", metavar="FILE")
     predict.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
     predict.add_argument("--json", action="store_true", help="one JSON object per file and line")
+    predict.add_argument("--threshold", type=_fraction, default=None, metavar="T",
+                         help="a digit less sure than this (0-1) is read as ? (default: the engine's)")
     predict.set_defaults(run=_predict)
 
     train = commands.add_parser("train", help="train a model")
@@ -42,6 +44,15 @@ def _parser():
     train.add_argument("--lr", type=_positive(float), default=None)
     train.add_argument("--warp", type=_positive(float), default=None,
                        help="also warp the training images elastically, by up to this many pixels")
+    train.add_argument("--photo", type=_share, default=None,
+                       help="give this share of the training images a pen's and a photo's changes "
+                            "(thickness, blur, ink level, noise)")
+    train.add_argument("--nondigits", type=_positive(int), default=None, metavar="N",
+                       help="also show the model N drawings of non-digits (letters, symbols, shapes, lines, "
+                            "scribbles) to be unsure of")
+    train.add_argument("--calibrate", type=_share, default=None, metavar="SHARE",
+                       help="hold this share of the training images out of training to calibrate the "
+                            "model's confidence on (a temperature)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch and line, then a summary")
@@ -66,6 +77,20 @@ def _positive(kind):
     return parse
 
 
+def _share(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be from 0 to 1")
+    return value
+
+
 def _read_model(path):
     if not os.path.isfile(path):  # a folder would make open() fail with a traceback
         raise DigitlabError("no model at %s (run `python build.py` or pass --model)" % path)
@@ -74,14 +99,15 @@ def _read_model(path):
 
 
 def _predict(args):
-    from .recognise import recognise_image
+    from .recognise import THRESHOLD, recognise_image
 
     saved = _read_model(args.model)
+    threshold = THRESHOLD if args.threshold is None else args.threshold
     failures = 0
     for path in args.files:
         try:
             with open(path, "rb") as f:
-                result = recognise_image(saved, f.read())
+                result = recognise_image(saved, f.read(), threshold)
         except (OSError, DigitlabError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else err
             print("digitlab: %s: %s" % (path, reason), file=sys.stderr)
@@ -102,7 +128,10 @@ def _warn(line):
 
 
 def _train(args):
+    from .calibrate import fit_temperature, logits_of
+    from .data.nondigits import with_nondigits
     from .data.sources import training_sets
+    from .data.store import split_off
     from .nn.model import Sequential
     from .nn.zoo import ARCHITECTURES, architecture
     from .train import TrainConfig, fit
@@ -113,8 +142,11 @@ def _train(args):
     if not os.path.isdir(folder):  # say so now, not after training
         raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
     train_set, held_out = training_sets(args.data, _warn)
+    train_set, calibration_set = split_off(train_set, args.calibrate, args.seed) if args.calibrate else (train_set, None)
+    if args.nondigits:
+        train_set = with_nondigits(train_set, args.nondigits, args.seed)
     config = TrainConfig(seed=args.seed)
-    for name in ("epochs", "batch_size", "lr", "warp"):  # unset options keep TrainConfig's defaults
+    for name in ("epochs", "batch_size", "lr", "warp", "photo"):  # unset options keep TrainConfig's defaults
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names
@@ -124,8 +156,9 @@ def _train(args):
             print(json.dumps(event) if args.json else EPOCH_LINE % event, flush=True)
             last_epoch = event
     accuracy = last_epoch["val_accuracy"]  # the last epoch scored the final weights on the held-out set
-    metrics = {"test_accuracy": accuracy, "train_config": config.as_dict()}
-    save_model(args.out, model, labels, name=args.model,
+    metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0}
+    temperature = fit_temperature(*logits_of(model, calibration_set)) if calibration_set else None
+    save_model(args.out, model, labels, name=args.model, temperature=temperature,
                weights_dtype="float16" if args.float16 else "float32", metrics=metrics)
     summary = {"event": "summary", "out": args.out, "model": args.model, "labels": labels,
                "train_images": len(train_set), "test_images": len(held_out), "accuracy": accuracy}

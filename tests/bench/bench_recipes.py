@@ -1,11 +1,15 @@
 """Benchmark (not a test): choose the default model's recipe on held-out *training* digits.
 
-    python tests/bench/bench_recipes.py [--recipes cnn-12,cnn-30,wide-20] [--seeds 0]
+    python tests/bench/bench_recipes.py [--recipes wide-30-warp,wide-30-all] [--seeds 0]
 
 The last 160 training digits of each label are held out; each recipe trains on the other
-6,400 and is scored on those 1,600, singly and as numbers composed from them (the digits of a
-number are only as right as the worst of them). The test split is never looked at: the
-recipe chosen here is then trained on all 8,000 training digits by build.py.
+6,400 (less the tenth it holds out to calibrate its confidence on, where it calibrates) and is
+scored on those 1,600: as 28x28 digits, as single digits photographed or written with a marker,
+and as numbers composed from them, clean and photographed (a number is only as right as the
+worst of its digits). Non-digits drawn afresh (and typed in fonts) score how often the model
+says "?" to what is not a digit, and the held-out digits how often it wrongly says "?" to a
+digit, at several thresholds. The test split is never looked at: the recipe chosen here is
+then trained on all 8,000 training digits by build.py.
 """
 import argparse
 import os
@@ -17,24 +21,27 @@ sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "..", "
 
 import numpy as np  # noqa: E402
 
-from digitlab.data.store import ImageSet  # noqa: E402
+from digitlab.calibrate import fit_temperature, logits_of  # noqa: E402
+from digitlab.data.nondigits import with_nondigits  # noqa: E402
+from digitlab.data.store import ImageSet, split_off  # noqa: E402
 from digitlab.model_file import load_model, model_bytes  # noqa: E402
 from digitlab.nn.model import Sequential  # noqa: E402
 from digitlab.nn.zoo import architecture  # noqa: E402
-from digitlab.recognise import recognise_image  # noqa: E402
+from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
 from digitlab.train import TrainConfig, evaluate, fit  # noqa: E402
-from tests.sets.numbers import compose, load_digits, render_clean  # noqa: E402
+from tests.sets.nondigits import nondigit_pictures  # noqa: E402
+from tests.sets.numbers import load_digits, numbers  # noqa: E402
 
 HELD_OUT_PER_LABEL = 160
-RECIPES = {  # name -> (architecture, TrainConfig settings)
-    "cnn-12": ("cnn", {"epochs": 12}),
-    "cnn-30": ("cnn", {"epochs": 30}),
-    "wide-20": ("wide", {"epochs": 20}),
-    "wide-30": ("wide", {"epochs": 30}),
-    "wide-20-warp": ("wide", {"epochs": 20, "warp": 1.5}),
-    "wide-30-warp": ("wide", {"epochs": 30, "warp": 1.5}),
-    "wide-30-warp2.5": ("wide", {"epochs": 30, "warp": 2.5}),
-    "wide-45-warp": ("wide", {"epochs": 45, "warp": 1.5}),
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
+RECIPES = {  # name -> (architecture, TrainConfig settings, non-digit drawings, calibration share)
+    "cnn-12": ("cnn", {"epochs": 12}, 0, 0.1),
+    "wide-30-warp": ("wide", {"epochs": 30, "warp": 1.5}, 0, 0.1),
+    "wide-30-photo": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 0, 0.1),
+    "wide-30-reject": ("wide", {"epochs": 30, "warp": 1.5}, 2000, 0.1),
+    "wide-30-all": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 2000, 0.1),
+    "wide-30-all-4k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 4000, 0.1),
+    "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, 2000, 0.1),
 }
 
 
@@ -46,37 +53,75 @@ def split_training_digits():
     return ImageSet(images[kept], labels[kept], names), ImageSet(images[held], labels[held], names)
 
 
-def composed_numbers(held_out, count=300, seed=3):
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(count):
-        picks = rng.integers(0, len(held_out), int(rng.integers(2, 9)))
-        ink = compose([held_out.images[i] for i in picks], int(rng.choice([32, 64, 120])), rng.random() < 0.2, rng)
-        out.append((render_clean(ink), "".join(str(held_out.labels[i]) for i in picks)))
+def pictures(held_out):
+    """The held-out digits' pictures: name -> [(bytes, text)]."""
+    pool = (held_out.images, held_out.labels)
+    made = {
+        "photo 1": numbers(pool, 300, seed=11, style="photo", lengths=[1]),
+        "thick 1": numbers(pool, 300, seed=12, style="thick", lengths=[1]),
+        "clean 2-8": numbers(pool, 300, seed=13, style="clean"),
+        "photo 2-6": numbers(pool, 200, seed=14, style="photo", lengths=range(2, 7)),
+    }
+    sets = {name: [(n.data, n.text) for n in made_set] for name, made_set in made.items()}
+    sets["non-digits"] = [(p.data, None) for p in nondigit_pictures(150, 21, "clean", "drawn")
+                          + nondigit_pictures(150, 22, "photo", "drawn") + nondigit_pictures(150, 23, "clean", "printed")]
+    return sets
+
+
+def score(saved, sets):
+    """Share of each set read right (a non-digit is right when no digit is read in it)."""
+    out = {}
+    for name, items in sets.items():
+        texts = [(recognise_image(saved, data)["text"], truth) for data, truth in items]
+        out[name] = np.mean([(text.strip("?") == "" if truth is None else text == truth) for text, truth in texts])
     return out
+
+
+def train(name, seed, train_set):
+    kind, settings, drawings, share = RECIPES[name]
+    rest, calibration = split_off(train_set, share, seed)
+    if drawings:
+        rest = with_nondigits(rest, drawings, seed)
+    model = Sequential(architecture(kind, 10), (28, 28, 1), seed=seed)
+    for _ in fit(model, rest, TrainConfig(seed=seed, **settings)):
+        pass
+    temperature = fit_temperature(*logits_of(model, calibration))
+    return load_model(model_bytes(model, train_set.label_names, name=kind, temperature=temperature))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipes", default=",".join(RECIPES))
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--save", metavar="DIR", help="also keep each model trained, as DIR/RECIPE-SEED.npz")
     args = parser.parse_args()
-    train, held_out = split_training_digits()
-    numbers = composed_numbers(held_out)
-    print("%-10s %5s %10s %10s %12s %10s" % ("recipe", "seed", "digits", "numbers", "params", "train s"), flush=True)
+    train_set, held_out = split_training_digits()
+    sets = pictures(held_out)
+    print("digits: held-out 28x28 accuracy; rejected: held-out digits read ? at %s; then each set read right; "
+          "rejection of non-digits and of digits at thresholds %s" % (THRESHOLD, THRESHOLDS), flush=True)
     for name in args.recipes.split(","):
-        kind, settings = RECIPES[name]
         for seed in [int(s) for s in args.seeds.split(",")]:
-            model = Sequential(architecture(kind, 10), (28, 28, 1), seed=seed)
             started = time.perf_counter()
-            for _ in fit(model, train, TrainConfig(seed=seed, **settings)):
-                pass
+            saved = train(name, seed, train_set)
             seconds = time.perf_counter() - started
-            digits = evaluate(model, held_out)["accuracy"]
-            saved = load_model(model_bytes(model, held_out.label_names, name=kind))
-            exact = np.mean([recognise_image(saved, data)["text"] == text for data, text in numbers])
-            print("%-10s %5d %9.2f%% %9.1f%% %12d %10.0f" % (name, seed, 100 * digits, 100 * exact,
-                                                             model.count_params(), seconds), flush=True)
+            if args.save:
+                with open(os.path.join(args.save, "%s-%d.npz" % (name, seed)), "wb") as f:
+                    f.write(model_bytes(saved.model, saved.labels, name=saved.name, temperature=saved.temperature))
+            digits = evaluate(saved.model, held_out)["accuracy"]
+            top = saved.predict_proba(held_out.images[..., None].astype(np.float32) / 255).max(axis=1)
+            scores = score(saved, sets)
+            print("%-16s seed %d  T %.2f  digits %.2f%%  rejected %.2f%%  %s  (%.0f s)" % (
+                name, seed, saved.temperature, 100 * digits, 100 * np.mean(top < THRESHOLD),
+                "  ".join("%s %.1f%%" % (k, 100 * v) for k, v in scores.items()), seconds), flush=True)
+            nondigit_top = _nondigit_confidence(saved, sets["non-digits"])
+            print("    threshold " + "  ".join("%.1f: non-digits %.1f%% digits %.2f%%" % (
+                t, 100 * np.mean(nondigit_top < t), 100 * np.mean(top < t)) for t in THRESHOLDS), flush=True)
+
+
+def _nondigit_confidence(saved, items):
+    """Per non-digit picture, the highest confidence of any digit read in it (0 when none is found)."""
+    return np.array([max([d["confidence"] for d in recognise_image(saved, data, 1.0)["digits"]] or [0.0])
+                     for data, _ in items])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""Numbers of 2-8 digits composed from real MNIST digits: our own evaluation set (deterministic, seeded).
+"""Numbers (and single digits) composed from real MNIST digits: our own evaluation set (deterministic, seeded).
 
 Each digit is cut to its tight ink box and scaled with MNIST's own proportions kept (a 1 stays
 narrow), its height jittered by up to 15 % and its baseline by up to 8 % of the line height;
 gaps run from 0 (tight boxes abutting, no blank column, the ink often touching) to wide.
-A number is rendered black on white at one of a few sizes ("clean"), or as a photo-like picture
-("photo": off-white paper, coloured ink, rotation up to 12 degrees, uneven light, noise, blur,
-JPEG). The evaluation set uses the test split only; recipes are tuned on numbers made from the
-training split.
+A number is rendered in one of three styles:
+- "clean": black on white at one of a few sizes;
+- "thick": the same written with a marker (strokes grown to 2-3 times MNIST's width, holes
+  nearly closed);
+- "photo": a photo-like picture: off-white paper with a texture, a pen of one of four colours
+  (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
+  sometimes a soft shadow, sensor noise, blur, JPEG.
+No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
+motion blur, ruled or squared paper and ink that bleeds. The evaluation set uses the test split
+only; recipes are tuned on the same kinds of pictures made from the training split.
 """
 import io
 import os
@@ -39,17 +45,18 @@ class Number:
 
 
 def numbers(split, count, seed=0, style="clean", lengths=range(2, 9)):
-    """`count` numbers from the digits of `split`, reproducibly from `seed`."""
-    images, labels = load_digits(split)
+    """`count` numbers from the digits of `split` ("train", "test", or (images, labels) of a part of
+    one), reproducibly from `seed`; `lengths=[1]` gives single digits."""
+    images, labels = load_digits(split) if isinstance(split, str) else split
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(count):
         length = int(rng.choice(list(lengths)))
         picks = rng.integers(0, len(images), length)
-        touching = bool(rng.random() < TOUCHING_SHARE)
-        height = int(rng.choice(HEIGHTS)) if style == "clean" else int(rng.integers(90, 200))
+        touching = bool(rng.random() < TOUCHING_SHARE) and length > 1
+        height = int(rng.choice(HEIGHTS)) if style != "photo" else int(rng.integers(90, 200))
         ink = compose([images[i] for i in picks], height, touching, rng)
-        data = render_clean(ink) if style == "clean" else render_photo(ink, rng)
+        data = RENDERINGS[style](ink, rng)
         out.append(Number(data, "".join(str(labels[i]) for i in picks), touching, style, ink.shape[::-1]))
     return out
 
@@ -93,29 +100,69 @@ def _gaps(count, height, touching, rng):
     return gaps
 
 
-def render_clean(ink):
+def render_clean(ink, rng=None):
     return _png(Image.fromarray(np.uint8(np.round(255 * (1 - ink)))))
+
+
+def render_thick(ink, rng):
+    """Black on white, written with a marker: every stroke grown by 7-12 % of the line's height."""
+    return render_clean(thicken(ink, rng.uniform(0.07, 0.12)), rng)
+
+
+def thicken(ink, share):
+    """Ink (H, W) with its strokes grown by `share` of the line height (a grey dilation)."""
+    height = ink.shape[0] / 2.4  # compose() leaves 0.4 of the height above and below, and 0.6 more for jitter
+    size = 2 * int(round(share * height / 2)) + 1
+    return np.asarray(Image.fromarray(ink, mode="F").filter(ImageFilter.MaxFilter(size)), np.float32)
 
 
 def render_photo(ink, rng):
     """Ink -> JPEG bytes of a photo-like picture of it on paper."""
     paper = np.array(PAPERS[rng.integers(len(PAPERS))], np.float32)
     pen = np.array(INKS[rng.integers(len(INKS))], np.float32)
+    if rng.random() < 0.25:
+        ink = thicken(ink, rng.uniform(0.03, 0.08))
     alpha = Image.fromarray(np.uint8(np.round(255 * ink)))
-    alpha = alpha.rotate(rng.uniform(-12, 12), Image.BILINEAR, expand=True)
+    alpha = _tilted(alpha.rotate(rng.uniform(-12, 12), Image.BILINEAR, expand=True), rng)
     a = np.asarray(alpha, np.float32)[..., None] / 255.0 * rng.uniform(0.75, 1.0)  # (H, W, 1)
-    rgb = paper * (1 - a) + pen * a  # (H, W, 3)
     h, w = a.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    angle = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)  # a light gradient across the sheet
-    light = 1.0 - rng.uniform(0.1, 0.4) * (ramp - ramp.min()) / max(1e-6, float(np.ptp(ramp)))
-    rgb = rgb * light[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
+    rgb = paper * _texture(h, w, rng)[..., None] * (1 - a) + pen * a  # (H, W, 3)
+    rgb = rgb * _light(h, w, rng)[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
     picture = Image.fromarray(np.uint8(np.clip(rgb, 0, 255)))
     picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=int(rng.integers(50, 90)))
     return out.getvalue()
+
+
+def _tilted(image, rng):
+    """The picture seen from a little off square: each corner moved by up to 6 % of the side."""
+    w, h = image.size
+    corners = np.array([[0, 0], [0, h], [w, h], [w, 0]], np.float64)
+    moved = corners + rng.uniform(-0.06, 0.06, (4, 2)) * [w, h]
+    return image.transform((w, h), Image.QUAD, tuple(moved.ravel()), Image.BILINEAR)
+
+
+def _texture(h, w, rng):
+    """Paper's grain: a soft random pattern of +-4 % brightness."""
+    grain = Image.fromarray(np.uint8(rng.integers(0, 256, (max(2, h // 8), max(2, w // 8)))))
+    return 0.96 + 0.08 * np.asarray(grain.resize((w, h), Image.BICUBIC), np.float32) / 255.0
+
+
+def _light(h, w, rng):
+    """The light across the sheet (H, W): a gradient, and in a third of the pictures a soft shadow."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+    light = 1.0 - rng.uniform(0.1, 0.4) * (ramp - ramp.min()) / max(1e-6, float(np.ptp(ramp)))
+    if rng.random() < 1 / 3:  # a hand's or a phone's shadow: darker beyond a soft edge
+        edge_angle, edge_at = rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 0.7)
+        across = np.cos(edge_angle) * (xx / w - 0.5) + np.sin(edge_angle) * (yy / h - 0.5) + 0.5 - edge_at
+        light = light * (1 - rng.uniform(0.2, 0.45) / (1 + np.exp(-across / 0.05)))
+    return light
+
+
+RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo}
 
 
 def _png(image):

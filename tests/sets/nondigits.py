@@ -1,0 +1,62 @@
+"""Pictures of things that are not digits: our evaluation set for "not a digit" (deterministic, seeded).
+
+Two sources, each rendered "clean" (black on white) or "photo" (as tests/sets/numbers.py photographs):
+- "drawn": the hand-drawn letters, symbols, shapes, lines and scribbles of digitlab.data.nondigits,
+  drawn afresh from seeds the model never trained on (the same kinds of things, new drawings);
+- "printed": letters and symbols typed in fonts the model never saw (DejaVu, Liberation; skipped when
+  neither is installed), a kind of thing it never trained on.
+Characters no one could tell from a digit (O, I, l, S, Z, g, q, !, |) are left out of both.
+"""
+import glob
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from digitlab.data.nondigits import KINDS, _pick, draw
+from tests.sets.numbers import render_clean, render_photo
+
+PRINTED = "ABCDEFGHJKLMNPRTUVWXYabcdefhkmnprtuvwxyz+=#*%&@?$<>~÷-"
+FONTS = sorted(glob.glob("/usr/share/fonts/truetype/dejavu/DejaVu*.ttf")
+               + glob.glob("/usr/share/fonts/truetype/liberation/Liberation*.ttf"))
+MARGIN = 0.5  # blank paper around the thing, as a share of its size
+
+
+class Picture:
+    def __init__(self, data, source, kind, name):
+        self.data, self.source, self.kind, self.name = data, source, kind, name
+
+
+def nondigit_pictures(count, seed, style="clean", source="drawn"):
+    """`count` pictures (encoded bytes) of non-digits, the same from the same seed."""
+    rng = np.random.default_rng(seed)
+    render = render_clean if style == "clean" else render_photo
+    out = []
+    for _ in range(count):
+        if source == "drawn":
+            kind = sorted(KINDS)[int(rng.integers(len(KINDS)))]
+            name, strokes = _pick(kind, rng)
+            ink = draw(strokes, rng)
+        else:
+            kind, name = "printed", PRINTED[int(rng.integers(len(PRINTED)))]
+            ink = _typed(name, FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(40, 160)))
+        out.append(Picture(render(_on_paper(ink, rng), rng), source, kind, name))
+    return out
+
+
+def _typed(char, font_path, size):
+    font = ImageFont.truetype(font_path, size)
+    picture = Image.new("L", (2 * size, 2 * size), 0)
+    ImageDraw.Draw(picture).text((size // 2, size // 4), char, fill=255, font=font)
+    return np.asarray(picture, np.float32) / 255.0
+
+
+def _on_paper(ink, rng):
+    """The ink cropped to itself, scaled to a random size, with blank paper around."""
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    scale = rng.uniform(40, 200) / max(crop.shape)
+    size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
+    crop = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.BILINEAR), np.float32)
+    margin = int(MARGIN * max(crop.shape))
+    return np.pad(np.clip(crop, 0, 1), margin)
