@@ -7,52 +7,69 @@ reads the whole picture as one thing, as it was trained.
 import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
+from .errors import EmptyImageError
 from .preprocess import ink_map, normalise
 from .segment import Digit, find_digits
+
+THRESHOLD = 0.6  # a digit read with less (calibrated) confidence is "?": not sure, or not a digit
+UNSURE = "?"
+CANDIDATES = 3  # the best labels kept for a digit, "?" or not
 
 
 def reads_a_line(saved):
     return all(len(label) == 1 for label in saved.labels)
 
 
-def recognise_gray(saved, gray, scale=(1.0, 1.0)):
-    """Grayscale image -> {"text", "digits": [{"label", "confidence", "box"}], ["note"]}.
+def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD):
+    """Grayscale image -> {"text", "digits": [{"label", "confidence", "box", "candidates"}], ["note"]}.
 
-    `scale` maps boxes back to source pixels.
+    `scale` maps boxes back to source pixels. A digit whose best label is less than `threshold`
+    sure is labelled "?"; its candidates still say what it may be. Nothing found is an empty text
+    with a note, not an error.
     """
-    def classify(batch):  # (N, 28, 28) -> (N, classes)
-        return saved.predict_proba(batch[..., None])
-
-    if reads_a_line(saved):
-        digits, note = find_digits(ink_map(gray), classify)
-    else:
-        image, box = normalise(gray)
-        digits, note = [Digit(box, classify(image[None])[0])], None
-    entries = [_entry(saved.labels, digit, scale) for digit in digits]
+    try:
+        digits, note = _digits(saved, gray)
+    except EmptyImageError as err:
+        return {"text": "", "digits": [], "note": str(err)}
+    entries = [_entry(saved.labels, digit, scale, threshold) for digit in digits]
     result = {"text": "".join(entry["label"] for entry in entries), "digits": entries}
     if note:
         result["note"] = note
     return result
 
 
-def _entry(labels, digit, scale):
-    best = int(np.argmax(digit.probs))
+def _digits(saved, gray):
+    def classify(batch):  # (N, 28, 28) -> (N, classes)
+        return saved.predict_proba(batch[..., None])
+
+    if reads_a_line(saved):
+        return find_digits(ink_map(gray), classify)
+    image, box = normalise(gray)
+    return [Digit(box, classify(image[None])[0])], None
+
+
+def _entry(labels, digit, scale, threshold):
+    ranked = np.argsort(-digit.probs, kind="stable")[:CANDIDATES]
+    candidates = [{"label": labels[i], "confidence": float(digit.probs[i])} for i in ranked]
+    best = candidates[0]
     x, y, w, h = digit.box
     sx, sy = scale
     box = [int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))]
-    return {"label": labels[best], "confidence": float(digit.probs[best]), "box": box}
+    return {"label": best["label"] if best["confidence"] >= threshold else UNSURE,
+            "confidence": best["confidence"], "box": box, "candidates": candidates}
 
 
-def recognise_image(saved, data):
+def recognise_image(saved, data, threshold=THRESHOLD):
     """Encoded image bytes (PNG, JPEG, ...) -> result dict."""
     gray, (width, height) = decode_image(data)
-    return recognise_gray(saved, gray, (width / gray.shape[1], height / gray.shape[0]))
+    return recognise_gray(saved, gray, (width / gray.shape[1], height / gray.shape[0]), threshold)
 
 
-def recognise_rgba(saved, rgba, width, height, source_size=None):
+def recognise_rgba(saved, rgba, width, height, source_size=None, threshold=THRESHOLD):
     """Raw RGBA pixels (a canvas, or an image the browser decoded) -> result dict.
 
     `source_size` is the (W, H) of the original when the pixels are a reduced copy.
     """
     source_width, source_height = source_size or (width, height)
-    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height))
+    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height),
+                          threshold)

@@ -15,6 +15,7 @@ from digitlab.errors import BadImageError, DigitlabError, EmptyImageError, Model
 from digitlab.model_file import model_bytes
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import LOGREG
+from digitlab.recognise import CANDIDATES, THRESHOLD, UNSURE
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LABELS = [str(d) for d in range(10)]
@@ -72,11 +73,42 @@ def test_json_gives_one_object_per_file_with_the_box_in_source_pixels(tmp_path, 
         assert set(result) == {"file", "text", "digits"}
         assert result["file"] == path
         (digit,) = result["digits"]
-        assert set(digit) == {"label", "confidence", "box"}
-        assert digit["label"] in LABELS and result["text"] == digit["label"]
-        assert 0.0 < digit["confidence"] <= 1.0
+        assert set(digit) == {"label", "confidence", "box", "candidates"}
+        assert result["text"] == digit["label"]
+        assert_reading(digit, THRESHOLD)
         assert all(isinstance(v, int) for v in digit["box"])
         np.testing.assert_allclose(digit["box"], drawn, atol=box_tolerance(size), err_msg=path)
+
+
+def assert_reading(digit, threshold):
+    """A digit's label is its best candidate's when that is sure enough, else "?"; candidates best first."""
+    candidates = digit["candidates"]
+    assert len(candidates) == CANDIDATES and len({c["label"] for c in candidates}) == CANDIDATES
+    assert all(c["label"] in LABELS for c in candidates)
+    confidences = [c["confidence"] for c in candidates]
+    assert confidences == sorted(confidences, reverse=True) and 0.0 < confidences[0] <= 1.0
+    assert digit["confidence"] == confidences[0]
+    assert digit["label"] == (candidates[0]["label"] if confidences[0] >= threshold else UNSURE)
+
+
+def test_threshold_decides_between_the_best_label_and_not_sure(tmp_path, model_path, capsys):
+    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    readings = {}
+    for threshold in ("0", "1"):
+        code, out, err = predict(capsys, "--json", "--threshold", threshold, "--model", model_path, path)
+        assert (code, err) == (0, [])
+        (readings[threshold],) = json.loads(out[0])["digits"]
+        assert_reading(readings[threshold], float(threshold))
+    assert readings["0"]["label"] in LABELS and readings["1"]["label"] == UNSURE  # a random model is never sure
+    assert readings["0"]["candidates"] == readings["1"]["candidates"]
+
+
+@pytest.mark.parametrize("threshold", ["-0.1", "1.5", "sure"])
+def test_a_threshold_outside_0_to_1_is_refused(tmp_path, model_path, capsys, threshold):
+    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "--threshold", threshold, "--model", model_path, path])
+    assert "--threshold" in capsys.readouterr().err
 
 
 def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
@@ -86,7 +118,7 @@ def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
     assert len(out) == 1
     assert out[0].startswith(path + ": ")
     label, confidence = out[0][len(path) + 2:].split(" ")
-    assert label in LABELS
+    assert label in LABELS + [UNSURE]
     assert confidence.startswith("(") and confidence.endswith("%)")
 
 
@@ -100,7 +132,9 @@ def test_bad_files_are_named_on_stderr_while_good_files_are_reported(tmp_path, m
     missing = str(tmp_path / "absent.png")
     code, out, err = predict(capsys, "--json", "--model", model_path, good_a, str(text), str(blank), missing, good_b)
     assert code != 0
-    assert [json.loads(line)["file"] for line in out] == [good_a, good_b]
+    results = [json.loads(line) for line in out]
+    assert [result["file"] for result in results] == [good_a, str(blank), good_b]
+    assert (results[1]["text"], results[1]["digits"]) == ("", [])  # nothing found is an answer, not a failure
     assert len(err) == 3
     assert err[0].startswith("digitlab: %s: " % text) and "not an image" in err[0]
     assert err[1].startswith("digitlab: %s: " % blank) and "No digit found" in err[1]
@@ -173,7 +207,8 @@ def test_engine_predicts_a_canvas(engine):
     result = predict_drawing(engine)
     (digit,) = result["digits"]
     assert digit["box"] == [100, 40, 30, 120]
-    assert result["text"] == digit["label"] and digit["label"] in LABELS
+    assert result["text"] == digit["label"]
+    assert_reading(digit, THRESHOLD)
 
 
 def test_engine_inspects_an_image_header_and_sizes_its_decode(engine, tmp_path):
@@ -225,8 +260,9 @@ def test_engine_refuses_a_canvas_of_impossible_size(engine, width, height):
 
 
 def test_engine_reports_an_empty_canvas(engine):
-    with pytest.raises(EmptyImageError, match="No digit found"):
-        predict_drawing(engine, box=None)
+    result = predict_drawing(engine, box=None)
+    assert (result["text"], result["digits"]) == ("", [])
+    assert "No digit found" in result["note"]
 
 
 @pytest.mark.parametrize("data, error, reason", [
@@ -254,7 +290,6 @@ def test_engine_still_predicts_after_a_run_of_errors(model_data):
             engine.handle(command, payload, data)
     engine.handle("load_model", {}, model_data)
     for command, payload, data in [
-        ("predict_pixels", {"width": 280, "height": 200}, canvas(280, 200)),
         ("predict_pixels", {"width": 280, "height": 200}, b"\0" * 10),
         ("inspect_image", {}, b"not an image"),
     ]:
@@ -286,7 +321,7 @@ def test_plain_output_gives_the_number_and_each_digits_confidence(tmp_path, mode
     image.save(path)
     code, out, err = predict(capsys, "--model", model_path, path)
     number, sure = out[0][len(path) + 2:].split(" ", 1)
-    assert len(number) == 2 and number.isdigit()
+    assert len(number) == 2 and all(c in LABELS + [UNSURE] for c in number)
     assert sure.startswith("(") and sure.count("%") == 2
 
 
