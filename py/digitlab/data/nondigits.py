@@ -18,6 +18,7 @@ from ..preprocess import normalise
 from .store import ImageSet, joined
 
 CANVAS = 96  # glyphs are drawn at this size, twice over for smooth edges, then normalised
+PIECE_SHARE = 0.3  # of the drawings, this share is only a slice of columns: what a wide mark cut in pieces shows
 
 
 def _arc(cx, cy, rx, ry, start, end, n=16):
@@ -121,7 +122,10 @@ def nondigits(count, seed=0, kinds=tuple(KINDS)):
     for i in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
         name, strokes = _pick(kind, rng)
-        images[i] = np.uint8(np.round(255 * normalise(1.0 - draw(strokes, rng))[0]))
+        ink = draw(strokes, rng)
+        if rng.random() < PIECE_SHARE:
+            ink = _columns(ink, rng)
+        images[i] = np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
         names.append((kind, name))
     return images, names
 
@@ -131,6 +135,18 @@ def _pick(kind, rng):
         return "scribble", scribble(rng)
     name = sorted(KINDS[kind])[int(rng.integers(len(KINDS[kind])))]
     return name, KINDS[kind][name]
+
+
+def _columns(ink, rng):
+    """A slice of the drawing's columns, 35-70 % of its inked width: the segmentation cuts a mark
+    wider than a digit into such pieces, and the pieces of a non-digit must not read as digits."""
+    cols = np.flatnonzero(ink.max(axis=0) > 0.25)
+    width = cols[-1] - cols[0] + 1
+    keep = max(2, int(width * rng.uniform(0.35, 0.7)))
+    start = cols[0] + int(rng.integers(0, width - keep + 1))
+    piece = np.zeros_like(ink)
+    piece[:, start:start + keep] = ink[:, start:start + keep]
+    return piece if piece.max() > 0.25 else ink
 
 
 def scribble(rng):
