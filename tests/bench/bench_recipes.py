@@ -41,6 +41,7 @@ RECIPES = {  # name -> (architecture, TrainConfig settings, non-digit drawings, 
     "wide-30-reject": ("wide", {"epochs": 30, "warp": 1.5}, 2000, 0.1),
     "wide-30-all": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 2000, 0.1),
     "wide-30-all-4k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 4000, 0.1),
+    "wide-30-all-3k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 3000, 0.1),
     "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, 2000, 0.1),
 }
 
