@@ -109,6 +109,21 @@ def test_neighbours_on_the_same_rows_are_not_stacked():
     assert boxes == [(38, 20, 82, 138), (150, 20, 190, 138), (200, 20, 260, 138), (235, 40, 245, 138)]
 
 
+def test_ink_drawn_inside_a_mark_is_part_of_it_but_a_speck_there_is_not():
+    ink = sheet(300, 200)
+    bar(ink, 40, 30, 140, 10), bar(ink, 40, 160, 140, 10)  # a face's outline...
+    bar(ink, 40, 30, 10, 140), bar(ink, 170, 30, 10, 140)
+    bar(ink, 80, 70, 14, 16), bar(ink, 126, 70, 14, 16)  # ...its eyes...
+    bar(ink, 80, 120, 60, 8)  # ...and mouth
+    bar(ink, 105, 100, 3, 3)  # a speck of dirt on its nose
+    marks, _ = line_marks(Components(ink >= 0.25))
+    assert [m.box for m in marks] == [(40, 30, 180, 170)]
+    assert len(marks[0].ids) == 4  # the outline, two eyes and the mouth: not the speck
+    seen = []
+    digits, _ = find_digits(ink, lambda batch: seen.append(batch) or np.full((len(batch), 10), 0.1))
+    assert len(digits) == 1 and seen[0][0, 10:20, 10:20].max() > 0.5  # the classifier sees the face's inside
+
+
 def test_specks_and_an_underline_are_dropped():
     ink = sheet(500, 160)
     for x in (40, 140, 240):

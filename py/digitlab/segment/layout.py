@@ -7,6 +7,7 @@ of the larger components, so the same rules hold for a 40-pixel scan and a 1,000
 import numpy as np
 
 SPECK = 0.25  # a component smaller than this (height and width, times the line height) is a speck
+INSIDE = 0.1  # a component within a larger one's box and at least this big (times that one's height) is part of it
 SOLID = 0.3  # components with at least this share of the largest one's ink set the line height
 MERGE_OVERLAP = 0.5  # a piece whose columns lie this much over a neighbour's belongs to it...
 PIECE_HEIGHT = 0.7  # ...when it is shorter than this (times the line height): a broken-off dot or stroke,
@@ -55,6 +56,7 @@ def line_marks(components):
     if not marks:
         return [], 0
     height = line_height(marks)
+    marks = _join_enclosed(marks)  # before specks are dropped: the eyes of a drawn face are no specks
     marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height))]  # first: specks would
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)  # chain caps across the page
     marks = _merge_stacked(marks, height)
@@ -69,6 +71,26 @@ def line_height(marks):
     solid = sorted((m.height, m.area) for m in marks if m.area >= SOLID * biggest)
     weights = np.cumsum([area for _, area in solid])
     return float(solid[int(np.searchsorted(weights, weights[-1] / 2.0))][0])
+
+
+def _join_enclosed(marks):
+    """Fold each mark lying wholly within a larger mark's box into the largest such mark, unless it
+    is a mere speck beside it (under INSIDE of its height) or nearly as tall (PIECE_HEIGHT): ink
+    drawn inside a mark is part of what it shows, as a face's eyes and mouth are, and what a
+    face is differs from what its outline is."""
+    boxes = np.array([m.box for m in marks])  # (N, 4): x0, y0, x1, y1
+    areas = np.array([m.area for m in marks])  # (N,)
+    sizes = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])  # (N,)
+    within = ((boxes[None, :, 0] <= boxes[:, None, 0]) & (boxes[None, :, 1] <= boxes[:, None, 1])
+              & (boxes[None, :, 2] >= boxes[:, None, 2]) & (boxes[None, :, 3] >= boxes[:, None, 3])
+              & (areas[None, :] > areas[:, None]))  # (N inner, N host)
+    heights = boxes[:, 3] - boxes[:, 1]
+    within &= sizes[:, None] >= INSIDE * heights[None, :]
+    within &= heights[:, None] < PIECE_HEIGHT * heights[None, :]  # a tall one is a digit under a 7's bar
+    hosts = np.where(within.any(axis=1), np.argmax(np.where(within, areas[None, :], -1), axis=1), -1)  # (N,)
+    for inner in np.flatnonzero(hosts >= 0):
+        marks[hosts[inner]].absorb(marks[inner])
+    return [mark for mark, host in zip(marks, hosts) if host < 0]
 
 
 def _is_rule(mark, height):
