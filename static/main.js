@@ -1,5 +1,6 @@
 // Starts the engine worker at once (in parallel with PyScript's start-up) and
 // hands the UI, written in Python (py/ui/), what it needs.
+import { Camera } from "./camera.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { EngineClient } from "./engine-client.js";
 import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
@@ -19,6 +20,7 @@ window.digitlab = {
   engine: new EngineClient({ runtime }),
   pad: new DrawingPad(byTestId("draw-canvas")),
   picture: new PictureView(byTestId("draw-canvas").parentElement),
+  camera: new Camera(byTestId("camera-video")),
   /** The training worker, booted on first use. */
   trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel })),
   charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),

@@ -25,7 +25,7 @@ from .errors import DigitlabError
 from .model_file import load_model, model_bytes
 from .nn import ops
 from .nn.dispatch import MatmulDispatch
-from .recognise import recognise_rgba
+from .recognise import THRESHOLD, recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
 MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16 MB at most
@@ -75,6 +75,8 @@ class Engine:
             "pillow": PIL.__version__,
             "platform": sys.platform,
             "model": self._model_info(),
+            "threshold": THRESHOLD,
+            "working_side": WORKING_SIDE,
             "matmul": self.kernel_status(),
         }
 
@@ -127,7 +129,7 @@ class Engine:
         weights = "float16" if payload.get("float16") else "float32"
         saved = self._model()
         blob = model_bytes(saved.model, saved.labels, name=saved.name, weights_dtype=weights,
-                           metrics=saved.meta.get("metrics", {}))
+                           metrics=saved.meta.get("metrics", {}), temperature=saved.temperature)
         return {"name": saved.name, "bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
 
     def inspect_image(self, payload, data):

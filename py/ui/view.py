@@ -4,7 +4,8 @@ Kept apart from main.py, which only touches the DOM, so it can be tested in CPyt
 """
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
-UNSURE_BELOW = 0.7  # a digit read with less confidence is marked "?" (a first cut: calibration comes later)
+UNSURE = "?"  # the label of a digit read with less confidence than the threshold
+MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
 
 
 def runtime_line(info):
@@ -19,40 +20,76 @@ def ready_line(ms):
     return "Ready in %.1f s" % (ms / 1000)
 
 
-def describe(reply):
-    """An engine reply -> {"prediction", "confidence", "message"} texts for the page."""
+def describe(reply, threshold):
+    """An engine reply -> {"prediction", "confidence", "message"} texts for the page, each digit
+    read at `threshold` (the slider's)."""
     if not reply["ok"]:
         return {"prediction": "–", "confidence": "", "message": reply["error"]["message"]}
     result = reply["result"]
     digits = result["digits"]
+    if not digits:
+        return {"prediction": "–", "confidence": "", "message": result.get("note", "No digit found.")}
     least = min(digit["confidence"] for digit in digits)
     if len(digits) == 1:
         confidence = "%s sure" % percent(least)
     else:
         confidence = "%d digits, each at least %s sure" % (len(digits), percent(least))
+    labels = [reading(digit, threshold) for digit in digits]
     message = result.get("note", "")
-    if not message and any(is_unsure(digit) for digit in digits):
-        message = "Not sure of the digits marked “?”: write them again, larger or more clearly."
-    return {"prediction": result["text"], "confidence": confidence, "message": message}
+    if not message:
+        message = unsure_line(digits, labels)
+    return {"prediction": "".join(labels), "confidence": confidence, "message": message}
 
 
-def is_unsure(digit):
-    return digit["confidence"] < UNSURE_BELOW
+def reading(digit, threshold):
+    """A digit's label at `threshold`: its best candidate's, or UNSURE when that is less sure (the
+    engine's rule, recognise.py, applied again for the page's own threshold)."""
+    best = digit["candidates"][0]
+    return best["label"] if best["confidence"] >= threshold else UNSURE
 
 
-def digit_boxes(digits, width, height):
+def likely(digit):
+    """The labels of a digit's candidates likely enough to name, best first."""
+    return [c["label"] for c in digit["candidates"] if c["confidence"] >= MAYBE_FROM]
+
+
+def maybe(digit):
+    """e.g. "maybe 2 or 3"; or "not a digit I know" when no candidate is likely."""
+    names = likely(digit)
+    return "maybe " + " or ".join(names) if names else "not a digit I know"
+
+
+def unsure_line(digits, labels):
+    """"? — maybe 2 or 3" for a digit read as UNSURE; for a number, each such digit by its place."""
+    unsure = [i for i, label in enumerate(labels) if label == UNSURE]
+    if not unsure:
+        return ""
+    if len(digits) == 1:
+        return "%s — %s. Write it again, larger or more clearly." % (UNSURE, maybe(digits[0]))
+    return "Not sure of " + "; ".join("digit %d: %s — %s" % (i + 1, UNSURE, maybe(digits[i])) for i in unsure) + "."
+
+
+def digit_boxes(digits, width, height, threshold):
     """Each digit's box over a picture `width` x `height` source pixels: CSS placement in
     percentages (so it follows the picture's size on screen), its caption, and whether it is unsure."""
     boxes = []
     for digit in digits:
         x, y, w, h = digit["box"]
-        caption = "%s %s" % (digit["label"], "%.0f%%" % (100 * digit["confidence"]))
+        label = reading(digit, threshold)
+        if label == UNSURE:
+            caption = " ".join([UNSURE] + ["/".join(likely(digit))]).strip()
+        else:
+            caption = "%s %.0f%%" % (label, 100 * digit["confidence"])
         boxes.append({
             "left": "%.2f%%" % (100.0 * x / width), "top": "%.2f%%" % (100.0 * y / height),
             "width": "%.2f%%" % (100.0 * w / width), "height": "%.2f%%" % (100.0 * h / height),
-            "caption": caption + (" ?" if is_unsure(digit) else ""), "unsure": is_unsure(digit),
+            "caption": caption, "unsure": label == UNSURE,
         })
     return boxes
+
+
+def threshold_line(threshold):
+    return "Say “not sure” below %.0f%%" % (100 * threshold)
 
 
 def upload_problem(size):
@@ -181,3 +218,24 @@ def _products(matmul):
     if not counts["kernel"] + counts["numpy"]:
         return ""
     return " · %d products on WebGL, %d in NumPy" % (counts["kernel"], counts["numpy"])
+
+
+LIVE_FRAMES = 3  # the camera's live mode keeps a reading only when this many frames in a row agree
+
+
+def live_reading(history, reply, threshold):
+    """Add a frame's reading to `history` (the last LIVE_FRAMES are kept); return the text to show
+    when the last LIVE_FRAMES frames all read it with every digit sure, else None."""
+    text = None
+    if reply["ok"] and reply["result"]["digits"]:
+        labels = [reading(digit, threshold) for digit in reply["result"]["digits"]]
+        text = None if UNSURE in labels else "".join(labels)
+    history.append(text)
+    del history[:-LIVE_FRAMES]
+    if text is not None and len(history) == LIVE_FRAMES and all(seen == text for seen in history):
+        return text
+    return None
+
+
+def camera_line(opened):
+    return "Camera on: %s." % opened["label"] if opened["ok"] else opened["message"]

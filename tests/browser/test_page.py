@@ -10,7 +10,7 @@ from PIL import Image
 
 import build
 from drawing import CANVAS, draw_digit, draw_number, mouse_stroke, pen_stroke, touch_stroke
-from strokes import DIGITS
+from strokes import DIGITS, arc, ellipse
 
 PREDICTION = '[data-testid="prediction"]'
 
@@ -166,3 +166,43 @@ def test_an_uploaded_number_is_shown_with_a_box_over_each_digit(app):
     draw_digit(app, "7")
     app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
     assert len(boxes(app)) == 1
+
+
+def smiley():
+    """A face drawn across the canvas's middle: its outline, two eyes and a mouth."""
+    face = ellipse(480, 160, 110, 110)
+    eyes = [[(440, 120), (440, 140)], [(520, 120), (520, 140)]]
+    mouth = arc(480, 170, 60, 20, 160)
+    return [face] + eyes + [mouth]
+
+
+SETTLED = ("n => +document.querySelector('[data-testid=result]')?.dataset.answers > n "
+           "&& window.digitlab.engine.pending.size === 0")
+
+
+def test_a_drawn_face_is_not_read_as_a_digit(app):
+    for points in smiley():
+        mouse_stroke(app, points)
+    before = answers(app)
+    app.click('[data-testid="recognise"]')  # one answer for the whole face
+    app.wait_for_function(SETTLED, arg=before, timeout=20000)
+    read = text(app, "prediction")
+    assert read == "–" or set(read) == {"?"}, read  # nothing found, or not sure: never a digit
+    assert "—" in text(app, "message") or "No digit" in text(app, "message")
+
+
+def test_the_threshold_slider_decides_what_is_sure_enough(app):
+    mouse_stroke(app, [(110, 100), (150, 50), (150, 240)])  # a 1 with a long flag: a 1, or a 7?
+    app.wait_for_function("/^[0-9]$/.test(document.querySelector('[data-testid=prediction]')?.textContent || '')"
+                          " || document.querySelector('[data-testid=prediction]')?.textContent === '?'")
+    sure = text(app, "confidence")
+    assert sure != "100.0% sure", "the test needs a drawing the model is not fully sure of"
+    app.locator('[data-testid="threshold"]').fill("1")  # nothing short of 100 % is sure enough
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '?'")
+    assert re.match(r"\? — (maybe [0-9]( or [0-9])*|not a digit I know)\.", text(app, "message")), text(app, "message")
+    assert text(app, "threshold-line") == "Say “not sure” below 100%"
+    assert app.locator('[data-testid="digit-box"]').inner_text().startswith("?")
+    app.locator('[data-testid="threshold"]').fill("0")  # anything is sure enough at 0
+    app.wait_for_function("/^[0-9]$/.test(document.querySelector('[data-testid=prediction]')?.textContent || '')")
+    assert text(app, "message") == ""
+    assert app.locator('[data-testid="digit-box"]').inner_text()[0].isdigit()

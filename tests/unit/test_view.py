@@ -12,14 +12,40 @@ def test_the_ready_line_gives_the_seconds_since_the_page_opened():
     assert view.ready_line(9840.0) == "Ready in 9.8 s"
 
 
+def digit(*candidates, box=(0, 0, 1, 1)):
+    """An engine reply's digit from its (label, confidence) candidates, best first."""
+    return {"label": candidates[0][0], "confidence": candidates[0][1], "box": list(box),
+            "candidates": [{"label": label, "confidence": confidence} for label, confidence in candidates]}
+
+
+def answer(*digits):
+    return {"ok": True, "result": {"text": "".join(d["label"] for d in digits), "digits": list(digits)}}
+
+
 def test_a_prediction_shows_the_label_and_confidence():
-    reply = {"ok": True, "result": {"text": "7", "digits": [{"label": "7", "confidence": 0.9871, "box": [1, 2, 3, 4]}]}}
-    assert view.describe(reply) == {"prediction": "7", "confidence": "98.7% sure", "message": ""}
+    reply = answer(digit(("7", 0.9871), ("1", 0.01), ("2", 0.001), box=(1, 2, 3, 4)))
+    assert view.describe(reply, 0.6) == {"prediction": "7", "confidence": "98.7% sure", "message": ""}
+
+
+def test_below_the_threshold_a_digit_is_not_sure_and_names_what_it_may_be():
+    reply = answer(digit(("2", 0.45), ("3", 0.4), ("7", 0.05)))
+    shown = view.describe(reply, 0.6)
+    assert shown["prediction"] == "?"
+    assert shown["message"].startswith("? — maybe 2 or 3.")
+    assert view.describe(reply, 0.4)["prediction"] == "2"  # the slider moved down: sure enough now
+    flat = answer(digit(("4", 0.12), ("9", 0.11), ("1", 0.1)))
+    assert view.describe(flat, 0.6)["message"].startswith("? — not a digit I know.")
+
+
+def test_nothing_found_shows_the_engines_note():
+    reply = {"ok": True, "result": {"text": "", "digits": [], "note": "No digit found: the image is blank."}}
+    assert view.describe(reply, 0.6) == {"prediction": "–", "confidence": "",
+                                         "message": "No digit found: the image is blank."}
 
 
 def test_an_error_shows_its_message_and_no_prediction():
     reply = {"ok": False, "error": {"type": "EmptyImageError", "message": "No digit found: the image is blank."}}
-    shown = view.describe(reply)
+    shown = view.describe(reply, 0.6)
     assert shown["prediction"] == "–" and shown["confidence"] == ""
     assert shown["message"] == "No digit found: the image is blank."
 
@@ -108,22 +134,47 @@ def test_skipped_lines_stop_after_a_few_and_count_the_rest():
 
 
 def test_a_number_shows_its_digits_and_the_least_confidence():
-    digits = [{"label": "3", "confidence": 0.99, "box": [0, 0, 1, 1]}, {"label": "1", "confidence": 0.912, "box": [2, 0, 1, 1]}]
-    shown = view.describe({"ok": True, "result": {"text": "31", "digits": digits}})
+    reply = answer(digit(("3", 0.99), ("8", 0.01)), digit(("1", 0.912), ("7", 0.08)))
+    shown = view.describe(reply, 0.6)
     assert shown == {"prediction": "31", "confidence": "2 digits, each at least 91.2% sure", "message": ""}
 
 
 def test_an_unsure_digit_is_marked_and_named_in_the_message():
-    digits = [{"label": "3", "confidence": 0.99, "box": [10, 20, 30, 40]},
-              {"label": "8", "confidence": view.UNSURE_BELOW - 0.01, "box": [50, 20, 30, 40]}]
-    boxes = view.digit_boxes(digits, 200, 100)
+    digits = [digit(("3", 0.99), ("5", 0.01), box=(10, 20, 30, 40)),
+              digit(("8", 0.5), ("3", 0.3), ("0", 0.1), box=(50, 20, 30, 40))]
+    boxes = view.digit_boxes(digits, 200, 100, 0.6)
     assert [b["unsure"] for b in boxes] == [False, True]
-    assert boxes[0]["caption"] == "3 99%" and boxes[1]["caption"].endswith("?")
+    assert boxes[0]["caption"] == "3 99%" and boxes[1]["caption"] == "? 8/3"
     assert (boxes[0]["left"], boxes[0]["top"], boxes[0]["width"], boxes[0]["height"]) == ("5.00%", "20.00%", "15.00%", "40.00%")
-    assert "?" in view.describe({"ok": True, "result": {"text": "38", "digits": digits}})["message"]
+    shown = view.describe(answer(*digits), 0.6)
+    assert shown["prediction"] == "3?" and shown["message"] == "Not sure of digit 2: ? — maybe 8 or 3."
+    assert [b["unsure"] for b in view.digit_boxes(digits, 200, 100, 0.4)] == [False, False]
 
 
 def test_a_note_from_the_engine_is_the_message():
-    digits = [{"label": "1", "confidence": 0.99, "box": [0, 0, 1, 1]}]
-    shown = view.describe({"ok": True, "result": {"text": "1", "digits": digits, "note": "only the first 40"}})
-    assert shown["message"] == "only the first 40"
+    reply = answer(digit(("1", 0.99)))
+    reply["result"]["note"] = "only the first 40"
+    assert view.describe(reply, 0.6)["message"] == "only the first 40"
+
+
+def test_the_threshold_line_gives_a_percentage():
+    assert view.threshold_line(0.6) == "Say “not sure” below 60%"
+
+
+def test_live_reading_keeps_a_number_only_when_three_frames_in_a_row_agree_and_are_sure():
+    sure = answer(digit(("4", 0.95), ("9", 0.04)), digit(("2", 0.9), ("7", 0.05)))
+    other = answer(digit(("4", 0.95), ("9", 0.04)), digit(("7", 0.9), ("2", 0.05)))
+    unsure = answer(digit(("4", 0.95), ("9", 0.04)), digit(("2", 0.5), ("7", 0.4)))
+    nothing = {"ok": True, "result": {"text": "", "digits": [], "note": "No digit found"}}
+    history = []
+    kept = [view.live_reading(history, frame, 0.6)
+            for frame in (sure, sure, other, sure, sure, unsure, sure, sure, sure, nothing)]
+    assert kept == [None, None, None, None, None, None, None, None, "42", None]
+    assert len(history) == view.LIVE_FRAMES
+    assert view.live_reading([], sure, 0.6) is None  # one frame is never enough
+
+
+def test_the_camera_line_names_the_camera_or_says_why_not():
+    assert view.camera_line({"ok": True, "label": "Back Camera"}) == "Camera on: Back Camera."
+    assert view.camera_line({"ok": False, "message": "No camera was found on this device."}) == \
+        "No camera was found on this device."
