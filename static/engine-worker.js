@@ -136,7 +136,7 @@ async function decodeImage(bytes) {
     return { refusal: refusal("BadImageError", reason), reason };
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext("2d");
+  const context = canvas.getContext("2d", { willReadFrequently: true }); // a CPU canvas: read back at once
   context.drawImage(bitmap, 0, 0);
   const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
   const decoded = { width: bitmap.width, height: bitmap.height, source_width: size.width, source_height: size.height };

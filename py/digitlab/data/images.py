@@ -69,7 +69,11 @@ def rgba_to_gray(rgba, width, height):
     pixels = np.frombuffer(rgba, dtype=np.uint8)
     if pixels.size != width * height * 4:
         raise BadImageError("The canvas sent %d bytes for %dx%d pixels." % (pixels.size, width, height))
-    pixels = pixels.reshape(height, width, 4).astype(np.float32) / 255.0
-    gray = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
-    alpha = pixels[..., 3]
+    pixels = pixels.reshape(height, width, 4)  # uint8: a float copy of all four channels is 16 bytes a pixel
+    gray = pixels[..., 0] * np.float32(0.299 / 255)  # (H, W) float32
+    gray += pixels[..., 1] * np.float32(0.587 / 255)
+    gray += pixels[..., 2] * np.float32(0.114 / 255)
+    if pixels[..., 3].min() == 255:  # opaque, as photos and camera frames are
+        return gray
+    alpha = pixels[..., 3] * np.float32(1 / 255)
     return gray * alpha + (1.0 - alpha)
