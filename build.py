@@ -245,7 +245,7 @@ def build_model(store):
     stamp = cached + ".key"
     key = training_key(store)
     if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
-        say("training the default model (CPython, about two minutes)")
+        say("training the default model (CPython, about four minutes on two cores)")
         os.makedirs(os.path.dirname(cached), exist_ok=True)
         subprocess.run([sys.executable, "-m", "digitlab", "train", "--data", store, "--out", cached]
                        + TRAIN_ARGS, check=True, env=python_env())
