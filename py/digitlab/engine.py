@@ -18,7 +18,7 @@ import PIL
 
 from . import session
 from .data.folder import HOLD_OUT_EVERY, hold_out
-from .data.images import WORKING_SIDE, open_image, rgba_to_gray
+from .data.images import WORKING_SIDE, open_image, oriented_size, rgba_to_gray
 from .data.store import load_set, match_labels
 from .data.upload import FolderUpload
 from .errors import DigitlabError
@@ -136,7 +136,7 @@ class Engine:
         """Vet an image file from its header alone; say what size to decode it at."""
         if not data:
             raise DigitlabError("The file is empty.")
-        width, height = open_image(data).size
+        width, height = oriented_size(open_image(data))  # the browser decodes it turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
         return {"width": width, "height": height,
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}

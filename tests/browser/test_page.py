@@ -206,3 +206,23 @@ def test_the_threshold_slider_decides_what_is_sure_enough(app):
     app.wait_for_function("/^[0-9]$/.test(document.querySelector('[data-testid=prediction]')?.textContent || '')")
     assert text(app, "message") == ""
     assert app.locator('[data-testid="digit-box"]').inner_text()[0].isdigit()
+
+
+def test_a_phone_photo_stored_on_its_side_is_read_upright(app):
+    from tests.sets.numbers import numbers
+
+    number = numbers("test", 1, seed=21, lengths=[5])[0]
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to view", as a phone held upright writes
+    sideways = number.image().convert("RGB").rotate(90, expand=True)  # stored turned the other way
+    upload(app, "portrait.jpg", _jpeg(sideways, exif), "image/jpeg")
+    assert text(app, "prediction") == number.text
+    shown = boxes(app)
+    assert len(shown) == 5 and all(0 <= left and left + width <= 1.01 for left, _, width, _ in shown)
+    assert all(width < 0.3 for _, _, width, _ in shown)  # each a digit's box on the upright picture
+
+
+def _jpeg(image, exif):
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=95)
+    return out.getvalue()

@@ -194,3 +194,24 @@ def test_rgba_to_gray_composites_alpha_on_white():
 def test_rgba_to_gray_checks_the_byte_count(extra):
     with pytest.raises(BadImageError, match="%d bytes for 3x2" % (24 + extra)):
         rgba_to_gray(bytes(24 + extra), 3, 2)
+
+
+def test_rgba_to_gray_of_opaque_pixels_is_their_luminance():
+    pixels = np.array([[[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255], [90, 90, 90, 255]]], np.uint8)
+    np.testing.assert_allclose(rgba_to_gray(pixels.tobytes(), 4, 1), [[0.299, 0.587, 0.114, 90 / 255.0]], atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation, turned", [(1, False), (3, False), (6, True), (8, True)])
+def test_a_photo_is_decoded_turned_as_its_exif_orientation_says(orientation, turned):
+    # A phone's portrait photo: stored 120 wide and 80 high, with a note to turn it upright.
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encode(drawing("RGB"), "JPEG", exif=exif.tobytes(), quality=95)
+    gray, size = decode_image(data)
+    assert size == ((80, 120) if turned else (120, 80))
+    assert gray.shape == (size[1], size[0])
+    x0, y0, x1, y1 = RECT
+    stored = np.zeros((80, 120), bool)
+    stored[y0:y1 + 1, x0:x1 + 1] = True
+    expected = {1: stored, 3: stored[::-1, ::-1], 6: np.rot90(stored, -1), 8: np.rot90(stored)}[orientation]
+    assert ((gray < 0.5) == expected).mean() > 0.99

@@ -3,13 +3,14 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ..errors import BadImageError, ImageTooLargeError
 
 MAX_PIXELS = 24000000  # 24 MP: a 12-20 MP phone photo passes, a bomb does not
 MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
+ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 
 
 def open_image(data):
@@ -37,14 +38,33 @@ def open_image(data):
     return image
 
 
+def oriented_size(image):
+    """(W, H) of the picture as it is meant to be seen: a phone stores a portrait photo on its
+    side, with an EXIF note to turn it (which browsers follow when they show or decode it)."""
+    width, height = image.size
+    return (height, width) if _orientation(image) in (5, 6, 7, 8) else (width, height)
+
+
+def _orientation(image):
+    """The EXIF orientation of a JPEG (read with its header); 1 (as stored) for other formats, whose
+    EXIF Pillow would find only by decoding the pixels."""
+    if image.format not in ("JPEG", "MPO"):
+        return 1
+    try:
+        return int(image.getexif().get(ORIENTATION, 1))
+    except Exception:  # a damaged EXIF block: the picture as stored
+        return 1
+
+
 def decode_image(data):
-    """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)).
+    """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)),
+    turned as its EXIF orientation says.
 
     Transparency is composited onto white (a canvas export draws ink on a
     transparent sheet).
     """
     image = open_image(data)
-    size = image.size  # before _to_gray: a JPEG draft shrinks image.size
+    size = oriented_size(image)  # before _to_gray: a JPEG draft shrinks image.size
     return _to_gray(image), size
 
 
@@ -52,6 +72,8 @@ def _to_gray(image):
     try:
         image.draft("L", (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at reduced size
         image.load()
+        if _orientation(image) != 1:
+            image = ImageOps.exif_transpose(image)
         if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
             rgba = image.convert("RGBA")
             sheet = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
