@@ -344,3 +344,24 @@ def test_composed_numbers_are_read_by_the_cli(tmp_path, capsys):
         lefts = [d["box"][0] for d in result["digits"]]
         assert lefts == sorted(lefts)
     assert sum(r["text"] == n.text for r, n in zip(results, sample)) >= 8
+
+
+def test_frames_with_no_digit_are_answered_without_a_digit_or_an_error(tmp_path, capsys):
+    from PIL import ImageFilter
+
+    model = os.path.join(ROOT, "build", "models", "default.npz")
+    if not os.path.exists(model):
+        pytest.skip("no built default model: run `python build.py`")
+    frames = {"black": Image.new("RGB", (640, 480), (0, 0, 0)), "white": Image.new("RGB", (640, 480), (255, 255, 255)),
+              "grey": Image.new("RGB", (640, 480), (128, 128, 128))}
+    blurred = Image.new("RGB", (640, 480), (235, 232, 220))
+    ImageDraw.Draw(blurred).text((200, 200), "42", fill=(20, 20, 20))
+    frames["blurred"] = blurred.resize((1280, 960)).filter(ImageFilter.GaussianBlur(30))
+    files = []
+    for name, frame in frames.items():
+        files.append(str(tmp_path / (name + ".jpg")))
+        frame.save(files[-1], "JPEG")
+    code, out, err = predict(capsys, "--json", "--model", model, *files)
+    assert code == 0
+    texts = [json.loads(line)["text"] for line in out]
+    assert len(texts) == len(frames) and all(text.strip(UNSURE) == "" for text in texts), texts
