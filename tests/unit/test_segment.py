@@ -124,6 +124,21 @@ def test_ink_drawn_inside_a_mark_is_part_of_it_but_a_speck_there_is_not():
     assert len(digits) == 1 and seen[0][0, 10:20, 10:20].max() > 0.5  # the classifier sees the face's inside
 
 
+def test_several_lines_of_writing_are_no_number():
+    ink = sheet(400, 300)
+    for row in (20, 120, 220):  # three lines of three marks: a page of text
+        for x in (40, 140, 240):
+            bar(ink, x, row + x // 20, 12, 60)  # each line a little slanted
+    with pytest.raises(EmptyImageError, match="several lines"):
+        find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
+    one_line = sheet(400, 300)
+    for x, y in ((40, 100), (140, 118), (240, 96), (340, 112)):  # one line, its baseline wandering
+        bar(one_line, x, y, 12, 60)
+    bar(one_line, 300, 20, 10, 10), bar(one_line, 100, 250, 12, 12)  # and specks above and below
+    digits, _ = find_digits(one_line, lambda batch: np.full((len(batch), 10), 0.1))
+    assert len(digits) == 4
+
+
 def test_specks_and_an_underline_are_dropped():
     ink = sheet(500, 160)
     for x in (40, 140, 240):

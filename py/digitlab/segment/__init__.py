@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import EmptyImageError
 from ..preprocess import INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
-from .layout import line_marks
+from .layout import line_count, line_marks
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
@@ -37,6 +37,8 @@ def find_digits(ink, classify):
     marks, line = line_marks(components)
     if not marks:
         raise EmptyImageError("No digit found: the image is blank.")
+    if line_count(marks, line) > 1:
+        raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     labels = components.label_image()  # (H, W)
     candidates = [_candidates(ink, labels, mark, _scale(mark, line)) for mark in marks]

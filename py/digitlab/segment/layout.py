@@ -21,6 +21,7 @@ NEAR = 0.2  # it joins a neighbour at most this far away (times the line height)
 RULE_LENGTH = 1.5  # a component this long (times the line height)...
 RULE_THICKNESS = 0.3  # ...and this flat (height over width) is an underline or a ruled line
 MAX_MARKS = 200  # the largest components considered: noise, text or a grid cannot make it hang
+NEXT_LINE = 0.75  # marks whose middles are further apart than this (times the line height) are on two lines
 
 
 class Mark:
@@ -62,6 +63,20 @@ def line_marks(components):
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
     return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height
+
+
+def line_count(marks, height):
+    """How many lines of at least two marks the marks make: their middles sorted top to bottom, a
+    line ending where the next middle is more than NEXT_LINE below the last. A number is one
+    line; a page of text is many."""
+    middles = sorted((m.box[1] + m.box[3]) / 2.0 for m in marks)
+    sizes, size = [], 1
+    for upper, lower in zip(middles, middles[1:]):
+        if lower - upper > NEXT_LINE * height:
+            sizes.append(size)
+            size = 0
+        size += 1
+    return sum(1 for n in sizes + [size] if n >= 2)
 
 
 def line_height(marks):
