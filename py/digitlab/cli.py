@@ -30,7 +30,7 @@ def _parser():
     predict.add_argument("files", nargs="+", metavar="FILE")
     predict.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
     predict.add_argument("--json", action="store_true", help="one JSON object per file and line")
-    predict.add_argument("--threshold", type=_fraction, default=None, metavar="T",
+    predict.add_argument("--threshold", type=_fraction(True), default=None, metavar="T",
                          help="a digit less sure than this (0-1) is read as ? (default: the engine's)")
     predict.set_defaults(run=_predict)
 
@@ -44,13 +44,13 @@ def _parser():
     train.add_argument("--lr", type=_positive(float), default=None)
     train.add_argument("--warp", type=_positive(float), default=None,
                        help="also warp the training images elastically, by up to this many pixels")
-    train.add_argument("--photo", type=_share, default=None,
+    train.add_argument("--photo", type=_fraction(False), default=None,
                        help="give this share of the training images a pen's and a photo's changes "
                             "(thickness, blur, ink level, noise)")
     train.add_argument("--nondigits", type=_positive(int), default=None, metavar="N",
                        help="also show the model N drawings of non-digits (letters, symbols, shapes, lines, "
                             "scribbles) to be unsure of")
-    train.add_argument("--calibrate", type=_share, default=None, metavar="SHARE",
+    train.add_argument("--calibrate", type=_fraction(False), default=None, metavar="SHARE",
                        help="hold this share of the training images out of training to calibrate the "
                             "model's confidence on (a temperature)")
     train.add_argument("--seed", type=int, default=0)
@@ -77,18 +77,14 @@ def _positive(kind):
     return parse
 
 
-def _share(text):
-    value = float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
-def _fraction(text):
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("must be from 0 to 1")
-    return value
+def _fraction(ends_allowed):
+    """A number from 0 to 1, the ends included or not (a share of the images must leave some)."""
+    def parse(text):
+        value = float(text)
+        if not (0 <= value <= 1 if ends_allowed else 0 < value < 1):
+            raise argparse.ArgumentTypeError("must be from 0 to 1" if ends_allowed else "must be between 0 and 1")
+        return value
+    return parse
 
 
 def _read_model(path):

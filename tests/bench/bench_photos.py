@@ -38,7 +38,7 @@ from digitlab.data.store import load_set  # noqa: E402
 from digitlab.model_file import load_model  # noqa: E402
 from digitlab.preprocess import normalise  # noqa: E402
 from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
-from tests.sets.nondigits import nondigit_pictures  # noqa: E402
+from tests.sets.nondigits import highest_confidence, nondigit_pictures  # noqa: E402
 from tests.sets.numbers import compose, load_digits, numbers, render_photo  # noqa: E402
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
@@ -106,8 +106,7 @@ def nondigits_read(saved, count, seed):
     for source in ("drawn", "printed"):
         for style in ("clean", "photo"):
             pictures = nondigit_pictures(count, seed, style, source)
-            results = [recognise_image(saved, p.data, 1.0) for p in pictures]
-            top = np.array([max([d["confidence"] for d in r["digits"]] or [0.0]) for r in results])
+            top = np.array([highest_confidence(recognise_image(saved, p.data)) for p in pictures])
             confidences.append(top)
             kinds = {}
             for picture, best in zip(pictures, top):

@@ -29,7 +29,7 @@ from digitlab.nn.model import Sequential  # noqa: E402
 from digitlab.nn.zoo import architecture  # noqa: E402
 from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
 from digitlab.train import TrainConfig, evaluate, fit  # noqa: E402
-from tests.sets.nondigits import nondigit_pictures  # noqa: E402
+from tests.sets.nondigits import highest_confidence, nondigit_pictures  # noqa: E402
 from tests.sets.numbers import load_digits, numbers  # noqa: E402
 
 HELD_OUT_PER_LABEL = 160
@@ -123,8 +123,7 @@ def main():
 
 def _nondigit_confidence(saved, items):
     """Per non-digit picture, the highest confidence of any digit read in it (0 when none is found)."""
-    return np.array([max([d["confidence"] for d in recognise_image(saved, data, 1.0)["digits"]] or [0.0])
-                     for data, _ in items])
+    return np.array([highest_confidence(recognise_image(saved, data)) for data, _ in items])
 
 
 if __name__ == "__main__":

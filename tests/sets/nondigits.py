@@ -13,7 +13,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitlab.data.nondigits import KINDS, _pick, draw
+from digitlab.data.nondigits import KINDS, draw, pick
 from tests.sets.numbers import render_clean, render_photo
 
 PRINTED = "ABCDEFGHJKLMNPRTUVWXYabcdefhkmnprtuvwxy+=#*%&@?$<>~÷-"
@@ -35,13 +35,19 @@ def nondigit_pictures(count, seed, style="clean", source="drawn"):
     for _ in range(count):
         if source == "drawn":
             kind = sorted(KINDS)[int(rng.integers(len(KINDS)))]
-            name, strokes = _pick(kind, rng)
+            name, strokes = pick(kind, rng)
             ink = draw(strokes, rng)
         else:
             kind, name = "printed", PRINTED[int(rng.integers(len(PRINTED)))]
             ink = _typed(name, FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(40, 160)))
         out.append(Picture(render(_on_paper(ink, rng), rng), source, kind, name))
     return out
+
+
+def highest_confidence(result):
+    """The confidence of the surest digit read in a picture (0 when none is found): a non-digit is
+    answered "?" or nothing at every threshold above it."""
+    return max([digit["confidence"] for digit in result["digits"]] or [0.0])
 
 
 def _typed(char, font_path, size):

@@ -131,7 +131,7 @@ def nondigits(count, seed=0, kinds=tuple(KINDS)):
     images, names = np.zeros((count, 28, 28), np.uint8), []
     for i in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
-        name, strokes = _pick(kind, rng)
+        name, strokes = pick(kind, rng)
         ink = draw(strokes, rng)
         if rng.random() < PIECE_SHARE:
             ink = _columns(ink, rng)
@@ -140,7 +140,8 @@ def nondigits(count, seed=0, kinds=tuple(KINDS)):
     return images, names
 
 
-def _pick(kind, rng):
+def pick(kind, rng):
+    """A random glyph of `kind` (or a fresh scribble): (name, strokes)."""
     if KINDS[kind] is None:
         return "scribble", scribble(rng)
     name = sorted(KINDS[kind])[int(rng.integers(len(KINDS[kind])))]
