@@ -4,7 +4,7 @@ import pytest
 
 from digitlab.calibrate import fit_temperature, logits_of
 from digitlab.data.augment import photo_like
-from digitlab.data.nondigits import KINDS, nondigits, with_nondigits
+from digitlab.data.nondigits import KINDS, blurred, nondigits, with_nondigits
 from digitlab.data.store import ImageSet, split_off
 from digitlab.nn.losses import NO_LABEL, softmax
 from digitlab.nn.model import Sequential
@@ -63,11 +63,28 @@ def test_no_non_digit_is_named_like_a_digit():
     assert not names & set("0123456789OoIlSsZz!|")
 
 
-def test_with_nondigits_adds_unlabelled_drawings_and_keeps_the_labels():
-    digits = ImageSet(np.zeros((10, 28, 28), np.uint8), np.arange(10), LABELS)
-    mixed = with_nondigits(digits, 7, seed=0)
-    assert len(mixed) == 17 and mixed.label_names == LABELS
-    np.testing.assert_array_equal(mixed.labels, list(range(10)) + [NO_LABEL] * 7)
+def upright_bars(count):
+    """28x28 'ones': a bar 3 pixels wide and 20 high."""
+    images = np.zeros((count, 28, 28), np.uint8)
+    images[:, 4:24, 13:16] = 255
+    return images
+
+
+def test_with_nondigits_adds_unlabelled_drawings_and_blurred_digits_and_keeps_the_labels():
+    digits = ImageSet(upright_bars(10), np.arange(10), LABELS)
+    mixed = with_nondigits(digits, 20, seed=0)
+    assert len(mixed) == 30 and mixed.label_names == LABELS
+    np.testing.assert_array_equal(mixed.labels, list(range(10)) + [NO_LABEL] * 20)
+    np.testing.assert_array_equal(mixed.images[:10], digits.images)
+
+
+def test_a_digit_blurred_past_reading_is_a_blot():
+    blots = blurred(upright_bars(5), 5, np.random.default_rng(0))
+    assert blots.shape == (5, 28, 28) and blots.dtype == np.uint8
+    for blot in blots:
+        cols = np.flatnonzero(blot.max(axis=0) > 64)
+        assert cols[-1] - cols[0] + 1 >= 8  # a 3-pixel bar spread into a blob
+        assert np.abs(np.diff(blot.astype(int), axis=1)).max() < 128  # no sharp edge left
 
 
 def test_split_off_is_a_reproducible_partition():

@@ -11,14 +11,18 @@ stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
+from ..errors import EmptyImageError
 from ..nn.losses import NO_LABEL
 from ..preprocess import normalise
 from .store import ImageSet, joined
 
 CANVAS = 96  # glyphs are drawn at this size, twice over for smooth edges, then normalised
 PIECE_SHARE = 0.3  # of the drawings, this share is only a slice of columns: what a wide mark cut in pieces shows
+BLURRED_SHARE = 0.1  # of the non-digits, this share are digits blurred past reading...
+BLUR = (0.15, 0.3)  # ...by a Gaussian of this share of the digit's size (a photo's blur is ten times less),
+BLUR_SHEET = 8  # ...on a sheet this many times the digit's size (the ink map takes a blot filling it for paper)
 
 
 def _arc(cx, cy, rx, ry, start, end, n=16):
@@ -189,7 +193,31 @@ def draw(strokes, rng):
     return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
 
 
+def blurred(images, count, rng):
+    """`count` of the 28x28 uint8 digit `images`, each blurred past reading and normalised again: a
+    blot where a digit was (a camera far out of focus) is no digit to name."""
+    out = np.zeros((count, 28, 28), np.uint8)
+    for i, k in enumerate(rng.integers(0, len(images), count)):
+        sigma = rng.uniform(*BLUR) * images.shape[1]
+        try:
+            out[i] = _blot(images[k], sigma)
+        except EmptyImageError:  # a thin 1 blurred that much is gone: half as much still leaves no digit
+            out[i] = _blot(images[k], sigma / 2)
+    return out
+
+
+def _blot(image, sigma):
+    side = image.shape[0]
+    sheet = Image.new("L", (BLUR_SHEET * side, BLUR_SHEET * side), 0)  # paper all around, as a photo has
+    sheet.paste(Image.fromarray(image), ((BLUR_SHEET - 1) * side // 2,) * 2)
+    blot = np.asarray(sheet.filter(ImageFilter.GaussianBlur(sigma)), np.float32) / 255
+    return np.uint8(np.round(255 * normalise(1.0 - blot)[0]))
+
+
 def with_nondigits(image_set, count, seed):
-    """The set plus `count` non-digit drawings labelled NO_LABEL: to be unsure of, not to be named."""
-    images, _ = nondigits(count, seed)
+    """The set plus `count` non-digits labelled NO_LABEL, to be unsure of, not to be named: drawings,
+    and a BLURRED_SHARE of the set's own digits blurred past reading."""
+    blots = int(round(BLURRED_SHARE * count))
+    drawings, _ = nondigits(count - blots, seed)
+    images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
     return joined(image_set, ImageSet(images, np.full(count, NO_LABEL), image_set.label_names))
