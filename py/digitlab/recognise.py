@@ -68,11 +68,10 @@ def recognise_image(saved, data, threshold=THRESHOLD):
     return recognise_gray(saved, gray, (width / gray.shape[1], height / gray.shape[0]), threshold)
 
 
-def recognise_rgba(saved, rgba, width, height, source_size=None, threshold=THRESHOLD):
+def recognise_rgba(saved, rgba, width, height, source_size=None):
     """Raw RGBA pixels (a canvas, or an image the browser decoded) -> result dict.
 
     `source_size` is the (W, H) of the original when the pixels are a reduced copy.
     """
     source_width, source_height = source_size or (width, height)
-    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height),
-                          threshold)
+    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height))
