@@ -123,12 +123,16 @@ def test_strokes_drawn_while_loading_are_recognised_once_ready(watched_context, 
 
 
 def boxes(page):
-    """The digit boxes shown, as (left, top, width, height) fractions of the picture under them."""
-    return page.eval_on_selector_all('[data-testid="digit-box"]', """frames => frames.map(f => {
-        const layer = f.parentElement.getBoundingClientRect(), box = f.getBoundingClientRect();
-        return [(box.left - layer.left) / layer.width, (box.top - layer.top) / layer.height,
-                box.width / layer.width, box.height / layer.height];
-    })""")
+    """The digit boxes shown, as (left, top, width, height) fractions of the picture under them,
+    found and measured in one step: a reply arriving between two steps redraws them."""
+    return page.evaluate("""() => {
+        const layer = document.querySelector('[data-testid="digit-boxes"]').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('[data-testid="digit-box"]'), f => {
+            const box = f.getBoundingClientRect();
+            return [(box.left - layer.left) / layer.width, (box.top - layer.top) / layer.height,
+                    box.width / layer.width, box.height / layer.height];
+        });
+    }""")
 
 
 @pytest.mark.parametrize("stroke", [mouse_stroke, touch_stroke], ids=["mouse", "touch"])
@@ -136,8 +140,8 @@ def test_numbers_drawn_across_the_canvas_are_read_digit_by_digit(app, stroke):
     for seed, number in enumerate(["314", "90210", "2718281828"]):
         clear(app)
         draw_number(app, number, random.Random(seed), stroke)
-        app.wait_for_function("t => document.querySelector('[data-testid=prediction]')?.textContent === t",
-                              arg=number, timeout=20000)
+        app.wait_for_function("t => document.querySelector('[data-testid=prediction]')?.textContent === t "
+                              "&& window.digitlab.engine.pending.size === 0", arg=number, timeout=20000)
         shown = boxes(app)
         assert len(shown) == len(number)
         lefts = [left for left, _, _, _ in shown]
