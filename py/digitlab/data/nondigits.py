@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ..errors import EmptyImageError
 from ..nn.losses import NO_LABEL
-from ..preprocess import normalise
+from ..preprocess import SIZE, normalise
 from .store import ImageSet, joined
 
 CANVAS = 96  # glyphs are drawn at this size, twice over for smooth edges, then normalised
@@ -127,18 +127,19 @@ LINES = {
 KINDS = {"letters": LETTERS, "symbols": SYMBOLS, "shapes": SHAPES, "lines": LINES, "scribbles": None}
 
 
-def nondigits(count, seed=0, kinds=tuple(KINDS)):
+def nondigits(count, seed=0):
     """`count` 28x28 uint8 drawings of non-digits, MNIST-normalised, the same from the same seed,
     and each one's (kind, name)."""
     rng = np.random.default_rng(seed)
-    images, names = np.zeros((count, 28, 28), np.uint8), []
+    kinds = tuple(KINDS)
+    images, names = np.zeros((count, SIZE, SIZE), np.uint8), []
     for i in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
         name, strokes = pick(kind, rng)
         ink = draw(strokes, rng)
         if rng.random() < PIECE_SHARE:
             ink = _columns(ink, rng)
-        images[i] = np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
+        images[i] = _as_digit(ink)
         names.append((kind, name))
     return images, names
 
@@ -196,7 +197,7 @@ def draw(strokes, rng):
 def blurred(images, count, rng):
     """`count` of the 28x28 uint8 digit `images`, each blurred past reading and normalised again: a
     blot where a digit was (a camera far out of focus) is no digit to name."""
-    out = np.zeros((count, 28, 28), np.uint8)
+    out = np.zeros((count, SIZE, SIZE), np.uint8)
     for i, k in enumerate(rng.integers(0, len(images), count)):
         sigma = rng.uniform(*BLUR) * images.shape[1]
         try:
@@ -210,8 +211,13 @@ def _blot(image, sigma):
     side = image.shape[0]
     sheet = Image.new("L", (BLUR_SHEET * side, BLUR_SHEET * side), 0)  # paper all around, as a photo has
     sheet.paste(Image.fromarray(image), ((BLUR_SHEET - 1) * side // 2,) * 2)
-    blot = np.asarray(sheet.filter(ImageFilter.GaussianBlur(sigma)), np.float32) / 255
-    return np.uint8(np.round(255 * normalise(1.0 - blot)[0]))
+    return _as_digit(np.asarray(sheet.filter(ImageFilter.GaussianBlur(sigma)), np.float32) / 255)
+
+
+def _as_digit(ink):
+    """Ink (H, W) in [0, 1] -> a uint8 SIZE x SIZE image normalised as a digit is, through the
+    same path a picture takes (ink on white paper)."""
+    return np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
 
 
 def with_nondigits(image_set, count, seed):
