@@ -4,13 +4,18 @@ import json
 import os
 import sys
 
+import numpy as np
+
+from .data.folder import HOLD_OUT_EVERY
 from .errors import DigitlabError
 from .model_file import load_model, save_model
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
-EPOCH_LINE = ("epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  val_acc %(val_accuracy).4f  "
-              "%(seconds).1fs  %(images_per_second).0f img/s")
-SUMMARY_LINE = "test accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
+EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
+VAL_PART = "  val_acc %(val_accuracy).4f"
+SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
+UNVALIDATED_LINE = "no images to validate on -> %(out)s"
+BUILTIN_BASE = "builtin"  # --base: the built-in digit network, DEFAULT_MODEL
 
 
 def main(argv=None):
@@ -37,8 +42,14 @@ def _parser():
     train = commands.add_parser("train", help="train a model")
     train.add_argument("--data", default="mnist",
                        help="mnist, a folder with one sub-folder of images per label, or a .npz image store")
-    train.add_argument("--out", required=True)
-    train.add_argument("--model", default="cnn", help="architecture: logreg, mlp, codelab, cnn, wide")
+    train.add_argument("--val", metavar="DIR", default=None,
+                       help="a folder to validate on each epoch (labels matched by name); without it a "
+                            "folder's every fifth image of each label is held out")
+    train.add_argument("--out", required=True, help="the model file to write (exactly this path)")
+    train.add_argument("--base", default=None, metavar="builtin|none|MODEL",
+                       help="transfer learning: train a new head on this network's features (default for "
+                            "folders: builtin, the digit network); none trains from scratch")
+    train.add_argument("--model", default="cnn", help="architecture from scratch: logreg, mlp, codelab, cnn, wide")
     train.add_argument("--epochs", type=_positive(int), default=None)
     train.add_argument("--batch-size", type=_positive(int), default=None)
     train.add_argument("--lr", type=_positive(float), default=None)
@@ -124,9 +135,64 @@ def _warn(line):
 
 
 def _train(args):
+    from .data.sources import training_sets
+
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):  # say so now, not after training
+        raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
+    skipped = []
+    train_set, val_set = training_sets(args.data, lambda path, reason: _skip(skipped, path, reason), args.val)
+    if val_set is None:
+        _warn("no images to validate on: every label needs %d images, or give --val DIR" % HOLD_OUT_EVERY)
+    counts = np.bincount(train_set.labels, minlength=len(train_set.label_names))
+    validated = np.bincount(val_set.labels, minlength=len(counts)) if val_set is not None else 0 * counts
+    for label, count, scored in zip(train_set.label_names, counts, validated):
+        if not scored:
+            _warn("label %s (%d image%s) cannot be validated: no image of it to validate on"
+                  % (label, count, "" if count == 1 else "s"))
+    found = counts + (validated if args.val is None and val_set is not None else 0)  # every image used
+    base = _base(args)
+    run = _transfer if base is not None else _from_scratch
+    model = run(args, base, train_set, val_set)
+    summary = {"event": "summary", "out": args.out, "model": model.name, "labels": train_set.label_names,
+               "train_images": len(train_set), "test_images": len(val_set) if val_set is not None else 0,
+               "accuracy": model.meta["metrics"]["test_accuracy"], "base": args.base or "none",
+               "classes": dict(zip(train_set.label_names, found.tolist())),
+               "skipped": skipped}
+    print(json.dumps(summary) if args.json else (SUMMARY_LINE if val_set is not None else UNVALIDATED_LINE) % summary)
+    return 0
+
+
+def _skip(skipped, path, reason):
+    skipped.append({"file": path, "reason": reason})
+    _warn("skipped %s: %s" % (path, reason))
+
+
+def _base(args):
+    """The network to transfer from (a SavedModel), or None to train from scratch."""
+    if args.base is None:
+        from .data.sources import is_folder
+        args.base = BUILTIN_BASE if is_folder(args.data) else "none"
+    if args.base == "none":
+        return None
+    base = _read_model(DEFAULT_MODEL if args.base == BUILTIN_BASE else args.base)
+    if base.model.input_shape != (28, 28, 1):
+        raise DigitlabError("the base network reads %dx%dx%d images, not 28x28x1" % base.model.input_shape)
+    return base
+
+
+def _transfer(args, base, train_set, val_set):
+    from .transfer import fit_head, with_new_head
+
+    model = with_new_head(base.model, train_set.label_names, seed=args.seed)
+    accuracy = _report(args, fit_head(model, train_set, val_set, seed=args.seed, epochs=args.epochs))
+    metrics = {"test_accuracy": accuracy, "base": base.name or args.base}
+    return _save(args, model, train_set.label_names, "transfer", metrics, None)
+
+
+def _from_scratch(args, base, train_set, val_set):
     from .calibrate import fit_temperature, logits_of
     from .data.nondigits import with_nondigits
-    from .data.sources import training_sets
     from .data.store import split_off
     from .nn.model import Sequential
     from .nn.zoo import ARCHITECTURES, architecture
@@ -134,10 +200,6 @@ def _train(args):
 
     if args.model not in ARCHITECTURES:
         raise DigitlabError("unknown model %r; choose from %s" % (args.model, ", ".join(ARCHITECTURES)))
-    folder = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(folder):  # say so now, not after training
-        raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
-    train_set, held_out = training_sets(args.data, _warn)
     train_set, calibration_set = split_off(train_set, args.calibrate, args.seed) if args.calibrate else (train_set, None)
     if args.nondigits:
         train_set = with_nondigits(train_set, args.nondigits, args.seed)
@@ -147,19 +209,27 @@ def _train(args):
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names
     model = Sequential(architecture(args.model, len(labels)), train_set.images.shape[1:] + (1,), seed=args.seed)
-    for event in fit(model, train_set, config, val_set=held_out):
-        if event["event"] == "epoch":
-            print(json.dumps(event) if args.json else EPOCH_LINE % event, flush=True)
-            last_epoch = event
-    accuracy = last_epoch["val_accuracy"]  # the last epoch scored the final weights on the held-out set
+    accuracy = _report(args, fit(model, train_set, config, val_set=val_set))
     metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0}
     temperature = fit_temperature(*logits_of(model, calibration_set)) if calibration_set else None
-    save_model(args.out, model, labels, name=args.model, temperature=temperature,
+    return _save(args, model, labels, args.model, metrics, temperature)
+
+
+def _report(args, events):
+    """Print each epoch; -> the last epoch's validation accuracy (the final weights'), None without one."""
+    last = {}
+    for event in events:
+        if event["event"] == "epoch":
+            line = EPOCH_LINE % event + (VAL_PART % event if "val_accuracy" in event else "")
+            print(json.dumps(event) if args.json else line, flush=True)
+            last = event
+    return last.get("val_accuracy")
+
+
+def _save(args, model, labels, name, metrics, temperature):
+    save_model(args.out, model, labels, name=name, temperature=temperature,
                weights_dtype="float16" if args.float16 else "float32", metrics=metrics)
-    summary = {"event": "summary", "out": args.out, "model": args.model, "labels": labels,
-               "train_images": len(train_set), "test_images": len(held_out), "accuracy": accuracy}
-    print(json.dumps(summary) if args.json else SUMMARY_LINE % summary)
-    return 0
+    return load_model(args.out)
 
 
 def _eval(args):
@@ -168,7 +238,8 @@ def _eval(args):
     from .train import evaluate
 
     saved = _read_model(args.model)
-    data = match_labels(test_set(args.data, _warn), saved.labels)
+    data = match_labels(test_set(args.data, lambda path, reason: _warn("skipped %s: %s" % (path, reason))),
+                        saved.labels)
     size, model_size = data.images.shape[1:], saved.model.input_shape[:2]
     if size != model_size:
         raise DigitlabError("the images are %dx%d but the model reads %dx%d" % (size + model_size))

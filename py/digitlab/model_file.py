@@ -65,7 +65,11 @@ def save_model(target, model, labels, name="", weights_dtype="float32", metrics=
         meta["calibration"] = {"temperature": float(temperature)}
     arrays = {k: v.astype(weights_dtype) for k, v in model.named_params()}
     arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    np.savez(target, **arrays)
+    if isinstance(target, str):  # np.savez would add ".npz" to a path: write exactly the path asked for
+        with open(target, "wb") as f:
+            np.savez(f, **arrays)
+    else:
+        np.savez(target, **arrays)
 
 
 def model_bytes(model, labels, **kwargs):

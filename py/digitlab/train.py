@@ -34,7 +34,7 @@ def fit(model, train_set, config, val_set=None):
     optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_set) // config.batch_size)
     total = steps_per_epoch * config.epochs
-    augment = _augmentation(config) if config.augment else None
+    augment = augmentation(config) if config.augment else None
     step = 0
     for epoch in range(config.epochs):
         started, seen, loss_sum, scored, correct = time.perf_counter(), 0, 0.0, 0, 0
@@ -43,7 +43,7 @@ def fit(model, train_set, config, val_set=None):
             loss, grad = softmax_cross_entropy(logits, y)
             model.backward(grad, input_grad=False)
             lr = cosine_lr(config.lr, step, total, warmup=min(100, total // 10))
-            optimizer.step(model.layers, lr)
+            optimizer.step(model.trainable_layers(), lr)
             step += 1
             labelled = y != NO_LABEL  # the drawings to be unsure of have no right answer to count
             batch_correct = int((logits.argmax(axis=1) == y)[labelled].sum())
@@ -62,7 +62,7 @@ def fit(model, train_set, config, val_set=None):
         yield report
 
 
-def _augmentation(config):
+def augmentation(config):
     affine = functools.partial(random_affine, warp=config.warp)
     if not config.photo:
         return affine

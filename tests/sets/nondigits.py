@@ -39,8 +39,8 @@ def nondigit_pictures(count, seed, style="clean", source="drawn"):
             ink = draw(strokes, rng)
         else:
             kind, name = "printed", PRINTED[int(rng.integers(len(PRINTED)))]
-            ink = _typed(name, FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(40, 160)))
-        out.append(Picture(render(_on_paper(ink, rng), rng), source, kind, name))
+            ink = typed(name, FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(40, 160)))
+        out.append(Picture(render(on_paper(ink, rng), rng), source, kind, name))
     return out
 
 
@@ -50,14 +50,14 @@ def highest_confidence(result):
     return max([digit["confidence"] for digit in result["digits"]] or [0.0])
 
 
-def _typed(char, font_path, size):
+def typed(char, font_path, size):
     font = ImageFont.truetype(font_path, size)
     picture = Image.new("L", (2 * size, 2 * size), 0)
     ImageDraw.Draw(picture).text((size // 2, size // 4), char, fill=255, font=font)
     return np.asarray(picture, np.float32) / 255.0
 
 
-def _on_paper(ink, rng):
+def on_paper(ink, rng):
     """The ink cropped to itself, scaled to a random size, with blank paper around."""
     rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]

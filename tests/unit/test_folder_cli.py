@@ -69,7 +69,8 @@ def run_cli(capsys, *argv):
 def trained(shapes_dir, tmp_path_factory):
     """`python -m digitlab train --json` on the shapes, once: (model path, stdout lines, stderr lines)."""
     out = str(tmp_path_factory.mktemp("model") / "shapes.npz")
-    argv = ["train", "--data", shapes_dir, "--out", out, "--model", "mlp", "--epochs", "15", "--lr", "0.01", "--json"]
+    argv = ["train", "--data", shapes_dir, "--out", out, "--base", "none", "--model", "mlp", "--epochs", "15",
+            "--lr", "0.01", "--json"]
     run = python_m_digitlab(*argv)  # a subprocess: capsys does not exist at module scope
     assert run.returncode == 0, run.stderr
     return out, run.stdout.splitlines(), run.stderr.splitlines()
@@ -83,21 +84,31 @@ def python_m_digitlab(*argv):
 
 # ---------------------------------------------------------------- reading a folder
 
+def skips():
+    """A skip callback and the dict {path: reason} it fills."""
+    found = {}
+    return (lambda path, reason: found.__setitem__(path, reason)), found
+
+
+def ignore(path, reason):
+    pass
+
+
 def test_read_folder_labels_are_sorted_sub_folders_and_bad_files_are_named(shapes_dir):
-    warnings = []
-    image_set = read_folder(shapes_dir, warnings.append)
+    skip, skipped = skips()
+    image_set = read_folder(shapes_dir, skip)
     assert image_set.label_names == ["circle", "cross", "square"]
     assert image_set.images.dtype == np.uint8 and image_set.images.shape == (3 * PER_SHAPE, 28, 28)
     np.testing.assert_array_equal(np.bincount(image_set.labels), [PER_SHAPE] * 3)
-    assert len(warnings) == 2  # hidden files are neither read nor reported
-    broken, text = sorted(warnings)
-    assert broken.startswith("skipped %s: " % os.path.join(shapes_dir, "circle", "broken.png"))
-    assert text.startswith("skipped %s: " % os.path.join(shapes_dir, "square", "notes.txt"))
-    assert "not an image" in text and "\n" not in broken + text
+    assert sorted(skipped) == sorted(os.path.join(shapes_dir, *p) for p in [
+        ("circle", "broken.png"), ("square", "notes.txt"), (".DS_Store",), ("cross", "._00.png")])
+    assert skipped[os.path.join(shapes_dir, ".DS_Store")] == "hidden"
+    assert "not an image" in skipped[os.path.join(shapes_dir, "square", "notes.txt")]
+    assert not any("\n" in reason for reason in skipped.values())
 
 
 def test_read_folder_preprocesses_like_the_app(shapes_dir):
-    image_set = read_folder(shapes_dir, lambda line: None)
+    image_set = read_folder(shapes_dir, ignore)
     for image in image_set.images:
         ys, xs = np.nonzero(image)
         assert image.max() == 255  # the strongest ink is stretched to 1
@@ -106,26 +117,46 @@ def test_read_folder_preprocesses_like_the_app(shapes_dir):
 
 
 def test_hold_out_is_every_fifth_image_of_each_label(shapes_dir):
-    image_set = read_folder(shapes_dir, lambda line: None)
+    image_set = read_folder(shapes_dir, ignore)
     train, held_out = hold_out(image_set)
     assert (len(train), len(held_out)) == (30, 6)
     np.testing.assert_array_equal(np.bincount(held_out.labels), [2, 2, 2])
     first_circles = image_set.images[image_set.labels == 0]
     np.testing.assert_array_equal(held_out.images[held_out.labels == 0], first_circles[[4, 9]])
-    train_again, _ = hold_out(read_folder(shapes_dir, lambda line: None))
+    train_again, _ = hold_out(read_folder(shapes_dir, ignore))
     np.testing.assert_array_equal(train.images, train_again.images)
 
 
-def test_files_outside_label_folders_are_reported(tmp_path):
-    root = make_folder(tmp_path / "data", shapes=["a"], count=2)
+def test_files_outside_label_folders_are_reported_and_nested_folders_belong_to_their_label(tmp_path):
+    root = make_folder(tmp_path / "data", shapes=["a", "b"], count=2)
     (tmp_path / "data" / "readme.txt").write_text("hello")
-    os.makedirs(os.path.join(root, "a", "more"))
-    warnings = []
-    assert len(read_folder(root, warnings.append)) == 2
-    assert sorted(warnings) == [
-        "skipped %s: a folder inside a label folder (only image files are read)" % os.path.join(root, "a", "more"),
-        "skipped %s: not inside a label sub-folder" % os.path.join(root, "readme.txt"),
-    ]
+    make_folder(tmp_path / "data" / "a" / "more", shapes=["deeper"], count=3)
+    skip, skipped = skips()
+    image_set = read_folder(root, skip)
+    assert image_set.label_names == ["a", "b"]
+    np.testing.assert_array_equal(np.bincount(image_set.labels), [5, 2])
+    assert skipped == {os.path.join(root, "readme.txt"): "not inside a label sub-folder"}
+
+
+def test_an_empty_label_folder_is_left_out_and_named(tmp_path):
+    root = make_folder(tmp_path / "data", shapes=["a", "b"], count=2)
+    os.makedirs(os.path.join(root, "empty"))
+    (tmp_path / "data" / "junk").mkdir()
+    (tmp_path / "data" / "junk" / "x.txt").write_text("not a picture")
+    skip, skipped = skips()
+    assert read_folder(root, skip).label_names == ["a", "b"]
+    assert skipped[os.path.join(root, "empty")] == "no readable image: the label is left out"
+    assert skipped[os.path.join(root, "junk")] == "no readable image: the label is left out"
+    assert os.path.join(root, "junk", "x.txt") in skipped
+
+
+def test_a_16_bit_png_is_scaled_not_clipped(tmp_path):
+    dark = np.full((40, 40), 65535, np.uint16)
+    dark[8:32, 18:23] = 9000  # ink at 14 % of white: clipped to 8 bits it would read as white
+    root = folder_with(tmp_path, {"one/a.png": b""})
+    Image.fromarray(dark).save(os.path.join(root, "one", "a.png"))
+    (digit,) = read_folder(root, ignore).images
+    assert digit.max() == 255 and (digit > 128).sum() > 30
 
 
 def folder_with(tmp_path, layout):
@@ -146,17 +177,17 @@ def folder_with(tmp_path, layout):
     ({}, "is empty: it needs one sub-folder of images per label"),
     ({".hidden": b"x"}, "is empty"),
     ({"a.png": b"x", "b.png": b"y"}, "has no label sub-folders"),
-    ({"a": None}, "label folder .*a has no readable image"),
-    ({"a/one.png": b"garbage", "b/two.txt": b"text"}, "label folder .*a has no readable image"),
+    ({"a": None}, "no label folder in .* has a readable image"),
+    ({"a/one.png": b"garbage", "b/two.txt": b"text"}, "no label folder in .* has a readable image"),
 ], ids=["empty", "only hidden", "files without sub-folders", "empty label folder", "no readable image"])
 def test_unusable_folders_are_refused_with_a_reason(tmp_path, layout, reason):
     with pytest.raises(DigitlabError, match=reason):
-        read_folder(folder_with(tmp_path, layout), lambda line: None)
+        read_folder(folder_with(tmp_path, layout), ignore)
 
 
 def test_a_missing_folder_is_refused():
     with pytest.raises(DigitlabError, match="no image folder at /no/such/dir"):
-        read_folder("/no/such/dir", lambda line: None)
+        read_folder("/no/such/dir", ignore)
 
 
 # ---------------------------------------------------------------- train and eval through the CLI
@@ -168,17 +199,22 @@ def test_train_json_prints_epochs_then_a_summary_and_warns_about_bad_files(train
     assert [e["event"] for e in epochs] == ["epoch"] * 15
     assert [e["epoch"] for e in epochs] == list(range(15))
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images_per_second"} <= set(epochs[0])
+    skipped = summary.pop("skipped")
     assert summary == {"event": "summary", "out": model_path, "model": "mlp", "labels": ["circle", "cross", "square"],
-                       "train_images": 30, "test_images": 6, "accuracy": epochs[-1]["val_accuracy"]}
+                       "train_images": 30, "test_images": 6, "accuracy": epochs[-1]["val_accuracy"], "base": "none",
+                       "classes": {"circle": PER_SHAPE, "cross": PER_SHAPE, "square": PER_SHAPE}}
     assert summary["accuracy"] >= 5 / 6
-    assert len(err) == 2 and all(line.startswith("digitlab: warning: skipped %s" % shapes_dir) for line in err)
+    assert sorted(entry["file"] for entry in skipped) == sorted(os.path.join(shapes_dir, *p) for p in [
+        ("circle", "broken.png"), ("square", "notes.txt"), (".DS_Store",), ("cross", "._00.png")])
+    assert all(entry["reason"] for entry in skipped)
+    assert len(err) == 4 and all(line.startswith("digitlab: warning: skipped %s" % shapes_dir) for line in err)
     saved = load_model(model_path)
     assert saved.labels == ["circle", "cross", "square"] and saved.model.output_shape == (3,)
 
 
 def test_eval_json_scores_every_image_of_a_folder(trained, shapes_dir, capsys):
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", shapes_dir, "--json")
-    assert code == 0 and len(err) == 2
+    assert code == 0 and len(err) == 4
     (line,) = out
     scores = json.loads(line)
     assert {"accuracy", "per_class", "confusion", "labels"} <= set(scores)
@@ -227,11 +263,40 @@ def test_an_empty_folder_is_a_one_line_error(command, trained, tmp_path):
     assert not os.path.exists(str(tmp_path / "m.npz"))
 
 
-def test_train_refuses_a_folder_too_small_to_hold_out_images(tmp_path, capsys):
-    data = make_folder(tmp_path / "tiny", shapes=["a", "b"], count=4)
-    code, out, err = run_cli(capsys, "train", "--data", data, "--out", str(tmp_path / "m.npz"), "--model", "logreg")
-    assert code == 1 and out == []
-    assert err == ["digitlab: %s is too small to hold out test images: give a label at least 5 images" % data]
+def test_a_folder_too_small_to_hold_out_images_still_trains_and_says_it_is_not_validated(tmp_path, capsys):
+    data = make_folder(tmp_path / "tiny", shapes=["a", "b"], count=3)
+    out_path = str(tmp_path / "m.model")
+    code, out, err = run_cli(capsys, "train", "--data", data, "--out", out_path, "--base", "none", "--model", "logreg",
+                             "--epochs", "2")
+    assert code == 0 and out[-1] == "no images to validate on -> %s" % out_path
+    assert err[0] == "digitlab: warning: no images to validate on: every label needs 5 images, or give --val DIR"
+    assert err[1:] == ["digitlab: warning: label %s (3 images) cannot be validated: no image of it to validate on" % k
+                       for k in "ab"]
+    assert load_model(out_path).labels == ["a", "b"]
+
+
+def test_a_validation_folder_scores_training_by_label_name(tmp_path, capsys):
+    data = make_folder(tmp_path / "train", shapes=["square", "circle"], count=3)
+    val = make_folder(tmp_path / "val", shapes=["circle", "star", "square"], count=4, seed=5)
+    code, out, err = run_cli(capsys, "train", "--data", data, "--val", val, "--out", str(tmp_path / "m"), "--base",
+                             "none", "--model", "logreg", "--epochs", "2", "--json")
+    assert code == 0
+    summary = json.loads(out[-1])
+    assert (summary["train_images"], summary["test_images"]) == (6, 8)  # the stars are not scored
+    assert {"file": os.path.join(val, "star"), "reason": "label not in the training folder: not scored"} \
+        in summary["skipped"]
+    assert all("val_accuracy" in json.loads(line) for line in out[:-1])
+
+
+def test_out_is_written_at_exactly_the_path_given(tmp_path, capsys):
+    data = make_folder(tmp_path / "d", shapes=["a", "b"], count=5)
+    out_path = str(tmp_path / "x.model")
+    code, _, _ = run_cli(capsys, "train", "--data", data, "--out", out_path, "--base", "none", "--model", "logreg",
+                         "--epochs", "1")
+    assert code == 0 and sorted(os.listdir(str(tmp_path))) == [
+        "d", "x.model"]
+    code, out, _ = run_cli(capsys, "eval", "--model", out_path, "--data", data)
+    assert code == 0 and out[0].startswith("accuracy ")
 
 
 def test_train_refuses_to_learn_from_the_mnist_test_set(tmp_path, capsys):
@@ -264,6 +329,6 @@ def test_train_rejects_zero_epochs(tmp_path, capsys):
 
 def test_train_refuses_an_output_folder_that_does_not_exist_before_training(shapes_dir, tmp_path, capsys):
     out = str(tmp_path / "no" / "such" / "m.npz")
-    code, stdout, err = run_cli(capsys, "train", "--data", shapes_dir, "--out", out, "--model", "logreg")
+    code, stdout, err = run_cli(capsys, "train", "--data", shapes_dir, "--out", out, "--base", "none", "--model", "logreg")
     assert code == 1 and stdout == []
     assert err == ["digitlab: cannot write %s: no folder %s" % (out, os.path.dirname(out))]

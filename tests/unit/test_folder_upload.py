@@ -49,7 +49,7 @@ def test_a_dropped_folder_becomes_the_training_data_with_one_in_five_held_out():
 
 def test_pixels_from_the_browser_give_the_digits_read_folder_gives(tmp_path):
     make_folder(tmp_path, count=6)
-    on_disk = read_folder(str(tmp_path), lambda line: None)
+    on_disk = read_folder(str(tmp_path), lambda path, reason: None)
     engine = Engine()
     paths = ["%s/%02d.png" % (shape, i) for shape in SHAPES for i in range(6)]  # label folders dropped together
     plan = engine.handle("folder_start", {"paths": paths})

@@ -78,12 +78,21 @@ def _to_gray(image):
             rgba = image.convert("RGBA")
             sheet = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             image = Image.alpha_composite(sheet, rgba)
-        image = image.convert("L")
+        image = _to_8_bits(image).convert("L")
         if max(image.size) > WORKING_SIDE:
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
     except Exception:
         raise BadImageError("The image file is damaged or truncated and cannot be decoded.")
     return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def _to_8_bits(image):
+    """A 16-bit grayscale image (a scanner's PNG) scaled to 8 bits: Pillow's convert would clip it,
+    and all but the blackest ink would read as white."""
+    if not image.mode.startswith("I"):
+        return image
+    values = np.asarray(image, dtype=np.float32) * np.float32(255 / 65535)  # (H, W)
+    return Image.fromarray(np.uint8(np.clip(np.round(values), 0, 255)))
 
 
 def rgba_to_gray(rgba, width, height):

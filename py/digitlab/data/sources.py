@@ -3,41 +3,48 @@
 `mnist` and `mnist-test` both name the MNIST store (or $DIGITLAB_MNIST): a store
 keeps its own split, `train` learns from its train images and `eval` scores
 its test images. A folder given to `train` holds out every fifth image of each
-label for validation; a folder given to `eval` is a test set, all of it.
+label for validation, unless a validation folder is given; a folder given to
+`eval` is a test set, all of it.
 """
 import os
 import zipfile
 
 from ..errors import DigitlabError
-from .folder import HOLD_OUT_EVERY, hold_out, read_folder
-from .store import load_set
+from .folder import hold_out, read_folder
+from .store import known_labels_only, load_set
 
 MNIST_STORE = os.path.join("build", "data", "mnist.npz")
 MNIST_TRAIN, MNIST_TEST = "mnist", "mnist-test"
 
 
-def training_sets(data, warn):
-    """-> (train, held_out) ImageSets; `warn` receives a line per skipped file."""
+def training_sets(data, skip, val=None):
+    """-> (train, validation) ImageSets, the validation set None when there is nothing to validate on.
+
+    `skip(path, reason)` receives every file not used. A validation folder's labels are matched to
+    the training labels by name; images of a label training lacks are skipped.
+    """
     if data == MNIST_TEST:  # the name promises test digits, which are never trained on
         raise DigitlabError("%s is the MNIST test set; train with --data %s" % (MNIST_TEST, MNIST_TRAIN))
-    if _is_folder(data):
-        train, held_out = hold_out(read_folder(data, warn))
-        if not len(held_out):
-            raise DigitlabError("%s is too small to hold out test images: give a label at least %d images"
-                                % (data, HOLD_OUT_EVERY))
-        return train, held_out
+    if is_folder(data):
+        images = read_folder(data, skip)
+        if val is None:
+            train, held_out = hold_out(images)
+            return train, (held_out if len(held_out) else None)
+        return images, known_labels_only(read_folder(val, skip), images.label_names, skip, val)
+    if val is not None:
+        raise DigitlabError("--val goes with a folder of images (--data DIR)")
     path = _store_path(data)
     return _load(path, "train"), _load(path, "test")
 
 
-def test_set(data, warn):
-    """-> the ImageSet to score a model on; `warn` receives a line per skipped file."""
-    if _is_folder(data):
-        return read_folder(data, warn)
+def test_set(data, skip):
+    """-> the ImageSet to score a model on; `skip(path, reason)` receives every file not used."""
+    if is_folder(data):
+        return read_folder(data, skip)
     return _load(_store_path(data), "test")
 
 
-def _is_folder(data):
+def is_folder(data):
     return data not in (MNIST_TRAIN, MNIST_TEST) and os.path.isdir(data)
 
 

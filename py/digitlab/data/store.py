@@ -20,6 +20,13 @@ class ImageSet:
     def subset(self, index):
         return ImageSet(self.images[index], self.labels[index], self.label_names)
 
+    def batch(self, index, rng=None, augment=None):
+        """The images at `index` as network input: float32 (B, H, W, 1) in [0, 1], augmented if asked."""
+        x = self.images[index].astype(np.float32) * np.float32(1 / 255)  # (B, H, W)
+        if augment is not None:
+            x = augment(x, rng)
+        return x[..., None]
+
 
 def save_sets(path, **sets):
     """Write several ImageSets (e.g. train=..., test=...) to one compressed .npz."""
@@ -47,6 +54,18 @@ def match_labels(image_set, known):
                             % ("s" if len(unknown) > 1 else "", ", ".join(map(repr, unknown)), ", ".join(known)))
     index = np.array([known.index(name) for name in image_set.label_names], dtype=np.int64)
     return ImageSet(image_set.images, index[image_set.labels], known)
+
+
+def known_labels_only(image_set, known, skip, where):
+    """The images whose label is in `known`, renumbered into it; `skip(where/label, reason)` for each
+    label dropped (a validation folder can only score the labels a model learns)."""
+    unknown = [name for name in image_set.label_names if name not in known]
+    for name in unknown:
+        skip("%s/%s" % (where.rstrip("/"), name), "label not in the training folder: not scored")
+    index = np.array([known.index(name) if name in known else -1 for name in image_set.label_names])
+    labels = index[image_set.labels]  # -1: a label the model does not learn
+    kept = labels >= 0
+    return ImageSet(image_set.images[kept], labels[kept], known) if kept.any() else None
 
 
 def split_off(image_set, share, seed):

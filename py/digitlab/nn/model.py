@@ -15,6 +15,7 @@ class Sequential:
         self.input_shape = tuple(input_shape)
         rng = np.random.default_rng(seed)
         self.layers = []
+        self.shapes = [self.input_shape]  # shapes[i] is what layer i reads
         shape, total = self.input_shape, 0
         for entry in self.spec:
             config = {k: v for k, v in entry.items() if k != "type"}
@@ -26,21 +27,37 @@ class Sequential:
             if min(shape) < 1:
                 raise ValueError("layer %d (%s) leaves no output" % (len(self.layers), entry["type"]))
             self.layers.append(layer)
+            self.shapes.append(shape)
         self.output_shape = shape
+        self.frozen = 0  # the first `frozen` layers are not trained: no cache, no backward, no update
+
+    def top(self, start):
+        """Layers `start`.. as a model of their own that shares them: training it trains this one."""
+        top = Sequential([], self.shapes[start])
+        top.spec, top.layers, top.shapes = self.spec[start:], self.layers[start:], self.shapes[start:]
+        top.output_shape = self.output_shape
+        return top
+
+    def trainable_layers(self):
+        return self.layers[self.frozen:]
 
     def forward(self, x, training=False):
-        for layer in self.layers:
-            x = layer.forward(x, training)
+        for i, layer in enumerate(self.layers):
+            x = layer.forward(x, training and i >= self.frozen)  # a frozen layer keeps nothing for backward
         return x
 
     def backward(self, grad, input_grad=True):
-        """Set every layer's `grads`; return the gradient w.r.t. the input, or None without
-        `input_grad` (training needs none, and it is the costliest part of a first conv layer)."""
-        for layer in reversed(self.layers[1:]):
+        """Set every trained layer's `grads`; return the gradient w.r.t. the input, or None without
+        `input_grad` (training needs none, and it is the costliest part of a first conv layer).
+        The backward pass stops at the first trained layer: frozen layers cost nothing."""
+        trained = self.trainable_layers()
+        if input_grad and self.frozen:
+            raise ValueError("no input gradient through frozen layers")
+        for layer in reversed(trained[1:]):
             grad = layer.backward(grad)
         if input_grad:
-            return self.layers[0].backward(grad)
-        self.layers[0].param_grads(grad)
+            return trained[0].backward(grad)
+        trained[0].param_grads(grad)
         return None
 
     def named_params(self):

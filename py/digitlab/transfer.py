@@ -1,0 +1,90 @@
+"""Transfer learning: a new classifier on the stroke features a trained network already computes.
+
+The base network (the built-in digit CNN) is cut before its classifier. The layers below the cut
+are frozen: each image's features are computed once, batch by batch, with a few augmented copies of
+each image (a handful of examples per class needs them), and only a small head -- dropout and a new
+dense layer, one output per label -- is trained on those cached features: seconds, where training
+the whole network takes minutes. Base and head are one Sequential, saved like any model.
+
+Like `train.fit`, every step here is a generator of the same progress events, so the CLI and the
+page's worker show a transfer run as they show any training.
+"""
+import numpy as np
+
+from .data.batches import iterate_batches
+from .nn.model import Sequential
+from .train import TrainConfig, augmentation, fit
+
+COPIES = 15  # augmented copies of each image cached besides the image itself...
+FEATURE_BYTES = 32 * 2 ** 20  # ...fewer when the set is large: the cache stays within this many bytes
+HEAD = TrainConfig(epochs=20, lr=5e-3, weight_decay=1e-3, augment=False)  # augmentation is in the copies
+HEAD_DROPOUT = 0.3
+FEATURE_BATCH = 64  # images per frozen forward pass: bounds the conv layers' working memory
+
+
+class FeatureSet:
+    """Cached features and their labels, read batch by batch as an ImageSet is."""
+
+    def __init__(self, features, labels, label_names):
+        self.features, self.labels, self.label_names = features, np.asarray(labels, np.int64), list(label_names)
+
+    def __len__(self):
+        return len(self.features)
+
+    def batch(self, index, rng=None, augment=None):
+        return self.features[index]  # (B, D): augmented when cached
+
+
+def head_start(spec):
+    """Index of the first head layer: the first dense one. The convolutions below it are the stroke
+    features; the base's dense layers learnt digits (and to shrug at letters), so a new head replaces
+    them. On our letter and shape folders (tests/bench/bench_transfer.py) the conv features gave
+    93 % from 5 examples a class where the base's last dense features gave 53 %."""
+    return next(i for i, layer in enumerate(spec) if layer["type"] == "dense")
+
+
+def with_new_head(base, label_names, seed=0):
+    """A model of `base`'s feature layers (copied, frozen) and a new head with one output per label."""
+    start = head_start(base.spec)
+    classifier = dict(base.spec[-1], units=len(label_names))
+    spec = base.spec[:start] + [{"type": "dropout", "rate": HEAD_DROPOUT}, classifier]
+    model = Sequential(spec, base.input_shape, seed=seed)
+    for mine, theirs in zip(model.layers[:start], base.layers[:start]):
+        for key, value in theirs.params.items():
+            mine.params[key][...] = value
+    model.frozen = start
+    return model
+
+
+def features(model, image_set, copies, config, seed):
+    """FeatureSet of `image_set` through `model`'s frozen layers: the images, then `copies` augmented
+    passes over them. Filled batch by batch into one preallocated array."""
+    feature_layers = model.layers[:model.frozen]
+    rows = np.empty(((1 + copies) * len(image_set),) + model.shapes[model.frozen], np.float32)  # (N', D)
+    labels = np.empty(len(rows), np.int64)
+    rng, augment = np.random.default_rng(seed), augmentation(config)
+    filled = 0
+    for copy in range(1 + copies):
+        for x, y in iterate_batches(image_set, FEATURE_BATCH, *((rng, augment) if copy else ())):
+            for layer in feature_layers:
+                x = layer.forward(x)  # (B, 28, 28, 1) -> ... -> (B, D)
+            rows[filled:filled + len(y)], labels[filled:filled + len(y)] = x, y
+            filled += len(y)
+    return FeatureSet(rows, labels, image_set.label_names)
+
+
+def copies_for(image_count, feature_size):
+    """How many augmented copies of each image to cache, within FEATURE_BYTES."""
+    rows = FEATURE_BYTES // (4 * feature_size)
+    return int(max(0, min(COPIES, rows // max(1, image_count) - 1)))
+
+
+def fit_head(model, train_set, val_set=None, seed=0, epochs=None):
+    """Train `model`'s head on cached features of `train_set` for `epochs` (HEAD's by default); yield
+    train.fit's events, scored on `val_set` each epoch when given."""
+    head_config = TrainConfig(**dict(HEAD.as_dict(), seed=seed, epochs=epochs or HEAD.epochs))
+    copies_config = TrainConfig(seed=seed)  # the copies are augmented as training augments images
+    (feature_size,) = model.shapes[model.frozen]
+    cached = features(model, train_set, copies_for(len(train_set), feature_size), copies_config, seed)
+    val = features(model, val_set, 0, copies_config, seed) if val_set is not None and len(val_set) else None
+    yield from fit(model.top(model.frozen), cached, head_config, val)

@@ -1,0 +1,114 @@
+"""Transfer learning: frozen feature layers, cached features, a new head; and `train --base`."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from digitlab import cli, transfer
+from digitlab.data.store import ImageSet
+from digitlab.model_file import load_model
+from digitlab.nn.model import Sequential
+from digitlab.nn.zoo import architecture
+from tests.unit.test_folder_cli import make_folder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILT = os.path.join(ROOT, "build", "models", "default.npz")
+
+
+def small_base():
+    return Sequential(architecture("cnn", 10), (28, 28, 1), seed=3)
+
+
+def blobs(n_per_label=4, seed=0):
+    """Two labels a conv net tells apart at once: ink on the left half or on the right."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((2 * n_per_label, 28, 28), np.uint8)
+    for i in range(len(images)):
+        left = 4 + 14 * (i % 2) + int(rng.integers(0, 3))
+        images[i, 6:22, left:left + 6] = 255
+    return ImageSet(images, np.arange(len(images)) % 2, ["left", "right"])
+
+
+def test_the_new_head_sits_on_copied_frozen_convolutions():
+    base = small_base()
+    model = transfer.with_new_head(base, ["x", "y", "z"])
+    start = transfer.head_start(base.spec)
+    assert base.spec[start]["type"] == "dense" and all(s["type"] != "dense" for s in base.spec[:start])
+    assert model.frozen == start and model.output_shape == (3,)
+    assert [s["type"] for s in model.spec[start:]] == ["dropout", "dense"]
+    for mine, theirs in zip(model.layers[:start], base.layers[:start]):
+        for key in theirs.params:
+            np.testing.assert_array_equal(mine.params[key], theirs.params[key])
+            assert mine.params[key] is not theirs.params[key]  # a copy: training never touches the base
+
+
+def test_training_the_head_changes_only_the_head_and_never_runs_a_frozen_backward(monkeypatch):
+    model = transfer.with_new_head(small_base(), ["left", "right"])
+    before = [{k: v.copy() for k, v in layer.params.items()} for layer in model.layers]
+    for layer in model.layers[:model.frozen]:
+        monkeypatch.setattr(layer, "backward", lambda grad: pytest.fail("a frozen layer ran backward"))
+    events = list(transfer.fit_head(model, blobs(), blobs(seed=1), epochs=5))
+    assert [e["epoch"] for e in events if e["event"] == "epoch"] == list(range(5))
+    for layer, old in zip(model.layers, before):
+        changed = any(not np.array_equal(layer.params[k], v) for k, v in old.items())
+        assert changed == (layer in model.layers[model.frozen:] and bool(old))
+    assert events[-1]["val_accuracy"] == 1.0
+
+
+def test_a_frozen_model_backward_stops_at_the_first_trained_layer():
+    model = Sequential(architecture("codelab", 10), (28, 28, 1), seed=3)  # no dropout: both passes alike
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype(np.float32)
+    grad = np.ones((2, 10), np.float32)
+    model.forward(x, training=True)
+    model.backward(grad, input_grad=False)
+    full = [dict(layer.grads) for layer in model.layers]
+    model.frozen = transfer.head_start(model.spec)
+    for layer in model.layers:
+        layer.grads = {}
+    model.forward(x, training=True)
+    model.backward(grad, input_grad=False)
+    for i, layer in enumerate(model.layers):
+        if i < model.frozen:
+            assert layer.grads == {}
+        for key, value in layer.grads.items():
+            np.testing.assert_allclose(value, full[i][key], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError):
+        model.backward(grad)
+
+
+def test_the_feature_cache_stays_within_its_budget():
+    for images in (10, 120, 1200, 100000):
+        rows = (1 + transfer.copies_for(images, 3136)) * images
+        assert transfer.copies_for(images, 3136) <= transfer.COPIES
+        assert rows * 3136 * 4 <= max(transfer.FEATURE_BYTES, images * 3136 * 4)  # a huge set: no copies
+    assert transfer.copies_for(10, 3136) == transfer.COPIES and transfer.copies_for(100000, 3136) == 0
+
+
+def test_cached_features_are_the_frozen_layers_output_then_augmented_copies():
+    model = transfer.with_new_head(small_base(), ["left", "right"])
+    data = blobs()
+    cached = transfer.features(model, data, 2, transfer.TrainConfig(), seed=0)
+    x = data.batch(np.arange(len(data)))
+    for layer in model.layers[:model.frozen]:
+        x = layer.forward(x)
+    assert cached.features.shape == (3 * len(data), x.shape[1])
+    np.testing.assert_allclose(cached.features[:len(data)], x, rtol=1e-5)
+    assert not np.allclose(cached.features[len(data):2 * len(data)], x)  # the copies are augmented
+    np.testing.assert_array_equal(np.sort(cached.labels[len(data):]), np.sort(np.tile(data.labels, 2)))
+
+
+def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_path, capsys):
+    if not os.path.exists(BUILT):
+        pytest.skip("no built default model: run `python build.py`")
+    shapes = ["square", "circle", "cross"]
+    data = make_folder(tmp_path / "train", shapes=shapes, count=5)
+    val = make_folder(tmp_path / "val", shapes=shapes, count=20, seed=9)
+    out = str(tmp_path / "shapes.model")
+    code = cli.main(["train", "--data", data, "--val", val, "--out", out, "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    summary = json.loads(lines[-1])
+    assert code == 0 and summary["base"] == "builtin" and summary["model"] == "transfer"
+    assert summary["accuracy"] >= 0.9
+    saved = load_model(out)
+    assert saved.labels == sorted(shapes) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
