@@ -55,7 +55,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
 
   progress("Loading the model", 0.9);
   const model = new Uint8Array(await (await fetchOk(new URL(build.model, base))).arrayBuffer());
-  const loaded = JSON.parse(run("load_model", "{}", model));
+  const loaded = JSON.parse(run("load_model", JSON.stringify({ builtin: true }), model));
   if (!loaded.ok) throw new Error(loaded.error.message);
 
   if (role === "trainer") {

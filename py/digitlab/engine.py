@@ -34,6 +34,8 @@ MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16
 class Engine:
     def __init__(self):
         self.saved = None
+        self.builtin = None  # the built-in digit network: the base of transfer learning
+        self.own_classes = False  # the training data is a folder of one's own labels
         self.data = None  # (train, test) ImageSets, once load_data or folder_done has run
         self.folder = None  # a FolderUpload between folder_start and folder_done
         self.training = None
@@ -121,7 +123,10 @@ class Engine:
         return {"current_bytes": current, "peak_bytes": peak}
 
     def load_model(self, payload, data):
+        """Use a model file; {"builtin": true} marks the app's own model, kept as the transfer base."""
         self.saved = _model_file(data)
+        if payload.get("builtin"):
+            self.builtin = self.saved
         return self._model_info()
 
     def export_model(self, payload, data=None):
@@ -151,7 +156,7 @@ class Engine:
         """An image store (.npz of uint8 train and test sets), kept for training."""
         store = io.BytesIO(data or b"")
         try:
-            self.data = (load_set(store, "train"), load_set(store, "test"))
+            self.data, self.own_classes = (load_set(store, "train"), load_set(store, "test")), False
         except (OSError, KeyError, ValueError) as err:
             raise DigitlabError("The data set could not be read (%s)." % err)
         train, test = self.data
@@ -180,7 +185,7 @@ class Engine:
         if not len(test):
             raise DigitlabError("The folder is too small to hold out test images: give a label at least %d "
                                 "images." % HOLD_OUT_EVERY)
-        self.data = (train, test)
+        self.data, self.own_classes = (train, test), True
         return {"name": folder.name, "train": len(train), "test": len(test), "labels": train.label_names,
                 "skipped": folder.skipped}
 
@@ -190,14 +195,15 @@ class Engine:
     def train_start(self, payload, data=None):
         train, test = self._data()
         train = session.subset_per_label(train, payload.get("per_label"))
-        architecture = payload.get("architecture", "cnn")
+        base = self._base() if payload.get("base") and self.own_classes else None  # digits need no transfer
         try:
-            self.training = session.TrainingSession(train, test, architecture, session.config_from(payload))
+            self.training = session.TrainingSession(train, test, payload.get("architecture", "cnn"),
+                                                    session.config_from(payload), base)
         except ValueError as err:
             raise DigitlabError("Cannot train: %s." % err)
-        config = self.training.config
-        steps = -(-len(train) // config.batch_size) * config.epochs
-        return {"images": len(train), "total_steps": steps, "config": config.as_dict(), "architecture": architecture}
+        run = self.training
+        return {"images": len(train), "total_steps": run.total_steps, "config": run.config.as_dict(),
+                "architecture": run.architecture}
 
     def train_step(self, payload, data=None):
         result = self._session().step(float(payload.get("seconds", 0.25)))
@@ -237,6 +243,13 @@ class Engine:
         if not (0 < width <= MAX_PIXEL_SIDE and 0 < height <= MAX_PIXEL_SIDE):
             raise DigitlabError("The picture is %dx%d; at most %d a side." % (width, height, MAX_PIXEL_SIDE))
         return width, height
+
+    def _base(self):
+        if self.builtin is None:
+            raise DigitlabError("The digit network to start from is not loaded.")
+        if self.builtin.model.input_shape != self._data()[0].images.shape[1:] + (1,):
+            raise DigitlabError("The digit network reads other images than these.")
+        return self.builtin.model
 
     def _folder(self):
         if self.folder is None:

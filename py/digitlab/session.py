@@ -12,6 +12,7 @@ import numpy as np
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
 from .train import TrainConfig, evaluate, fit
+from .transfer import fit_head, head_steps, with_new_head
 
 MAX_MISTAKES_SHOWN = 24
 
@@ -31,14 +32,21 @@ def subset_per_label(image_set, per_label):
 
 
 class TrainingSession:
-    def __init__(self, train_set, test_set, name, config):
-        if name not in ARCHITECTURES:
+    def __init__(self, train_set, test_set, name, config, base=None):
+        """Train architecture `name` from scratch, or with a `base` network a new head on its features."""
+        if base is None and name not in ARCHITECTURES:
             raise ValueError("unknown model %r" % name)
-        self.architecture, self.config = name, config
+        self.architecture, self.config = ("transfer" if base is not None else name), config
         self.train_set, self.test_set = train_set, test_set
-        spec = architecture(name, len(train_set.label_names))
-        self.model = Sequential(spec, train_set.images.shape[1:] + (1,), seed=config.seed)
-        self.events = fit(self.model, train_set, config, val_set=test_set)
+        if base is not None:
+            self.model = with_new_head(base, train_set.label_names, seed=config.seed)
+            self.events = fit_head(self.model, train_set, test_set, seed=config.seed, epochs=config.epochs)
+            self.total_steps = head_steps(self.model, len(train_set), config.epochs)
+        else:
+            spec = architecture(name, len(train_set.label_names))
+            self.model = Sequential(spec, train_set.images.shape[1:] + (1,), seed=config.seed)
+            self.events = fit(self.model, train_set, config, val_set=test_set)
+            self.total_steps = -(-len(train_set) // config.batch_size) * config.epochs
         self.done = False
 
     def step(self, seconds):
@@ -51,8 +59,8 @@ class TrainingSession:
                 self.done = True
             elif event["event"] == "batch":
                 batches.append(event)
-            else:
-                epochs.append(event)
+            elif event["event"] == "epoch":
+                epochs.append(event)  # (a transfer run's feature caching only needs the time slices)
         return {"batches": batches, "epochs": epochs, "done": self.done}
 
     def report(self):

@@ -57,8 +57,9 @@ def with_new_head(base, label_names, seed=0):
 
 
 def features(model, image_set, copies, config, seed):
-    """FeatureSet of `image_set` through `model`'s frozen layers: the images, then `copies` augmented
-    passes over them. Filled batch by batch into one preallocated array."""
+    """Cache the features of `image_set` through `model`'s frozen layers: the images, then `copies`
+    augmented passes over them, batch by batch into one preallocated array. A generator: it yields a
+    {"event": "features"} progress event per batch (a page stays responsive) and returns the FeatureSet."""
     feature_layers = model.layers[:model.frozen]
     rows = np.empty(((1 + copies) * len(image_set),) + model.shapes[model.frozen], np.float32)  # (N', D)
     labels = np.empty(len(rows), np.int64)
@@ -70,6 +71,7 @@ def features(model, image_set, copies, config, seed):
                 x = layer.forward(x)  # (B, 28, 28, 1) -> ... -> (B, D)
             rows[filled:filled + len(y)], labels[filled:filled + len(y)] = x, y
             filled += len(y)
+            yield {"event": "features", "done": filled, "total": len(rows)}
     return FeatureSet(rows, labels, image_set.label_names)
 
 
@@ -81,10 +83,19 @@ def copies_for(image_count, feature_size):
 
 def fit_head(model, train_set, val_set=None, seed=0, epochs=None):
     """Train `model`'s head on cached features of `train_set` for `epochs` (HEAD's by default); yield
-    train.fit's events, scored on `val_set` each epoch when given."""
+    the caching's progress events, then train.fit's events, scored on `val_set` each epoch when given."""
     head_config = TrainConfig(**dict(HEAD.as_dict(), seed=seed, epochs=epochs or HEAD.epochs))
     copies_config = TrainConfig(seed=seed)  # the copies are augmented as training augments images
     (feature_size,) = model.shapes[model.frozen]
-    cached = features(model, train_set, copies_for(len(train_set), feature_size), copies_config, seed)
-    val = features(model, val_set, 0, copies_config, seed) if val_set is not None and len(val_set) else None
+    cached = yield from features(model, train_set, copies_for(len(train_set), feature_size), copies_config, seed)
+    val = None
+    if val_set is not None and len(val_set):
+        val = yield from features(model, val_set, 0, copies_config, seed)
     yield from fit(model.top(model.frozen), cached, head_config, val)
+
+
+def head_steps(model, image_count, epochs=None):
+    """How many batches `fit_head` trains the head for (its batch events count up to this)."""
+    (feature_size,) = model.shapes[model.frozen]
+    rows = (1 + copies_for(image_count, feature_size)) * image_count
+    return -(-rows // HEAD.batch_size) * (epochs or HEAD.epochs)

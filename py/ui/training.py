@@ -53,7 +53,7 @@ async def start_training(event):
         return
     settings = view.training_settings(element("train-model").value, element("train-epochs").value,
                                       element("train-batch").value, element("train-lr").value,
-                                      element("train-images").value)
+                                      element("train-images").value, element("train-transfer").checked)
     reply = json.loads(await worker.request("train_start", json.dumps(settings)))
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
@@ -65,7 +65,7 @@ async def start_training(event):
     app.charts.reset()
     buttons(True)
     say("train-pause", "Pause")
-    say("train-status", "Training %s on %d images" % (settings["architecture"], reply["result"]["images"]))
+    say("train-status", view.training_line(reply["result"]))
 
 
 async def on_step(reply_json):
@@ -95,7 +95,7 @@ async def show_evaluation():
         say("train-status", reply["error"]["message"])
         return
     say("train-status", "Done")
-    show_report(reply["result"], "the model trained here", trained=True)
+    show_report(reply["result"], view.trained_here(reply["result"]["model"]), trained=True)
 
 
 async def test_model_in_use(event):

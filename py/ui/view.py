@@ -114,10 +114,11 @@ def model_line(model, origin):
     return " · ".join(parts + [origin])
 
 
-def training_settings(model, epochs, batch_size, lr, per_label):
-    """The training form's text values -> the trainer's payload (bad numbers fall back to defaults)."""
+def training_settings(model, epochs, batch_size, lr, per_label, transfer=False):
+    """The training form's values -> the trainer's payload (bad numbers fall back to defaults). With
+    `transfer`, a folder's classes are learnt on the digit network's features (MNIST ignores it)."""
     settings = {"architecture": model, "epochs": _number(epochs, int, 3), "batch_size": _number(batch_size, int, 64),
-                "lr": _number(lr, float, 0.002)}
+                "lr": _number(lr, float, 0.002), "base": bool(transfer)}
     if per_label:
         settings["per_label"] = _number(per_label, int, 800)
     return settings
@@ -128,6 +129,13 @@ def _number(text, kind, default):
         return kind(text)
     except ValueError:
         return default
+
+
+def training_line(started):
+    """A train_start result, e.g. 'Training cnn on 8000 images'."""
+    if started["architecture"] == "transfer":
+        return "Training a new classifier on the digit network's features, %d images" % started["images"]
+    return "Training %s on %d images" % (started["architecture"], started["images"])
 
 
 def progress_line(batch, total_steps):
@@ -157,6 +165,13 @@ def skipped_lines(skipped, most=20):
     if len(skipped) > most:
         lines.append("… and %d more" % (len(skipped) - most))
     return lines
+
+
+def trained_here(model):
+    """How the evaluation names a model the trainer just made (its model info)."""
+    if model["name"] == "transfer":
+        return "the new classifier on the digit network's features"
+    return "the model trained here"
 
 
 def accuracy_line(report, whose):

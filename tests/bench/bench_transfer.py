@@ -76,11 +76,13 @@ def feature_memory(base, train, count):
     """Peak bytes Python holds while caching the features of `count` images (with their copies)."""
     images = train.subset(np.arange(count) % len(train))
     model = with_new_head(base, train.label_names)
+    (feature_size,) = model.shapes[model.frozen]
     tracemalloc.start()
-    cached = features(model, images, copies_for(count, model.shapes[model.frozen][0]), TrainConfig(), 0)
+    for event in features(model, images, copies_for(count, feature_size), TrainConfig(), 0):
+        pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak, cached.features.nbytes
+    return peak, event["total"] * feature_size * 4
 
 
 def main():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.unit.test_folder_cli import draw_shape
-from test_training import TRAINING_TIMEOUT_MS, start_training, text
+from test_training import TRAINING_TIMEOUT_MS, accuracy_shown, start_training, text
 
 HOSTILE = "<img src=x onerror=window.hacked=1>"  # a label folder named like markup
 
@@ -54,9 +54,17 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     assert text(app, "train-status").startswith("This model cannot be tested on these images: the model does not "
                                                 "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
 
+    assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the digit network
     start_training(app, "mlp", epochs="20")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
-    assert re.search(r"on 6 test images", text(app, "test-accuracy"))
+    assert re.match(r"Test accuracy of the new classifier on the digit network's features: ([\d.]+)% on 6 test images",
+                    text(app, "test-accuracy"))
+    assert accuracy_shown(app) >= 100 * 5 / 6
+
+    app.uncheck('[data-testid="train-transfer"]')  # from scratch, as before
+    start_training(app, "mlp", epochs="20")
+    app.wait_for_function("document.querySelector('[data-testid=test-accuracy]')?.textContent"
+                          ".startsWith('Test accuracy of the model trained here')", timeout=TRAINING_TIMEOUT_MS)
     assert HOSTILE + ":" in text(app, "per-class")
     cells = app.locator('[data-testid="confusion"] tbody td').all_inner_texts()
     assert len(cells) == 3 * 4 and sum(int(c) for i, c in enumerate(cells) if i % 4) == 6

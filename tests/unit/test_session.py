@@ -186,3 +186,41 @@ def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_en
         engine.handle("evaluate_model", {}, b"PK\x03\x04 not really a zip")
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
     assert np.sum(engine.handle("evaluate_model", {}, model_file)["confusion"]) == 6
+
+
+def folder_of_bars(engine, per_label):
+    """Give `engine` the bars as a page gives a folder: paths, then each image's RGBA pixels."""
+    data = bars(per_label)
+    paths = ["bars/%s/%02d.png" % (LABELS[y], i) for i, y in enumerate(data.labels)]
+    engine.handle("folder_start", {"paths": paths})
+    for i, image in enumerate(data.images):
+        rgba = np.repeat(255 - image[..., None], 4, axis=2)  # dark ink on white, opaque
+        rgba[..., 3] = 255
+        engine.handle("folder_image", {"index": i, "width": 28, "height": 28}, rgba.tobytes())
+    return engine.handle("folder_done", {})
+
+
+def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratch():
+    from digitlab.model_file import model_bytes
+    from digitlab.nn.model import Sequential
+    from digitlab.nn.zoo import architecture
+
+    engine = Engine()
+    base = Sequential(architecture("cnn", 10), (28, 28, 1), seed=1)
+    engine.handle("load_model", {"builtin": True}, model_bytes(base, [str(d) for d in range(10)], name="digits"))
+    assert folder_of_bars(engine, 10)["labels"] == LABELS
+    started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "base": True})
+    assert started["architecture"] == "transfer" and started["images"] == 24
+    steps = []
+    while True:
+        step = engine.handle("train_step", {"seconds": 0.05})
+        steps += [b["step"] for b in step["batches"]]
+        if step["done"]:
+            break
+    assert steps == list(range(1, started["total_steps"] + 1))
+    report = engine.handle("train_report", {})
+    assert report["accuracy"] == 1.0 and report["model"]["labels"] == LABELS
+    np.testing.assert_array_equal(engine.saved.model.layers[0].params["w"], base.layers[0].params["w"])
+
+    engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))  # not a folder: no transfer
+    assert engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "base": True})["architecture"] == "mlp"

@@ -30,6 +30,15 @@ def blobs(n_per_label=4, seed=0):
     return ImageSet(images, np.arange(len(images)) % 2, ["left", "right"])
 
 
+def run_to_end(generator):
+    """What a generator returns, once it has yielded everything."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as end:
+            return end.value
+
+
 def test_the_new_head_sits_on_copied_frozen_convolutions():
     base = small_base()
     model = transfer.with_new_head(base, ["x", "y", "z"])
@@ -49,7 +58,12 @@ def test_training_the_head_changes_only_the_head_and_never_runs_a_frozen_backwar
     for layer in model.layers[:model.frozen]:
         monkeypatch.setattr(layer, "backward", lambda grad: pytest.fail("a frozen layer ran backward"))
     events = list(transfer.fit_head(model, blobs(), blobs(seed=1), epochs=5))
+    caching = [e for e in events if e["event"] == "features"]
+    finished = [(e["done"], e["total"]) for e in caching if e["done"] == e["total"]]
+    assert finished == [((1 + transfer.COPIES) * 8,) * 2, (8, 8)]  # the training images' copies, then validation
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == list(range(5))
+    steps = [e["step"] for e in events if e["event"] == "batch"]
+    assert steps[-1] == transfer.head_steps(model, 8, 5) == steps[0] + len(steps) - 1
     for layer, old in zip(model.layers, before):
         changed = any(not np.array_equal(layer.params[k], v) for k, v in old.items())
         assert changed == (layer in model.layers[model.frozen:] and bool(old))
@@ -88,7 +102,7 @@ def test_the_feature_cache_stays_within_its_budget():
 def test_cached_features_are_the_frozen_layers_output_then_augmented_copies():
     model = transfer.with_new_head(small_base(), ["left", "right"])
     data = blobs()
-    cached = transfer.features(model, data, 2, transfer.TrainConfig(), seed=0)
+    cached = run_to_end(transfer.features(model, data, 2, transfer.TrainConfig(), seed=0))
     x = data.batch(np.arange(len(data)))
     for layer in model.layers[:model.frozen]:
         x = layer.forward(x)

@@ -73,8 +73,21 @@ def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
 
 def test_training_settings_fall_back_on_bad_numbers():
     settings = view.training_settings("mlp", "2", "lots", "0.01", "50")
-    assert settings == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50}
+    assert settings == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50,
+                        "base": False}
     assert "per_label" not in view.training_settings("cnn", "3", "64", "0.002", "")
+    assert view.training_settings("cnn", "3", "64", "0.002", "", True)["base"] is True
+
+
+def test_a_model_trained_here_is_named_by_how_it_was_trained():
+    assert view.trained_here({"name": "transfer"}) == "the new classifier on the digit network's features"
+    assert view.trained_here({"name": "cnn"}) == "the model trained here"
+
+
+def test_the_training_line_says_whether_a_new_classifier_is_trained_on_the_digit_network():
+    assert view.training_line({"architecture": "cnn", "images": 800}) == "Training cnn on 800 images"
+    assert view.training_line({"architecture": "transfer", "images": 25}) == (
+        "Training a new classifier on the digit network's features, 25 images")
 
 
 def test_mistakes_are_captioned_with_truth_and_reading():
