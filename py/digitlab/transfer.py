@@ -1,6 +1,6 @@
 """Transfer learning: a new classifier on the stroke features a trained network already computes.
 
-The base network (the built-in digit CNN) is cut before its classifier. The layers below the cut
+The base network (the built-in digit CNN) is cut after its convolutions. The layers below the cut
 are frozen: each image's features are computed once, batch by batch, with a few augmented copies of
 each image (a handful of examples per class needs them), and only a small head -- dropout and a new
 dense layer, one output per label -- is trained on those cached features: seconds, where training
@@ -38,8 +38,8 @@ class FeatureSet:
 def head_start(spec):
     """Index of the first head layer: the first dense one. The convolutions below it are the stroke
     features; the base's dense layers learnt digits (and to shrug at letters), so a new head replaces
-    them. On our letter and shape folders (tests/bench/bench_transfer.py) the conv features gave
-    93 % from 5 examples a class where the base's last dense features gave 53 %."""
+    them. On our letter folders (tests/bench/bench_transfer.py, 5 examples a class, 7 copies) a head
+    on the conv features read 94 % of the validation letters, one on the last dense features 53 %."""
     return next(i for i, layer in enumerate(spec) if layer["type"] == "dense")
 
 
