@@ -23,17 +23,16 @@ import io
 import os
 import statistics
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path[:0] = [ROOT, os.path.join(ROOT, "py"), os.path.join(HERE, "..", "browser")]
 
+import build  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-import build  # noqa: E402
 from digitlab.data.store import load_set  # noqa: E402
 from digitlab.model_file import load_model  # noqa: E402
 from digitlab.preprocess import normalise  # noqa: E402
@@ -42,7 +41,6 @@ from tests.sets.nondigits import highest_confidence, nondigit_pictures  # noqa: 
 from tests.sets.numbers import compose, load_digits, numbers, render_photo  # noqa: E402
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
-READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 ENGINE_READ_FILE = """async (base64) => {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const t0 = performance.now();
@@ -167,23 +165,14 @@ def timings(saved, seed):
 
 
 def in_the_page(data, truth):
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
+    from built_page import ready_page
 
-    server = build.make_server(port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context().new_page()
-        page.goto("http://127.0.0.1:%d/?runtime=registry-only" % server.server_port)
-        page.wait_for_function(READY, timeout=120000)
+    with ready_page() as page:
         encoded = base64.b64encode(data).decode("ascii")
         runs = [page.evaluate(ENGINE_READ_FILE, encoded) for _ in range(21)]
         ms = sorted(run["ms"] for run in runs[1:])  # the first warms the decoder up
         print("  in the page's engine (Pyodide 0.17.1, recognise_image round trip): median %.0f ms, p90 %.0f ms "
               "(read %r; target <= 150 ms)" % (statistics.median(ms), ms[int(0.9 * (len(ms) - 1))], runs[-1]["text"]))
-        browser.close()
-    server.shutdown()
 
 
 def main():

@@ -89,20 +89,9 @@ def feature_memory(base, train, count):
 
 def in_the_page(root):
     """Seconds from "Start training" to the evaluation, and the accuracy shown, for the folder `root`."""
-    import threading
+    from built_page import ready_page
 
-    import build
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    server = build.make_server(port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context().new_page()
-        page.goto("http://127.0.0.1:%d/?runtime=registry-only" % server.server_port)
-        page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                               timeout=180000)
+    with ready_page() as page:
         page.set_input_files('[data-testid="folder-input"]', root)
         page.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('folder')",
                                timeout=180000)
@@ -111,10 +100,7 @@ def in_the_page(root):
         page.click('[data-testid="train-start"]')
         page.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=300000)
         seconds = time.perf_counter() - started
-        shown = page.locator('[data-testid="test-accuracy"]').inner_text()
-        browser.close()
-    server.shutdown()
-    return seconds, shown
+        return seconds, page.locator('[data-testid="test-accuracy"]').inner_text()
 
 
 def main():
