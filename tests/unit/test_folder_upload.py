@@ -1,4 +1,6 @@
 """A folder given to the page, through the engine's commands: paths first, then decoded pixels."""
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,7 +17,7 @@ def rgba(image):
     return {"width": image.width, "height": image.height}, image.tobytes()
 
 
-def upload(engine, paths, image_for, broken=()):
+def upload(engine, paths, image_for, broken=(), role="train"):
     """Run folder_start, then folder_image (or folder_skip for `broken` paths), then folder_done."""
     plan = engine.handle("folder_start", {"paths": paths})
     for item in plan["images"]:
@@ -24,7 +26,7 @@ def upload(engine, paths, image_for, broken=()):
             continue
         size, pixels = rgba(image_for(item["path"]))
         engine.handle("folder_image", dict(size, index=item["index"]), pixels)
-    return plan, engine.handle("folder_done", {})
+    return plan, engine.handle("folder_done", {"role": role})
 
 
 def shape_paths(root="shapes", count=6):
@@ -32,8 +34,8 @@ def shape_paths(root="shapes", count=6):
 
 
 def shape_image(path):
-    shape, name = path.split("/")[-2:]
-    return draw_shape(shape, np.random.default_rng(int(name[:2])))
+    """The shape its label folder names ("circle/…/07.png"), drawn with a seed of its own path."""
+    return draw_shape(path.split("/")[0], np.random.default_rng(zlib.crc32(path.encode())))
 
 
 def test_a_dropped_folder_becomes_the_training_data_with_one_in_five_held_out():
@@ -41,7 +43,8 @@ def test_a_dropped_folder_becomes_the_training_data_with_one_in_five_held_out():
     plan, done = upload(engine, shape_paths(), shape_image)
     assert plan["name"] == "shapes" and plan["labels"] == sorted(SHAPES) and plan["skipped"] == []
     assert [item["path"] for item in plan["images"]][:2] == ["square/00.png", "square/01.png"]
-    assert done == {"name": "shapes", "train": 15, "test": 3, "labels": sorted(SHAPES), "skipped": []}
+    assert done == {"name": "shapes", "role": "train", "train": 15, "test": 3, "labels": sorted(SHAPES),
+                    "skipped": [], "unvalidated": []}
     train, test = engine.data
     assert train.images.shape == (15, 28, 28) and train.images.dtype == np.uint8
     assert sorted(np.bincount(test.labels)) == [1, 1, 1]
@@ -62,14 +65,17 @@ def test_pixels_from_the_browser_give_the_digits_read_folder_gives(tmp_path):
     assert np.abs(uploaded.images.astype(int) - on_disk.images.astype(int)).max() <= 1
 
 
-def test_files_outside_label_folders_hidden_files_and_unreadable_images_are_skipped_by_name():
+def test_a_folder_given_to_the_page_follows_the_rules_of_a_folder_on_disk():
     paths = shape_paths() + ["shapes/readme.txt", "shapes/circle/deeper/x.png", "shapes/.DS_Store",
-                             "shapes/circle/._00.png", "shapes/cross/broken.png"]
+                             "shapes/circle/._00.png", "shapes/cross/broken.png", "shapes/.git/config"]
     plan, done = upload(Engine(), paths, shape_image, broken={"cross/broken.png"})
-    assert done["skipped"] == ["readme.txt: not inside a label sub-folder",
-                               "circle/deeper/x.png: a folder inside a label folder",
-                               "cross/broken.png: cannot be decoded"]
-    assert done["train"] + done["test"] == 18
+    assert done["skipped"] == [{"file": "readme.txt", "reason": "not inside a label sub-folder"},
+                               {"file": ".DS_Store", "reason": "hidden"},
+                               {"file": "circle/._00.png", "reason": "hidden"},
+                               {"file": ".git/config", "reason": "hidden"},
+                               {"file": "cross/broken.png", "reason": "cannot be decoded"}]
+    assert done["train"] + done["test"] == 19  # circle/deeper/x.png is a circle
+    assert "circle/deeper/x.png" in [item["path"] for item in plan["images"]]
 
 
 @pytest.mark.parametrize("paths, reason", [
@@ -84,17 +90,42 @@ def test_unusable_folders_are_refused_with_a_reason(paths, reason):
         Engine().handle("folder_start", {"paths": paths})
 
 
-def test_a_label_without_a_readable_image_or_too_few_images_is_refused_and_the_data_is_kept():
+def test_a_label_without_a_readable_image_is_left_out_and_a_small_folder_trains_untested():
+    engine = Engine()
+    _, done = upload(engine, shape_paths(), shape_image, broken={"square/%02d.png" % i for i in range(6)})
+    assert done["labels"] == ["circle", "cross"]
+    assert {"file": "square", "reason": "no readable image: the label is left out"} in done["skipped"]
+    _, done = upload(engine, shape_paths(count=3), shape_image)
+    assert (done["train"], done["test"], done["unvalidated"]) == (9, 0, sorted(SHAPES))
+    assert engine.data[1] is None
+
+
+def test_a_folder_with_nothing_readable_is_refused_and_the_data_is_kept():
     engine = Engine()
     upload(engine, shape_paths(), shape_image)
     before = engine.data
-    with pytest.raises(DigitlabError, match="Label folder square has no readable image"):
-        upload(engine, shape_paths(), shape_image, broken={"square/%02d.png" % i for i in range(6)})
-    with pytest.raises(DigitlabError, match="too small to hold out test images"):
-        upload(engine, shape_paths(count=3), shape_image)
+    with pytest.raises(DigitlabError, match="The folder has no label folder with a readable image"):
+        upload(engine, shape_paths(), shape_image, broken={p.split("/", 1)[1] for p in shape_paths()})
     assert engine.data is before
     with pytest.raises(DigitlabError, match="No folder is being read"):
         engine.handle("folder_done", {})
+
+
+def test_a_validation_folder_tests_the_training_labels_it_has_and_names_the_others():
+    engine = Engine()
+    with pytest.raises(DigitlabError, match="Give the training folder first"):
+        upload(engine, shape_paths(), shape_image, role="val")
+    upload(engine, shape_paths(), shape_image)
+    val_paths = ["val/circle/%02d.png" % i for i in range(4)] + ["val/moon/00.png"]
+    _, done = upload(engine, val_paths, shape_image, role="val")
+    assert (done["role"], done["train"], done["test"]) == ("val", 18, 4)  # every training image trains
+    assert done["skipped"] == [{"file": "moon", "reason": "label not in the training folder: not scored"}]
+    assert done["unvalidated"] == ["cross", "square"]
+    train, test = engine.data
+    assert train.label_names == test.label_names == sorted(SHAPES) and set(test.labels) == {0}
+    with pytest.raises(DigitlabError, match=r"None of its labels \(moon\) is one of the training folder's"):
+        upload(engine, ["val/moon/00.png"], shape_image, role="val")
+    assert engine.data == (train, test)
 
 
 def test_an_image_that_is_not_planned_or_too_big_is_refused():

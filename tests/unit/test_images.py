@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitlab.data.images import MAX_BYTES, MAX_PIXELS, WORKING_SIDE, decode_image, rgba_to_gray
+from digitlab.data.images import (MAX_BYTES, MAX_PIXELS, WORKING_SIDE, decode_image, header_size, rgba_to_gray,
+                                   sniffed_size)
 from digitlab.errors import BadImageError, ImageTooLargeError
 
 RECT = (30, 20, 69, 39)  # x0, y0, x1, y1 (inclusive) of the stroke drawn in test images
@@ -215,3 +216,25 @@ def test_a_photo_is_decoded_turned_as_its_exif_orientation_says(orientation, tur
     stored[y0:y1 + 1, x0:x1 + 1] = True
     expected = {1: stored, 3: stored[::-1, ::-1], 6: np.rot90(stored, -1), 8: np.rot90(stored)}[orientation]
     assert ((gray < 0.5) == expected).mean() > 0.99
+
+
+@pytest.mark.parametrize("fmt, options", [
+    ("WEBP", {"lossless": False}), ("WEBP", {"lossless": True}), ("WEBP", {"lossless": False, "exif": b"Exif\0\0"}),
+    ("AVIF", {}),
+], ids=["webp lossy", "webp lossless", "webp extended", "avif"])
+def test_formats_pillow_may_lack_are_sized_from_their_own_header(fmt, options):
+    data = encode(drawing("RGB", size=(321, 123)), fmt, **options)
+    assert sniffed_size(data) == (321, 123)
+
+
+def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():
+    webp = bytearray(encode(drawing("RGB"), "WEBP", lossless=True))
+    bits = (9999 - 1) | ((9999 - 1) << 14)  # a lossless header claiming 9999x9999
+    webp[21:25] = bits.to_bytes(4, "little")
+    assert sniffed_size(bytes(webp)) == (9999, 9999)
+    with pytest.raises(ImageTooLargeError, match="9999x9999"):
+        header_size(bytes(webp))
+    assert sniffed_size(encode(drawing("L"))) is None and sniffed_size(b"RIFF") is None
+    assert header_size(encode(drawing("L"), "PNG")) == (120, 80)
+    with pytest.raises(BadImageError, match="not an image"):
+        header_size(b"RIFF\0\0\0\0WEBPVP8 " + bytes(8))  # a WebP signature with no size in it

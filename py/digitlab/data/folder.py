@@ -1,9 +1,10 @@
 """Image folders as data sets: DIR/<label>/<image files>, one sub-folder per label.
 
-Every image goes through the app's own MNIST-style preprocessing, so a model
-trained here sees what it will see when it predicts. A file that cannot be
-used is skipped, with its reason; a folder that gives nothing to learn from is
-refused with a DigitlabError.
+`FolderImages` holds the rules, for a folder on disk (`read_folder`) and for one given to the
+page (upload.py) alike: which file is an image of which label, which is left out and why. Every
+image goes through the app's own MNIST-style preprocessing, so a model trained here sees what it
+will see when it predicts. A file that cannot be used is skipped, with its reason; a folder that
+gives nothing to learn from is refused with a DigitlabError.
 """
 import os
 
@@ -15,39 +16,88 @@ from .images import decode_image
 from .store import ImageSet
 
 HOLD_OUT_EVERY = 5  # hold_out keeps 1 image in 5 of each label for testing
+NO_IMAGE = "no readable image: the label is left out"
+
+
+class FolderImages:
+    """A folder's files, by their paths inside it ("label/…/name.png"), sorted into labels.
+
+    The first name of a path is its label: images in folders nested inside a label folder belong
+    to that label. `skip(path, reason)` (kept as .skip) is told of everything not used: hidden files (.DS_Store,
+    ._photo.jpg), files outside the label folders, images that cannot be read (`skip_file`), and
+    a label folder with no readable image (that label is left out, the rest trained).
+    """
+
+    def __init__(self, paths, skip, folders=(), where="The folder"):
+        self.paths, self.skip, self.where = paths, skip, where
+        self.planned = {}  # file index -> label name
+        for index, path in enumerate(paths):
+            names = path.split("/")
+            if any(hidden(name) for name in names):
+                skip(path, "hidden")
+            elif len(names) == 1:
+                skip(path, "not inside a label sub-folder")
+            else:
+                self.planned[index] = names[0]
+        self.labels = sorted(set(folders) | set(self.planned.values()))
+        if not self.labels:
+            raise DigitlabError("%s has no label sub-folders: put the images of each label in a sub-folder "
+                                "named after the label." % where)
+        self.digits = {}  # file index -> uint8 (28, 28)
+
+    def add(self, index, gray):
+        """The grayscale image (1 = white) of planned file `index`."""
+        if index not in self.planned:
+            raise DigitlabError("File %r is not one of the folder's images." % index)
+        self.digits[index] = ink_digit(gray)
+
+    def skip_file(self, index, reason):
+        self.skip(self.paths[index], reason)
+
+    def image_set(self):
+        """-> ImageSet of the images read, labels in name order, images in path order within each."""
+        found = [label for label in self.labels if label in {self.planned[i] for i in self.digits}]
+        for label in self.labels:
+            if label not in found:
+                self.skip(label, NO_IMAGE)
+        if not found:
+            raise DigitlabError("%s has no label folder with a readable image." % self.where)
+        kept = sorted(self.digits, key=lambda i: (found.index(self.planned[i]), self.paths[i]))
+        return ImageSet(np.stack([self.digits[i] for i in kept]), [found.index(self.planned[i]) for i in kept], found)
 
 
 def read_folder(root, skip):
     """Read every image under `root` -> ImageSet (uint8 28x28), labels = sorted sub-folder names.
 
-    Images in folders nested inside a label folder belong to that label. `skip(path, reason)` is
-    called for everything not used: hidden files, files that are not images, files outside the label
-    folders, and a label folder with no readable image (that label is left out, the rest trained).
+    `skip(path, reason)` is called, with paths under `root`, for everything not used (FolderImages).
     """
     if not os.path.isdir(root):
         raise DigitlabError("no image folder at %s" % root)
-    entries = _listed(root)
-    if not [name for name in entries if not _hidden(name)]:
+    if not [name for name in _listed(root) if not hidden(name)]:
         raise DigitlabError("%s is empty: it needs one sub-folder of images per label" % root)
-    labels = [name for name in entries if not _hidden(name) and os.path.isdir(os.path.join(root, name))]
-    if not labels:
-        raise DigitlabError("%s has no label sub-folders: put the images of each label in a sub-folder "
-                            "named after the label" % root)
-    for name in entries:
-        if _hidden(name):
-            skip(os.path.join(root, name), "hidden")
-        elif name not in labels:
-            skip(os.path.join(root, name), "not inside a label sub-folder")
-    per_label = [(label, _read_label_folder(os.path.join(root, label), skip)) for label in labels]
-    for label, digits in per_label:
-        if not digits:
-            skip(os.path.join(root, label), "no readable image: the label is left out")
-    per_label = [(label, digits) for label, digits in per_label if digits]
-    if not per_label:
-        raise DigitlabError("no label folder in %s has a readable image" % root)
-    images = [digit for _, digits in per_label for digit in digits]
-    targets = [index for index, (_, digits) in enumerate(per_label) for _ in digits]
-    return ImageSet(np.stack(images), targets, [label for label, _ in per_label])
+    labels = [name for name in _listed(root) if not hidden(name) and os.path.isdir(os.path.join(root, name))]
+    folder = FolderImages(_files(root, ""), lambda path, reason: skip(os.path.join(root, path), reason),
+                          labels, where=root)
+    for index in sorted(folder.planned):
+        try:
+            with open(os.path.join(root, folder.paths[index]), "rb") as f:
+                gray, _ = decode_image(f.read())
+            folder.add(index, gray)
+        except (OSError, DigitlabError) as err:
+            folder.skip_file(index, _reason(err))
+    return folder.image_set()
+
+
+def _files(root, inside):
+    """Paths ("a/b.png") of the files under root/inside, and of its hidden folders, not entered."""
+    found = []
+    for name in _listed(os.path.join(root, inside)):
+        path = inside + name
+        if os.path.isdir(os.path.join(root, path)) and not hidden(name):
+            found.extend(_files(root, path + "/"))
+        else:
+            found.append(path)
+    return found
 
 
 def hold_out(image_set, every=HOLD_OUT_EVERY):
@@ -63,21 +113,14 @@ def hold_out(image_set, every=HOLD_OUT_EVERY):
     return image_set.subset(~held), image_set.subset(held)
 
 
-def read_digit(path):
-    """One image file -> uint8 (28, 28) ink image, as preprocessed for the network."""
-    with open(path, "rb") as f:
-        gray, _ = decode_image(f.read())
-    return ink_digit(gray)
-
-
 def ink_digit(gray):
     """A grayscale image (1 = white) -> uint8 (28, 28) ink image, as preprocessed for the network."""
     ink, _ = normalise(gray)
     return np.rint(ink * 255).astype(np.uint8)
 
 
-def _hidden(name):
-    return name.startswith(".")  # .DS_Store, ._photo.jpg, .git
+def hidden(name):
+    return name.startswith(".") or name == "__MACOSX"  # .DS_Store, ._photo.jpg, .git; a Mac zip's extras
 
 
 def _listed(folder):
@@ -85,23 +128,6 @@ def _listed(folder):
         return sorted(os.listdir(folder))
     except OSError as err:
         raise DigitlabError("cannot read the folder %s: %s" % (folder, _reason(err)))
-
-
-def _read_label_folder(folder, skip):
-    """The digits of every image in `folder` and the folders inside it, in path order."""
-    digits = []
-    for name in _listed(folder):
-        path = os.path.join(folder, name)
-        if _hidden(name):
-            skip(path, "hidden")
-        elif os.path.isdir(path):
-            digits.extend(_read_label_folder(path, skip))
-        else:
-            try:
-                digits.append(read_digit(path))
-            except (OSError, DigitlabError) as err:
-                skip(path, _reason(err))
-    return digits
 
 
 def _reason(err):

@@ -10,6 +10,7 @@ from ..errors import BadImageError, ImageTooLargeError
 MAX_PIXELS = 24000000  # 24 MP: a 12-20 MP phone photo passes, a bomb does not
 MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
+NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 
 
@@ -28,14 +29,58 @@ def open_image(data):
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
-        raise BadImageError("This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP).")
-    width, height = image.size
+        raise BadImageError(NOT_AN_IMAGE)
+    _within_limits(image.size)
+    return image
+
+
+def header_size(data):
+    """(W, H) of image bytes as the browser will decode them, from the header alone, within our limits.
+
+    The page lets the browser decode: a format this Pillow lacks (WebP and AVIF in Pyodide 0.17's)
+    is sized from its own header, by signature, and vetted like any other.
+    """
+    try:
+        return oriented_size(open_image(data))
+    except BadImageError:
+        size = sniffed_size(data)
+        if size is None:
+            raise
+        return _within_limits(size)
+
+
+def sniffed_size(data):
+    """(W, H) from a WebP or AVIF header; None for any other bytes."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp_size(data[12:30])
+    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+        at = data.find(b"ispe", 0, 1 << 16)  # the image spatial extents box: version, flags, W, H
+        if at >= 0 and len(data) >= at + 16:
+            return int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big")
+    return None
+
+
+def _webp_size(chunk):
+    """(W, H) from a WebP file's first chunk (its bytes 12 to 30): lossy, lossless or extended."""
+    kind, body = chunk[:4], chunk[8:]
+    if kind == b"VP8 " and body[3:6] == b"\x9d\x01\x2a":
+        return int.from_bytes(body[6:8], "little") & 0x3FFF, int.from_bytes(body[8:10], "little") & 0x3FFF
+    if kind == b"VP8L" and body[:1] == b"\x2f":
+        bits = int.from_bytes(body[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if kind == b"VP8X" and len(body) >= 10:
+        return int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1
+    return None
+
+
+def _within_limits(size):
+    width, height = size
     if width * height > MAX_PIXELS:
         raise ImageTooLargeError("The image is %dx%d pixels; the limit is %d megapixels."
                                  % (width, height, MAX_PIXELS // 10 ** 6))
     if width < 1 or height < 1:
         raise BadImageError("The image is empty.")
-    return image
+    return size
 
 
 def oriented_size(image):

@@ -30,7 +30,8 @@ def training_sets(data, skip, val=None):
         if val is None:
             train, held_out = hold_out(images)
             return train, (held_out if len(held_out) else None)
-        return images, known_labels_only(read_folder(val, skip), images.label_names, skip, val)
+        unknown = lambda label, reason: skip(os.path.join(val, label), reason)  # noqa: E731
+        return images, known_labels_only(read_folder(val, skip), images.label_names, unknown)
     if val is not None:
         raise DigitlabError("--val goes with a folder of images (--data DIR)")
     path = _store_path(data)

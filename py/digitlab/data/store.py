@@ -17,6 +17,11 @@ class ImageSet:
     def __len__(self):
         return len(self.images)
 
+    def counts(self):
+        """Images per label, in label order: int array (labels,)."""
+        # intp: numpy 1.17 in 32-bit WebAssembly cannot bincount int64
+        return np.bincount(self.labels.astype(np.intp), minlength=len(self.label_names))
+
     def subset(self, index):
         return ImageSet(self.images[index], self.labels[index], self.label_names)
 
@@ -56,16 +61,23 @@ def match_labels(image_set, known):
     return ImageSet(image_set.images, index[image_set.labels], known)
 
 
-def known_labels_only(image_set, known, skip, where):
-    """The images whose label is in `known`, renumbered into it; `skip(where/label, reason)` for each
-    label dropped (a validation folder can only score the labels a model learns)."""
+def known_labels_only(image_set, known, skip):
+    """The images whose label is in `known`, renumbered into it (None if none is); `skip(label,
+    reason)` for each label dropped (a validation folder can only score the labels a model learns)."""
     unknown = [name for name in image_set.label_names if name not in known]
     for name in unknown:
-        skip("%s/%s" % (where.rstrip("/"), name), "label not in the training folder: not scored")
+        skip(name, "label not in the training folder: not scored")
     index = np.array([known.index(name) if name in known else -1 for name in image_set.label_names])
     labels = index[image_set.labels]  # -1: a label the model does not learn
     kept = labels >= 0
     return ImageSet(image_set.images[kept], labels[kept], known) if kept.any() else None
+
+
+def unvalidated(train_set, val_set):
+    """[(label, training images)] for each label of `train_set` with no image in `val_set` (or None)."""
+    counts = train_set.counts()
+    scored = set(val_set.labels.tolist()) if val_set is not None else set()
+    return [(name, int(count)) for k, (name, count) in enumerate(zip(train_set.label_names, counts)) if k not in scored]
 
 
 def split_off(image_set, share, seed):

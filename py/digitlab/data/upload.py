@@ -1,57 +1,28 @@
 """A folder given to the page (dropped or chosen), image by image.
 
-The page sends the folder's relative paths first. FolderUpload says which files belong to
-which label, by read_folder's rules (one sub-folder per label, hidden files ignored); the
-browser decodes each of those files (Pillow in Pyodide 0.17 cannot read JPEG), and the
-pixels come back here to be normalised as the app normalises every image.
+The page sends the folder's relative paths first; FolderImages (folder.py) says which files
+are images of which label, by the rules a folder on disk follows. The browser decodes each of
+those files (Pillow in Pyodide 0.17 cannot read JPEG), and the pixels come back here.
 """
-import numpy as np
-
 from ..errors import DigitlabError
-from .folder import ink_digit
-from .store import ImageSet
+from .folder import FolderImages, hidden
 
 MAX_FILES = 20000
 
 
-class FolderUpload:
+class FolderUpload(FolderImages):
     def __init__(self, paths):
         parts = [_parts(path) for path in _checked(paths)]
         self.name = None
-        if len({p[0] for p in parts}) == 1 and all(len(p) > 1 for p in parts):
-            self.name = parts[0][0]  # the folder itself was given: it names the data set
-            parts = [p[1:] for p in parts]
-        self.paths = ["/".join(p) for p in parts]
-        self.skipped = []
-        visible = [(i, p) for i, p in enumerate(parts) if not any(part.startswith(".") for part in p)]
-        self.labels = sorted({p[0] for _, p in visible if len(p) == 2})
-        if not self.labels:
-            raise DigitlabError("The folder has no label sub-folders: put the images of each label in a "
-                                "sub-folder named after the label.")
-        self.planned = {}  # file index -> label index
-        for i, p in visible:
-            if len(p) == 2:
-                self.planned[i] = self.labels.index(p[0])
-            else:
-                self.skip(i, "a folder inside a label folder" if len(p) > 2 else "not inside a label sub-folder")
-        self.digits = {}  # file index -> uint8 (28, 28)
+        shown = [p for p in parts if not any(hidden(name) for name in p)]  # a Mac zip adds __MACOSX/ beside
+        if shown and len({p[0] for p in shown}) == 1 and all(len(p) > 1 for p in shown):
+            self.name = shown[0][0]  # the folder itself was given: it names the data set
+            parts = [p[1:] if p[0] == self.name else p for p in parts]
+        self.skipped = []  # [{"file", "reason"}]
+        super().__init__(["/".join(p) for p in parts], self._skipped)
 
-    def add(self, index, gray):
-        """The decoded grayscale image of planned file `index`."""
-        if index not in self.planned:
-            raise DigitlabError("File %r is not one of the folder's images." % index)
-        self.digits[index] = ink_digit(gray)
-
-    def skip(self, index, reason):
-        self.skipped.append("%s: %s" % (self.paths[index], reason))
-
-    def image_set(self):
-        """-> ImageSet of the images read, in path order within each label."""
-        kept = sorted(self.digits, key=lambda i: (self.planned[i], self.paths[i]))
-        empty = [label for k, label in enumerate(self.labels) if k not in {self.planned[i] for i in kept}]
-        if empty:
-            raise DigitlabError("Label folder %s has no readable image." % empty[0])
-        return ImageSet(np.stack([self.digits[i] for i in kept]), [self.planned[i] for i in kept], self.labels)
+    def _skipped(self, path, reason):
+        self.skipped.append({"file": path, "reason": reason})
 
 
 def _checked(paths):
