@@ -4,7 +4,6 @@ import json
 import os
 import sys
 
-import numpy as np
 
 from .data.folder import HOLD_OUT_EVERY
 from .errors import DigitlabError
@@ -61,6 +60,9 @@ def _parser():
     train.add_argument("--nondigits", type=_positive(int), default=None, metavar="N",
                        help="also show the model N drawings of non-digits (letters, symbols, shapes, lines, "
                             "scribbles) to be unsure of")
+    train.add_argument("--none-of-these", action="store_true",
+                       help="for a folder: add a class 'none of these', of built-in scribbles and lines "
+                            "(and the folder's own 'none of these' images, if it has some)")
     train.add_argument("--calibrate", type=_fraction(False), default=None, metavar="SHARE",
                        help="hold this share of the training images out of training to calibrate the "
                             "model's confidence on (a temperature)")
@@ -135,32 +137,48 @@ def _warn(line):
 
 
 def _train(args):
-    from .data.sources import training_sets
+    from .data.sources import is_folder, training_sets
+    from .data.store import unvalidated
 
     folder = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(folder):  # say so now, not after training
         raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
     skipped = []
     train_set, val_set = training_sets(args.data, lambda path, reason: _skip(skipped, path, reason), args.val)
+    found = _counts(train_set, val_set if args.val is None else None)  # every image the folder gave
+    if args.none_of_these:
+        train_set, val_set = _with_none_of_these(args, train_set, val_set)
     if val_set is None:
         _warn("no images to validate on: every label needs %d images, or give --val DIR" % HOLD_OUT_EVERY)
-    counts = np.bincount(train_set.labels, minlength=len(train_set.label_names))
-    validated = np.bincount(val_set.labels, minlength=len(counts)) if val_set is not None else 0 * counts
-    for label, count, scored in zip(train_set.label_names, counts, validated):
-        if not scored:
-            _warn("label %s (%d image%s) cannot be validated: no image of it to validate on"
-                  % (label, count, "" if count == 1 else "s"))
-    found = counts + (validated if args.val is None and val_set is not None else 0)  # every image used
-    base = _base(args)
+    for label, count in unvalidated(train_set, val_set):
+        _warn("label %s (%d image%s) cannot be validated: no image of it to validate on"
+              % (label, count, "" if count == 1 else "s"))
+    base_name = args.base or (BUILTIN_BASE if is_folder(args.data) else "none")
+    base = _base(base_name)
     run = _transfer if base is not None else _from_scratch
     model = run(args, base, train_set, val_set)
     summary = {"event": "summary", "out": args.out, "model": model.name, "labels": train_set.label_names,
                "train_images": len(train_set), "test_images": len(val_set) if val_set is not None else 0,
-               "accuracy": model.meta["metrics"]["test_accuracy"], "base": args.base or "none",
-               "classes": dict(zip(train_set.label_names, found.tolist())),
+               "accuracy": model.meta["metrics"]["test_accuracy"], "base": base_name, "classes": found,
                "skipped": skipped}
     print(json.dumps(summary) if args.json else (SUMMARY_LINE if val_set is not None else UNVALIDATED_LINE) % summary)
     return 0
+
+
+def _counts(*sets):
+    """{label: images} over the sets given (None: none), in the first set's label order."""
+    counts = sum(s.counts() for s in sets if s is not None)
+    return dict(zip(sets[0].label_names, counts.tolist()))
+
+
+def _with_none_of_these(args, train_set, val_set):
+    from .data.nondigits import with_none_of_these
+    from .data.sources import is_folder
+
+    if not is_folder(args.data):
+        raise DigitlabError("--none-of-these goes with a folder of images (--data DIR)")
+    val_set = None if val_set is None else with_none_of_these(val_set, args.seed + 1)
+    return with_none_of_these(train_set, args.seed), val_set
 
 
 def _skip(skipped, path, reason):
@@ -168,14 +186,11 @@ def _skip(skipped, path, reason):
     _warn("skipped %s: %s" % (path, reason))
 
 
-def _base(args):
-    """The network to transfer from (a SavedModel), or None to train from scratch."""
-    if args.base is None:
-        from .data.sources import is_folder
-        args.base = BUILTIN_BASE if is_folder(args.data) else "none"
-    if args.base == "none":
+def _base(name):
+    """The network `name` (--base) to transfer from, as a SavedModel; None to train from scratch."""
+    if name == "none":
         return None
-    base = _read_model(DEFAULT_MODEL if args.base == BUILTIN_BASE else args.base)
+    base = _read_model(DEFAULT_MODEL if name == BUILTIN_BASE else name)
     if base.model.input_shape != (28, 28, 1):
         raise DigitlabError("the base network reads %dx%dx%d images, not 28x28x1" % base.model.input_shape)
     return base
@@ -186,7 +201,7 @@ def _transfer(args, base, train_set, val_set):
 
     model = with_new_head(base.model, train_set.label_names, seed=args.seed)
     accuracy = _report(args, fit_head(model, train_set, val_set, seed=args.seed, epochs=args.epochs))
-    metrics = {"test_accuracy": accuracy, "base": base.name or args.base}
+    metrics = {"test_accuracy": accuracy, "base": base.name}
     return _save(args, model, train_set.label_names, "transfer", metrics, None)
 
 

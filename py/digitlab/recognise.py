@@ -7,6 +7,7 @@ reads the whole picture as one thing, as it was trained.
 import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
+from .data.nondigits import NONE_OF_THESE
 from .errors import EmptyImageError
 from .preprocess import ink_map, normalise
 from .segment import Digit, find_digits
@@ -20,7 +21,8 @@ CANDIDATES = 3  # the best labels kept for a digit, "?" or not
 
 
 def reads_a_line(saved):
-    return all(len(label) == 1 for label in saved.labels)
+    """Whether the model reads a line of characters: each label is one ("none of these" aside)."""
+    return all(len(label) == 1 for label in saved.labels if label != NONE_OF_THESE)
 
 
 def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD):
@@ -30,20 +32,23 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD):
     sure is labelled "?"; its candidates still say what it may be. Nothing found is an empty text
     with a note, not an error.
     """
+    # In a line, a piece that is "none of these" is one the model is not sure of: that class is left
+    # out of the reading, and its share of the probability with it.
+    labels = [label for label in saved.labels if not (reads_a_line(saved) and label == NONE_OF_THESE)]
     try:
-        digits, note = _digits(saved, gray)
+        digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels])
     except EmptyImageError as err:
         return {"text": "", "digits": [], "note": str(err)}
-    entries = [_entry(saved.labels, digit, scale, threshold) for digit in digits]
+    entries = [_entry(labels, digit, scale, threshold) for digit in digits]
     result = {"text": "".join(entry["label"] for entry in entries), "digits": entries}
     if note:
         result["note"] = note
     return result
 
 
-def _digits(saved, gray):
-    def classify(batch):  # (N, 28, 28) -> (N, classes)
-        return saved.predict_proba(batch[..., None])
+def _digits(saved, gray, classes):
+    def classify(batch):  # (N, 28, 28) -> (N, len(classes))
+        return saved.predict_proba(batch[..., None])[:, classes]
 
     if reads_a_line(saved):
         return find_digits(ink_map(gray), classify)

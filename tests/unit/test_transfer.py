@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from digitlab import cli, transfer
+from digitlab.data.nondigits import NONE_OF_THESE, nondigits
 from digitlab.data.store import ImageSet
 from digitlab.model_file import load_model
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import architecture
+from digitlab.recognise import recognise_gray
 from tests.unit.test_folder_cli import make_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -126,3 +128,20 @@ def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_pat
     assert summary["accuracy"] >= 0.9
     saved = load_model(out)
     assert saved.labels == sorted(shapes) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
+
+
+def test_a_none_of_these_class_takes_scribbles_and_leaves_the_shapes_their_own(tmp_path, capsys):
+    if not os.path.exists(BUILT):
+        pytest.skip("no built default model: run `python build.py`")
+    shapes = ["square", "circle", "cross"]
+    data = make_folder(tmp_path / "train", shapes=shapes, count=8)
+    val = make_folder(tmp_path / "val", shapes=shapes, count=10, seed=9)
+    out = str(tmp_path / "shapes.model")
+    assert cli.main(["train", "--data", data, "--val", val, "--out", out, "--none-of-these", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert summary["labels"] == sorted(shapes) + [NONE_OF_THESE] and summary["classes"] == dict.fromkeys(shapes, 8)
+    saved = load_model(out)
+    scribbles, _ = nondigits(20, seed=77, kinds=("scribbles",))  # not the seeds it was trained on
+    read = [recognise_gray(saved, 1 - image / 255.0)["text"] for image in scribbles]
+    assert read.count(NONE_OF_THESE) >= 16, read
+    assert summary["accuracy"] >= 0.9  # the shapes, and held-out scribbles, on the validation folder

@@ -127,11 +127,10 @@ LINES = {
 KINDS = {"letters": LETTERS, "symbols": SYMBOLS, "shapes": SHAPES, "lines": LINES, "scribbles": None}
 
 
-def nondigits(count, seed=0):
-    """`count` 28x28 uint8 drawings of non-digits, MNIST-normalised, the same from the same seed,
-    and each one's (kind, name)."""
+def nondigits(count, seed=0, kinds=tuple(KINDS)):
+    """`count` 28x28 uint8 drawings of non-digits of `kinds`, MNIST-normalised, the same from the
+    same seed, and each one's (kind, name)."""
     rng = np.random.default_rng(seed)
-    kinds = tuple(KINDS)
     images, names = np.zeros((count, SIZE, SIZE), np.uint8), []
     for i in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
@@ -227,3 +226,23 @@ def with_nondigits(image_set, count, seed):
     drawings, _ = nondigits(count - blots, seed)
     images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
     return joined(image_set, ImageSet(images, np.full(count, NO_LABEL), image_set.label_names))
+
+
+NONE_OF_THESE = "none of these"  # the label of an own-class model's class for everything else
+NONE_KINDS = ("scribbles", "lines")  # no one's class: letters, symbols or shapes may be someone's
+MIN_NONE = 10  # built-in examples of "none of these", at the fewest
+
+
+def with_none_of_these(image_set, seed):
+    """The set with a class NONE_OF_THESE (after the others, or the set's own of that name) fed with
+    built-in strokes that are none of its classes: scribbles, lines, and its own images blurred
+    past reading; as many as its largest class has images, MIN_NONE at the fewest."""
+    names = list(image_set.label_names)
+    if NONE_OF_THESE not in names:
+        names.append(NONE_OF_THESE)
+    count = max(MIN_NONE, int(image_set.counts().max()))
+    blots = int(round(BLURRED_SHARE * count))
+    drawings, _ = nondigits(count - blots, seed, NONE_KINDS)
+    images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
+    relabelled = ImageSet(image_set.images, image_set.labels, names)
+    return joined(relabelled, ImageSet(images, np.full(count, names.index(NONE_OF_THESE)), names))
