@@ -145,11 +145,18 @@ async function decodeImage(bytes) {
 }
 
 /**
- * A folder given to the page: payload {paths, sizes} lists its files, whose bytes follow one
- * another in `bytes`. Python plans which files are images of which label; each is decoded here.
+ * A folder given to the page: payload {paths, sizes, role} lists its files, whose bytes follow one
+ * another in `bytes`; role "val" makes it the validation folder. One .zip file stands for the folder
+ * it holds. Python plans which files are images of which label; each is decoded here.
  */
 async function loadFolder(payload, bytes) {
-  const { paths, sizes } = JSON.parse(payload);
+  let { paths, sizes, role } = JSON.parse(payload);
+  if (paths.length === 1 && /\.zip$/i.test(paths[0])) { // a folder in a zip: Python opens it, within limits
+    const opened = JSON.parse(run("unzip", "{}", bytes));
+    if (!opened.ok) return JSON.stringify(opened);
+    ({ paths, sizes } = opened.result);
+    bytes = Uint8Array.from(atob(opened.result.base64), (c) => c.charCodeAt(0));
+  }
   const plan = JSON.parse(run("folder_start", JSON.stringify({ paths })));
   if (!plan.ok) return JSON.stringify(plan);
   const offsets = [0];
@@ -163,7 +170,7 @@ async function loadFolder(payload, bytes) {
       : run("folder_image", JSON.stringify({ index, ...decoded.size }), decoded.pixels);
     if (!JSON.parse(reply).ok) return reply;
   }
-  return run("folder_done", "{}");
+  return run("folder_done", JSON.stringify({ role }));
 }
 
 /** Queue the next slice after the messages already waiting (pause, cancel, predictions). */

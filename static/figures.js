@@ -46,8 +46,8 @@ export class TrainingCharts {
       this.epochs[0].push(e.epoch + 1);
       this.epochs[1].push(e.loss);
       this.epochs[2].push(e.accuracy);
-      this.epochs[3].push(e.val_loss);
-      this.epochs[4].push(e.val_accuracy);
+      this.epochs[3].push(e.val_loss ?? null); // null: a gap (no images to validate on)
+      this.epochs[4].push(e.val_accuracy ?? null);
     }
     this.batchChart.setData(this.batches);
     if (step.epochs.length) this.epochChart.setData(this.epochs);

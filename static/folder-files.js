@@ -3,7 +3,7 @@
 // which reads them as a data set with one sub-folder per label.
 "use strict";
 
-export const MAX_FOLDER_MB = 256; // a browser tab's worth, checked before anything is read
+import { fromBase64, saveBytes } from "./download.js";
 
 /** [{path, file}] from an <input type="file" webkitdirectory>. */
 export function filesFromInput(input) {
@@ -44,19 +44,37 @@ async function walk(entry, prefix) {
   }
 }
 
-/** Send the files to an engine's load_folder; resolves to its reply (JSON text). */
-export async function loadFolder(engine, files) {
+/** Files [{path, file}] as one request: {payload: {paths, sizes}, bytes} (their bytes one after another). */
+async function packed(files) {
   const total = files.reduce((sum, { file }) => sum + file.size, 0);
-  if (total > MAX_FOLDER_MB * 2 ** 20) {
-    const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${MAX_FOLDER_MB} MB can be used here.`;
-    return JSON.stringify({ ok: false, error: { type: "DigitlabError", message } });
-  }
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const { file } of files) {
     bytes.set(new Uint8Array(await file.arrayBuffer()), offset);
     offset += file.size;
   }
-  const payload = { paths: files.map(({ path }) => path), sizes: files.map(({ file }) => file.size) };
-  return engine.request("load_folder", JSON.stringify(payload), bytes);
+  return { payload: { paths: files.map(({ path }) => path), sizes: files.map(({ file }) => file.size) }, bytes };
+}
+
+/**
+ * Send the files to an engine's load_folder, as its training ("train") or validation ("val")
+ * folder; resolves to its reply (JSON text). One .zip file is read as the folder it holds.
+ */
+export async function loadFolder(engine, files, role) {
+  const limit = JSON.parse(await engine.ready).result.max_folder_bytes; // checked before anything is read
+  const total = files.reduce((sum, { file }) => sum + file.size, 0);
+  if (total > limit) {
+    const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${limit / 2 ** 20} MB can be used here.`;
+    return JSON.stringify({ ok: false, error: { type: "DigitlabError", message } });
+  }
+  const { payload, bytes } = await packed(files);
+  return engine.request("load_folder", JSON.stringify({ ...payload, role }), bytes);
+}
+
+/** Download the files as a zip, one sub-folder per label as their paths say; resolves to the reply. */
+export async function downloadZip(engine, files, filename) {
+  const { payload, bytes } = await packed(files);
+  const reply = JSON.parse(await engine.request("zip_files", JSON.stringify(payload), bytes));
+  if (reply.ok) saveBytes(fromBase64(reply.result.base64), filename, "application/zip");
+  return JSON.stringify(reply);
 }

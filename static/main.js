@@ -2,9 +2,10 @@
 // hands the UI, written in Python (py/ui/), what it needs.
 import { Camera } from "./camera.js";
 import { DrawingPad } from "./drawing-pad.js";
+import { DrawnClasses } from "./drawn-classes.js";
 import { EngineClient } from "./engine-client.js";
 import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
-import { filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
+import { downloadZip, filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
 import { keepOffline } from "./offline.js";
@@ -14,11 +15,13 @@ const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
 const kernel = query.get("kernel"); // "off" keeps training in NumPy
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const pad = new DrawingPad(byTestId("draw-canvas"));
 let trainer = null;
 
 window.digitlab = {
   engine: new EngineClient({ runtime }),
-  pad: new DrawingPad(byTestId("draw-canvas")),
+  pad,
+  classes: new DrawnClasses(pad, byTestId("class-list")),
   picture: new PictureView(byTestId("draw-canvas").parentElement),
   camera: new Camera(byTestId("camera-video")),
   /** The training worker, booted on first use. */
@@ -32,8 +35,17 @@ window.digitlab = {
   drawGallery,
   filesFromInput,
   loadFolder,
+  downloadZip,
   watchFolderDrop,
   keepOffline,
+  /** Set by the UI while a model trained here is neither in use nor downloaded: leaving asks first. */
+  unsaved: false,
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };
+
+window.addEventListener("beforeunload", (event) => {
+  if (!window.digitlab.unsaved) return;
+  event.preventDefault();
+  event.returnValue = true; // older Safari asks only when this is set
+});

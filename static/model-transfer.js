@@ -2,11 +2,8 @@
 // JavaScript: a model is ~1 MB, more than the UI's MicroPython heap should hold.
 "use strict";
 
+import { fromBase64, saveBytes } from "./download.js";
 import { modelStore } from "./model-store.js";
-
-function fromBase64(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 /** Export `engine`'s current model; resolves to the reply with {name, bytes, data: Uint8Array}. */
 async function exported(engine, float16) {
@@ -21,10 +18,7 @@ export async function exportModel(engine, float16) {
   if (!reply.ok) return JSON.stringify(reply);
   const { name, bytes, data } = reply.result;
   const filename = `${name || "model"}${float16 ? ".f16" : ""}.npz`;
-  const url = URL.createObjectURL(new Blob([data], { type: "application/octet-stream" }));
-  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBytes(data, filename);
   return JSON.stringify({ ok: true, result: { name, bytes, filename } });
 }
 

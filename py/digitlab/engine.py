@@ -17,9 +17,11 @@ import numpy as np
 import PIL
 
 from . import session
-from .data.folder import HOLD_OUT_EVERY, hold_out
-from .data.images import WORKING_SIDE, open_image, oriented_size, rgba_to_gray
-from .data.store import load_set, match_labels
+from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
+from .data.folder import hold_out
+from .data.images import WORKING_SIDE, header_size, rgba_to_gray
+from .data.nondigits import with_none_of_these
+from .data.store import known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
@@ -35,8 +37,8 @@ class Engine:
     def __init__(self):
         self.saved = None
         self.builtin = None  # the built-in digit network: the base of transfer learning
-        self.own_classes = False  # the training data is a folder of one's own labels
-        self.data = None  # (train, test) ImageSets, once load_data or folder_done has run
+        self.own_images = None  # every image of a training folder of one's own labels, once given
+        self.data = None  # (train, test) ImageSets once load_data or folder_done has run; test may be None
         self.folder = None  # a FolderUpload between folder_start and folder_done
         self.training = None
         self.matmul = MatmulDispatch(None, "WebGL", reason="No GPU kernel was offered to this engine.")
@@ -52,6 +54,8 @@ class Engine:
             "folder_image": self.folder_image,
             "folder_skip": self.folder_skip,
             "folder_done": self.folder_done,
+            "zip_files": self.zip_files,
+            "unzip": self.unzip,
             "samples": self.samples,
             "train_start": self.train_start,
             "train_step": self.train_step,
@@ -79,6 +83,7 @@ class Engine:
             "model": self._model_info(),
             "threshold": THRESHOLD,
             "working_side": WORKING_SIDE,
+            "max_folder_bytes": MAX_FOLDER_BYTES,
             "matmul": self.kernel_status(),
         }
 
@@ -141,7 +146,7 @@ class Engine:
         """Vet an image file from its header alone; say what size to decode it at."""
         if not data:
             raise DigitlabError("The file is empty.")
-        width, height = oriented_size(open_image(data))  # the browser decodes it turned as it is meant
+        width, height = header_size(data)  # the browser decodes it turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
         return {"width": width, "height": height,
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}
@@ -156,7 +161,7 @@ class Engine:
         """An image store (.npz of uint8 train and test sets), kept for training."""
         store = io.BytesIO(data or b"")
         try:
-            self.data, self.own_classes = (load_set(store, "train"), load_set(store, "test")), False
+            self.data, self.own_images = (load_set(store, "train"), load_set(store, "test")), None
         except (OSError, KeyError, ValueError) as err:
             raise DigitlabError("The data set could not be read (%s)." % err)
         train, test = self.data
@@ -175,19 +180,45 @@ class Engine:
         return {}
 
     def folder_skip(self, payload, data=None):
-        self._folder().skip(int(payload["index"]), str(payload.get("reason", "unreadable")))
+        self._folder().skip_file(int(payload["index"]), str(payload.get("reason", "unreadable")))
         return {}
 
-    def folder_done(self, payload=None, data=None):
-        """Keep the folder's images for training, 1 in 5 of each label held out for testing."""
+    def folder_done(self, payload, data=None):
+        """The folder read becomes the training data (1 in 5 of each label held out to test), or, with
+        {"role": "val"}, the images to test a training folder's labels on (matched by name)."""
         folder, self.folder = self._folder(), None
-        train, test = hold_out(folder.image_set())
-        if not len(test):
-            raise DigitlabError("The folder is too small to hold out test images: give a label at least %d "
-                                "images." % HOLD_OUT_EVERY)
-        self.data, self.own_classes = (train, test), True
-        return {"name": folder.name, "train": len(train), "test": len(test), "labels": train.label_names,
-                "skipped": folder.skipped}
+        images = folder.image_set()
+        if payload.get("role") == "val":
+            train = self._own_images()
+            test = known_labels_only(images, train.label_names, folder.skip)
+            if test is None:
+                raise DigitlabError("None of its labels (%s) is one of the training folder's (%s)."
+                                    % (", ".join(images.label_names), ", ".join(train.label_names)))
+        else:
+            self.own_images = images
+            train, test = hold_out(images)
+            test = test if len(test) else None
+        self.data = (train, test)
+        return {"name": folder.name, "role": payload.get("role", "train"), "train": len(train),
+                "test": len(test) if test is not None else 0, "labels": train.label_names, "skipped": folder.skipped,
+                "unvalidated": [label for label, _ in unvalidated(train, test)]}
+
+    def zip_files(self, payload, data):
+        """Files, {paths, sizes} with their bytes one after another -> a zip of them, base64-encoded."""
+        paths, sizes = payload.get("paths"), payload.get("sizes")
+        data = data or b""
+        if not (isinstance(paths, list) and isinstance(sizes, list) and len(paths) == len(sizes)
+                and all(isinstance(n, int) and n >= 0 for n in sizes) and sum(sizes) == len(data)):
+            raise DigitlabError("The files to zip are malformed.")
+        ends = np.cumsum([0] + sizes).tolist()
+        blob = zipped([(path, data[start:end]) for path, start, end in zip(paths, ends, ends[1:])])
+        return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+
+    def unzip(self, payload, data):
+        """A zip -> the paths and sizes of the files in it, their bytes one after another in base64."""
+        files = unzipped(data or b"")
+        return {"paths": [path for path, _ in files], "sizes": [len(blob) for _, blob in files],
+                "base64": base64.b64encode(b"".join(blob for _, blob in files)).decode("ascii")}
 
     def samples(self, payload, data=None):
         return session.samples(self._data()[0], int(payload.get("per_label", 8)))
@@ -195,7 +226,11 @@ class Engine:
     def train_start(self, payload, data=None):
         train, test = self._data()
         train = session.subset_per_label(train, payload.get("per_label"))
-        base = self._base() if payload.get("base") and self.own_classes else None  # digits need no transfer
+        own = self.own_images is not None  # the digits need neither
+        if payload.get("none_of_these") and own:
+            train = with_none_of_these(train, seed=0)
+            test = None if test is None else with_none_of_these(test, seed=1)
+        base = self._base() if payload.get("base") and own else None
         try:
             self.training = session.TrainingSession(train, test, payload.get("architecture", "cnn"),
                                                     session.config_from(payload), base)
@@ -250,6 +285,11 @@ class Engine:
         if self.builtin.model.input_shape != self._data()[0].images.shape[1:] + (1,):
             raise DigitlabError("The digit network reads other images than these.")
         return self.builtin.model
+
+    def _own_images(self):
+        if self.own_images is None:
+            raise DigitlabError("Give the training folder first: a validation folder scores its labels.")
+        return self.own_images
 
     def _folder(self):
         if self.folder is None:

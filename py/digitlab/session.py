@@ -64,7 +64,10 @@ class TrainingSession:
         return {"batches": batches, "epochs": epochs, "done": self.done}
 
     def report(self):
-        """Test accuracy, per-class accuracy, confusion matrix and the misclassified images."""
+        """Test accuracy, per-class accuracy, confusion matrix and the misclassified images; the
+        accuracy None when there is no test set (a folder too small to hold images out)."""
+        if self.test_set is None:
+            return {"accuracy": None, "loss": None, "per_class": {}, "confusion": [], "labels": [], "mistakes": []}
         return evaluation_report(self.model, self.test_set)
 
 

@@ -6,6 +6,7 @@ from pyscript import document, window
 from pyscript.ffi import create_proxy
 
 import camera
+import classes
 import models
 import results
 import training
@@ -63,6 +64,7 @@ async def start():
     results.start(ready["result"]["threshold"])
     camera.start(ready["result"]["working_side"])
     training.start()
+    classes.start()
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))

@@ -12,6 +12,7 @@ KEPT = "kept in this browser"
 
 def show(model, origin):
     say("model-name", view.model_line(model, origin))
+    say("model-labels", view.labels_line(model))
 
 
 def answer(text):
@@ -24,14 +25,15 @@ def answer(text):
 async def accept(source, name):
     """Make a model (file bytes, or the trainer's model) the one that recognises, and keep it.
 
-    A refused model leaves the old one in place.
+    A refused model leaves the old one in place. -> whether it was accepted.
     """
     reply = json.loads(await app.keepModel(app.engine, source, name))
     if not reply["ok"]:
         answer(reply["error"]["message"])
-        return
+        return False
     show(reply["result"], KEPT)
     answer("Now recognising with " + name + ".")
+    return True
 
 
 async def restore(builtin):
@@ -52,7 +54,7 @@ async def restore(builtin):
 async def download(event):
     reply = json.loads(await app.exportModel(app.engine, element("float16").checked))
     if reply["ok"]:
-        answer("Saved %s (%d KB)." % (reply["result"]["filename"], reply["result"]["bytes"] // 1024))
+        answer(view.saved_line(reply["result"], "the model in use"))
     else:
         answer(reply["error"]["message"])
 

@@ -53,7 +53,8 @@ async def start_training(event):
         return
     settings = view.training_settings(element("train-model").value, element("train-epochs").value,
                                       element("train-batch").value, element("train-lr").value,
-                                      element("train-images").value, element("train-transfer").checked)
+                                      element("train-images").value, element("train-transfer").checked,
+                                      element("train-none").checked)
     reply = json.loads(await worker.request("train_start", json.dumps(settings)))
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
@@ -96,6 +97,8 @@ async def show_evaluation():
         return
     say("train-status", "Done")
     show_report(reply["result"], view.trained_here(reply["result"]["model"]), trained=True)
+    say("trained-message", "Not in use yet: use it, or download it to keep it.")
+    app.unsaved = True  # leaving now would lose it: the page asks first (main.js)
 
 
 async def test_model_in_use(event):
@@ -115,6 +118,8 @@ async def test_model_in_use(event):
 def show_report(report, whose, trained):
     say("test-accuracy", view.accuracy_line(report, whose))
     element("use-trained").hidden = not trained  # the model in use is already in use
+    element("download-trained").hidden = not trained  # the model panel downloads the one in use
+    say("trained-message", "")
     say("per-class", view.per_class_line(report["labels"], report["per_class"]))
     app.drawConfusion(element("confusion"), json.dumps(report["labels"]), json.dumps(report["confusion"]))
     app.drawGallery(element("mistakes"), json.dumps(view.mistake_items(report["mistakes"])))
@@ -135,7 +140,18 @@ async def cancel(event):
 
 
 async def use_trained(event):
-    await models.accept(run["trainer"], "the model trained here")
+    if await models.accept(run["trainer"], "the model trained here"):
+        app.unsaved = False
+        say("trained-message", "In use, and kept in this browser.")
+
+
+async def download_trained(event):
+    reply = json.loads(await app.exportModel(run["trainer"], False))
+    if not reply["ok"]:
+        say("trained-message", reply["error"]["message"])
+        return
+    app.unsaved = False
+    say("trained-message", view.saved_line(reply["result"], "the model trained here"))
 
 
 async def show_samples(event):
@@ -149,37 +165,57 @@ async def show_samples(event):
         app.drawGallery(element("samples"), json.dumps(view.sample_items(reply["result"])))
 
 
-async def load_folder(files):
-    """Files of a folder (JS [{path, file}]) become the training data, if they make one."""
-    element("folder-skipped").replaceChildren()
+async def load_folder(files, role="train"):
+    """Files of a folder (JS [{path, file}]) become the training data, or with role "val" the images
+    to validate it on, if they make one; else the data stays as it was."""
+    listed = element("val-skipped" if role == "val" else "folder-skipped")
+    listed.replaceChildren()
     worker = await idle_trainer("data-message", "changing its data")
     if worker is None:
         return
     say("data-message", "Reading the folder…")
-    reply = json.loads(await app.loadFolder(worker, files))
+    reply = json.loads(await app.loadFolder(worker, files, role))
     if not reply["ok"]:
         say("data-message", reply["error"]["message"] + " The training data did not change.")
         return
     data = reply["result"]
-    say("data-line", view.folder_line(data))
+    if role == "val":
+        say("val-line", view.validation_line(data))
+    else:
+        say("data-line", view.folder_line(data))
+        say("val-line", view.HELD_OUT_LINE)
+        element("val-skipped").replaceChildren()
+        element("val-panel").hidden = False
     say("data-message", "")
-    show_skipped(data["skipped"])
+    show_skipped(listed, data["skipped"])
     element("use-mnist").hidden = False
     say("train-status", "Ready to train on your images")
 
 
-def show_skipped(skipped):
+def show_skipped(listed, skipped):
     for line in view.skipped_lines(skipped):
         item = document.createElement("li")
         item.textContent = line  # file names are shown as text, never HTML
-        element("folder-skipped").append(item)
+        listed.append(item)
+
+
+async def chosen(testid, role):
+    input = element(testid)
+    files = app.filesFromInput(input)
+    input.value = ""  # choosing the same folder again reads it again
+    await load_folder(files, role)
 
 
 async def folder_chosen(event):
-    input = element("folder-input")
-    files = app.filesFromInput(input)
-    input.value = ""  # choosing the same folder again reads it again
-    await load_folder(files)
+    await chosen("folder-input", "train")
+
+
+async def val_folder_chosen(event):
+    await chosen("val-input", "val")
+
+
+async def zip_chosen(event):
+    await chosen("zip-input", "train")
 
 
 async def use_mnist(event):
@@ -194,15 +230,19 @@ async def use_mnist(event):
     say("data-message", "")
     element("folder-skipped").replaceChildren()
     element("use-mnist").hidden = True
+    element("val-panel").hidden = True
 
 
 def start():
     element("folder-input").addEventListener("change", create_proxy(folder_chosen))
+    element("val-input").addEventListener("change", create_proxy(val_folder_chosen))
+    element("zip-input").addEventListener("change", create_proxy(zip_chosen))
     app.watchFolderDrop(element("folder-drop"), create_proxy(load_folder))
     element("use-mnist").addEventListener("click", create_proxy(use_mnist))
     element("train-start").addEventListener("click", create_proxy(start_training))
     element("train-pause").addEventListener("click", create_proxy(pause))
     element("train-cancel").addEventListener("click", create_proxy(cancel))
     element("use-trained").addEventListener("click", create_proxy(use_trained))
+    element("download-trained").addEventListener("click", create_proxy(download_trained))
     element("test-model").addEventListener("click", create_proxy(test_model_in_use))
     element("show-samples").addEventListener("click", create_proxy(show_samples))

@@ -110,15 +110,27 @@ def model_line(model, origin):
     parts = [model["name"] or "unnamed model", "%d parameters" % model["parameters"]]
     accuracy = model.get("metrics", {}).get("test_accuracy")
     if accuracy is not None:
-        parts.append(percent(accuracy) + " on the test digits")
+        parts.append(percent(accuracy) + (" on the test digits" if reads_digits(model) else " on its test images"))
     return " · ".join(parts + [origin])
 
 
-def training_settings(model, epochs, batch_size, lr, per_label, transfer=False):
+def labels_line(model):
+    """e.g. 'Reads the digits 0 to 9' or 'Reads: circle, cross, square'."""
+    if reads_digits(model):
+        return "Reads the digits 0 to 9"
+    return "Reads: " + ", ".join(model["labels"])
+
+
+def reads_digits(model):
+    return model["labels"] == [str(d) for d in range(10)]
+
+
+def training_settings(model, epochs, batch_size, lr, per_label, transfer=False, none_of_these=False):
     """The training form's values -> the trainer's payload (bad numbers fall back to defaults). With
-    `transfer`, a folder's classes are learnt on the digit network's features (MNIST ignores it)."""
+    `transfer`, a folder's classes are learnt on the digit network's features; with `none_of_these`,
+    a class for everything else is added (MNIST ignores both)."""
     settings = {"architecture": model, "epochs": _number(epochs, int, 3), "batch_size": _number(batch_size, int, 64),
-                "lr": _number(lr, float, 0.002), "base": bool(transfer)}
+                "lr": _number(lr, float, 0.002), "base": bool(transfer), "none_of_these": bool(none_of_these)}
     if per_label:
         settings["per_label"] = _number(per_label, int, 800)
     return settings
@@ -143,8 +155,10 @@ def progress_line(batch, total_steps):
 
 
 def speed_line(epoch):
-    return "%.0f images/s · %.1f s per epoch · validation accuracy %s" % (
-        epoch["images_per_second"], epoch["seconds"], percent(epoch["val_accuracy"]))
+    line = "%.0f images/s · %.1f s per epoch" % (epoch["images_per_second"], epoch["seconds"])
+    if "val_accuracy" in epoch:  # a folder too small to hold images out, and no validation folder: none
+        line += " · validation accuracy " + percent(epoch["val_accuracy"])
+    return line
 
 
 def mnist_line(data):
@@ -153,18 +167,67 @@ def mnist_line(data):
 
 
 def folder_line(data):
-    """A folder_done result: its name, labels and split."""
+    """A folder_done result for the training folder: its name, labels and split."""
     name = "the folder “%s”" % data["name"] if data["name"] else "your folder"
-    return "Data: %s: %d labels (%s), %d images to train, %d held out to test" % (
-        name, len(data["labels"]), ", ".join(data["labels"]), data["train"], data["test"])
+    tested = "%d held out to test" % data["test"] if data["test"] else "none held out to test (too few)"
+    return "Data: %s: %d labels (%s), %d images to train, %s" % (
+        name, len(data["labels"]), ", ".join(data["labels"]), data["train"], tested)
+
+
+HELD_OUT_LINE = "Validation: the images held out of the training folder"
+
+
+def validation_line(data):
+    """A folder_done result for the validation folder: how many images test which labels."""
+    name = "the folder “%s”" % data["name"] if data["name"] else "your folder"
+    line = "Validation: %s: %d images to test on; every training image is trained on" % (name, data["test"])
+    if data["unvalidated"]:
+        line += "; no image of %s to test" % ", ".join(data["unvalidated"])
+    return line
 
 
 def skipped_lines(skipped, most=20):
-    """One line per file left out, at most `most`, then how many more."""
-    lines = ["Skipped " + line for line in skipped[:most]]
+    """One line per file left out ({"file", "reason"}), at most `most`, then how many more."""
+    lines = ["Skipped %s: %s" % (item["file"], item["reason"]) for item in skipped[:most]]
     if len(skipped) > most:
         lines.append("… and %d more" % (len(skipped) - most))
     return lines
+
+
+def saved_line(saved, which):
+    """A download's answer, naming the model it holds: e.g. 'Saved wide.npz (812 KB): the model in use.'"""
+    return "Saved %s (%d KB): %s." % (saved["filename"], saved["bytes"] // 1024, which)
+
+
+MIN_DRAWN_CLASSES = 2
+
+
+def class_name_problem(name):
+    """Why a drawn class cannot take this name (drawn-classes.js refused it)."""
+    if not name:
+        return "Give the class a name first."
+    if "/" in name or "\\" in name or name.startswith("."):
+        return "A class name cannot hold / or \\ or start with a dot: it names a folder."
+    return "There is a class “%s” already." % name
+
+
+def classes_ready(counts):
+    """Whether the drawn classes ({name: drawings}) can be trained on: two with a drawing, at least."""
+    return len([n for n in counts.values() if n]) >= MIN_DRAWN_CLASSES
+
+
+def classes_line(counts):
+    """What the drawn classes need next, or that they are ready."""
+    if not counts:
+        return ""
+    empty = sorted(name for name, n in counts.items() if not n)
+    if not classes_ready(counts):
+        line = "Draw examples of at least %d classes to train on them." % MIN_DRAWN_CLASSES
+    else:
+        line = "Ready: %d drawings of %d classes." % (sum(counts.values()), len(counts) - len(empty))
+    if empty:
+        line += " No drawing yet of %s." % ", ".join(empty)
+    return line
 
 
 def trained_here(model):
@@ -176,6 +239,9 @@ def trained_here(model):
 
 def accuracy_line(report, whose):
     """The headline of a test report; `whose` names the model, e.g. "the model in use"."""
+    if report["accuracy"] is None:
+        return ("%s is trained but not tested: no images to test it on (give each label more images, "
+                "or a validation folder)" % (whose[:1].upper() + whose[1:]))
     images = sum(sum(row) for row in report["confusion"])
     return "Test accuracy of %s: %s on %d test images" % (whose, percent(report["accuracy"]), images)
 

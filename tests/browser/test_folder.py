@@ -4,6 +4,9 @@ import re
 
 import numpy as np
 import pytest
+from PIL import Image
+
+from digitlab.model_file import load_model
 
 from tests.unit.test_folder_cli import draw_shape
 from test_training import TRAINING_TIMEOUT_MS, accuracy_shown, start_training, text
@@ -43,7 +46,8 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     labels = sorted(["circle", "cross", HOSTILE])
     assert text(app, "data-line") == ("Data: the folder “shapes”: 3 labels (%s), 25 images to train, "
                                       "6 held out to test" % ", ".join(labels))
-    assert skipped(app) == ["Skipped notes.txt: not inside a label sub-folder",  # told by the paths alone
+    assert skipped(app) == ["Skipped .DS_Store: hidden",  # told by the paths alone
+                            "Skipped notes.txt: not inside a label sub-folder",
                             "Skipped cross/broken.png: This file is not an image that can be read "
                             "(PNG, JPEG, GIF, BMP or WebP)."]
     assert app.evaluate("window.hacked") is None  # the label was shown as text
@@ -98,3 +102,85 @@ def test_loose_files_dropped_on_the_folder_zone_are_refused_and_the_data_stays(a
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "data-message").startswith("The folder has no label sub-folders")
     assert text(app, "data-line") == "Data: the MNIST digits"
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    """A training folder with every bad case found by trying, and a validation folder.
+
+    train/a: PNGs, a WebP (which this Pillow cannot read, the browser can), a 16-bit PNG and a
+    nested folder; train/b: PNGs, a broken PNG and a text file; train/c: one image; a hidden
+    file, a hidden folder, an AppleDouble file and a loose file. val/: a, b and a label "zzz".
+    """
+    root = tmp_path_factory.mktemp("messy")
+    rng = np.random.default_rng(5)
+    shapes = {"a": "circle", "b": "cross", "c": "square", "zzz": "square"}
+    for folder, counts in (("train", {"a": 5, "b": 5, "c": 1}), ("val", {"a": 4, "b": 4, "zzz": 2})):
+        for label, count in counts.items():
+            os.makedirs(str(root / folder / label))
+            for i in range(count):
+                draw_shape(shapes[label], rng).save(str(root / folder / label / ("%02d.png" % i)))
+    train = root / "train"
+    draw_shape("circle", rng).convert("RGB").save(str(train / "a" / "photo.webp"), quality=90)
+    ink = np.asarray(draw_shape("circle", rng).convert("L"), np.uint16) * 257  # 16 bits a pixel
+    Image.fromarray(ink).save(str(train / "a" / "scan16.png"))
+    os.makedirs(str(train / "a" / "more"))
+    draw_shape("circle", rng).save(str(train / "a" / "more" / "deep.png"))
+    (train / "b" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    (train / "b" / "notes.txt").write_text("not a picture\n")
+    (train / ".DS_Store").write_bytes(b"\x00\x05\x16\x07")
+    (train / "a" / "._00.png").write_bytes(b"\x00\x05\x16\x07")
+    os.makedirs(str(train / ".git"))
+    (train / ".git" / "config").write_text("[core]\n")
+    (train / "readme.md").write_text("my shapes\n")
+    return root
+
+
+def test_a_messy_folder_trains_with_every_file_left_out_named_and_validates_on_a_second_folder(app, messy, tmp_path):
+    choose_folder(app, messy / "train")
+    assert text(app, "data-line") == ("Data: the folder “train”: 3 labels (a, b, c), 12 images to train, "
+                                      "2 held out to test")  # a: 8 images (webp, 16-bit, nested), b: 5, c: 1
+    assert sorted(skipped(app)) == sorted([
+        "Skipped .DS_Store: hidden", "Skipped .git/config: hidden", "Skipped a/._00.png: hidden",
+        "Skipped readme.md: not inside a label sub-folder",
+        "Skipped b/broken.png: This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP).",
+        "Skipped b/notes.txt: This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."])
+    assert text(app, "val-line") == "Validation: the images held out of the training folder"
+
+    app.set_input_files('[data-testid="val-input"]', str(messy / "val"))
+    app.wait_for_function("document.querySelector('[data-testid=val-line]')?.textContent.includes('“val”')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "val-line") == ("Validation: the folder “val”: 8 images to test on; every training image is "
+                                     "trained on; no image of c to test")
+    assert app.locator('[data-testid="val-skipped"] li').all_inner_texts() == [
+        "Skipped zzz: label not in the training folder: not scored"]
+
+    start_training(app, "mlp", epochs="20")  # from the digit network, as the box is checked
+    app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+    assert re.match(r"Test accuracy of the new classifier on the digit network's features: [\d.]+% on 8 test images",
+                    text(app, "test-accuracy"))
+    assert text(app, "per-class").endswith("c: –")  # no image of c to test it on
+    assert text(app, "trained-message") == "Not in use yet: use it, or download it to keep it."
+
+    # Leaving now would lose the model: the page asks first, and stays when told to.
+    with app.expect_event("dialog") as asked:
+        app.evaluate("setTimeout(() => location.reload(), 0)")
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert text(app, "trained-message").startswith("Not in use yet")
+
+    with app.expect_download() as download:
+        app.click('[data-testid="download-trained"]')
+    path = str(tmp_path / download.value.suggested_filename)
+    download.value.save_as(path)
+    assert load_model(path).labels == ["a", "b", "c"]
+    assert re.match(r"Saved transfer\.npz \(\d+ KB\): the model trained here\.", text(app, "trained-message"))
+    assert text(app, "model-labels") == "Reads the digits 0 to 9"  # the download did not change the model in use
+
+    app.click('[data-testid="use-trained"]')
+    app.wait_for_function("document.querySelector('[data-testid=model-labels]')?.textContent === 'Reads: a, b, c'",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert "on its test images" in text(app, "model-name") and "digits" not in text(app, "model-name")
+    app.reload()  # nothing left to lose: no question, and the model is kept
+    app.wait_for_function("document.querySelector('[data-testid=model-labels]')?.textContent === 'Reads: a, b, c'",
+                          timeout=TRAINING_TIMEOUT_MS)

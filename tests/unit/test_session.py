@@ -224,3 +224,13 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
 
     engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))  # not a folder: no transfer
     assert engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "base": True})["architecture"] == "mlp"
+
+
+def test_a_folder_too_small_to_hold_images_out_trains_and_its_report_says_it_is_untested():
+    engine = Engine()
+    assert folder_of_bars(engine, 2)["test"] == 0
+    engine.handle("train_start", {"architecture": "mlp", "epochs": 1})
+    while not engine.handle("train_step", {"seconds": 0.05})["done"]:
+        pass
+    report = engine.handle("train_report", {})
+    assert report["accuracy"] is None and report["confusion"] == [] and report["model"]["labels"] == LABELS

@@ -74,9 +74,10 @@ def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
 def test_training_settings_fall_back_on_bad_numbers():
     settings = view.training_settings("mlp", "2", "lots", "0.01", "50")
     assert settings == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50,
-                        "base": False}
+                        "base": False, "none_of_these": False}
     assert "per_label" not in view.training_settings("cnn", "3", "64", "0.002", "")
     assert view.training_settings("cnn", "3", "64", "0.002", "", True)["base"] is True
+    assert view.training_settings("cnn", "3", "64", "0.002", "", True, True)["none_of_these"] is True
 
 
 def test_a_model_trained_here_is_named_by_how_it_was_trained():
@@ -138,11 +139,34 @@ def test_data_lines_name_the_data_its_labels_and_split():
     assert view.folder_line(folder) == ("Data: the folder “shapes”: 3 labels (circle, cross, square), "
                                         "15 images to train, 3 held out to test")
     assert view.folder_line(dict(folder, name=None)).startswith("Data: your folder: 3 labels")
+    assert view.folder_line(dict(folder, test=0)).endswith("15 images to train, none held out to test (too few)")
+
+
+def test_the_validation_line_names_the_labels_it_cannot_test():
+    val = {"name": "val", "train": 18, "test": 4, "labels": ["circle", "cross"], "unvalidated": ["cross"]}
+    assert view.validation_line(val) == ("Validation: the folder “val”: 4 images to test on; every training image "
+                                         "is trained on; no image of cross to test")
+    assert view.validation_line(dict(val, unvalidated=[])).endswith("trained on")
+
+
+def test_an_untested_model_is_said_so_and_an_epoch_without_validation_has_no_accuracy():
+    report = {"accuracy": None, "labels": [], "per_class": {}, "confusion": [], "mistakes": []}
+    assert view.accuracy_line(report, "the model trained here").startswith(
+        "The model trained here is trained but not tested: no images to test it on")
+    assert view.speed_line({"images_per_second": 100, "seconds": 1.5}) == "100 images/s · 1.5 s per epoch"
+
+
+def test_the_model_panel_names_the_labels_and_the_accuracy_by_what_the_model_reads():
+    digits = {"name": "wide", "parameters": 10, "labels": list("0123456789"), "metrics": {"test_accuracy": 0.99}}
+    letters = dict(digits, name="transfer", labels=["A", "B"])
+    assert view.model_line(digits, "built in") == "wide · 10 parameters · 99.0% on the test digits · built in"
+    assert view.model_line(letters, "kept").endswith("99.0% on its test images · kept")
+    assert (view.labels_line(digits), view.labels_line(letters)) == ("Reads the digits 0 to 9", "Reads: A, B")
 
 
 def test_skipped_lines_stop_after_a_few_and_count_the_rest():
-    assert view.skipped_lines(["a.txt: not an image"]) == ["Skipped a.txt: not an image"]
-    lines = view.skipped_lines(["f%d: bad" % i for i in range(25)], most=20)
+    assert view.skipped_lines([{"file": "a.txt", "reason": "not an image"}]) == ["Skipped a.txt: not an image"]
+    lines = view.skipped_lines([{"file": "f%d" % i, "reason": "bad"} for i in range(25)], most=20)
     assert len(lines) == 21 and lines[-1] == "… and 5 more"
 
 

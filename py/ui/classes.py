@@ -1,0 +1,47 @@
+# Classes made by drawing: name a class, keep drawings of it, then train on them or zip them.
+# The drawings live in JavaScript (drawn-classes.js); this wires its buttons to the training data.
+import json
+
+from pyscript.ffi import create_proxy
+
+import training
+import view
+from dom import app, element, say
+
+ZIP_NAME = "drawn-classes.zip"
+
+
+def add_class(event):
+    name = element("class-name").value.strip()
+    if app.classes.add(name):
+        element("class-name").value = ""
+        changed()
+    else:
+        say("class-message", view.class_name_problem(name))
+
+
+def changed(event=None):
+    counts = json.loads(app.classes.counts())
+    ready = view.classes_ready(counts)
+    element("class-use").disabled = not ready
+    element("class-zip").disabled = not sum(counts.values())
+    say("class-message", view.classes_line(counts))
+
+
+async def use_classes(event):
+    await training.load_folder(app.classes.files())
+
+
+async def download_zip(event):
+    reply = json.loads(await app.downloadZip(app.engine, app.classes.files(), ZIP_NAME))
+    if reply["ok"]:
+        say("class-message", "Saved %s: drop it on the training data to train on these drawings again." % ZIP_NAME)
+    else:
+        say("class-message", reply["error"]["message"])
+
+
+def start():
+    element("class-add").addEventListener("click", create_proxy(add_class))
+    element("class-list").addEventListener("classeschange", create_proxy(changed))
+    element("class-use").addEventListener("click", create_proxy(use_classes))
+    element("class-zip").addEventListener("click", create_proxy(download_zip))
