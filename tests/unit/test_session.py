@@ -234,3 +234,17 @@ def test_a_folder_too_small_to_hold_images_out_trains_and_its_report_says_it_is_
         pass
     report = engine.handle("train_report", {})
     assert report["accuracy"] is None and report["confusion"] == [] and report["model"]["labels"] == LABELS
+
+
+def test_none_of_these_joins_a_folder_s_labels_in_training_and_test_and_never_mnist():
+    engine = Engine()
+    folder_of_bars(engine, 10)
+    engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "none_of_these": True})
+    while not engine.handle("train_step", {"seconds": 0.05})["done"]:
+        pass
+    report = engine.handle("train_report", {})
+    assert report["model"]["labels"] == LABELS + ["none of these"] == report["labels"]
+    assert sum(report["confusion"][-1]) >= 9  # built-in scribbles and lines are tested too (a thin bar blurred away)
+    engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))
+    engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "none_of_these": True})
+    assert engine.training.train_set.label_names == LABELS

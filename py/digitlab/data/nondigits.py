@@ -194,16 +194,19 @@ def draw(strokes, rng):
 
 
 def blurred(images, count, rng):
-    """`count` of the 28x28 uint8 digit `images`, each blurred past reading and normalised again: a
-    blot where a digit was (a camera far out of focus) is no digit to name."""
-    out = np.zeros((count, SIZE, SIZE), np.uint8)
-    for i, k in enumerate(rng.integers(0, len(images), count)):
+    """Up to `count` of the 28x28 uint8 digit `images`, each blurred past reading and normalised again:
+    a blot where a digit was (a camera far out of focus) is no digit to name. A thin mark that the
+    blur wipes out, even at half of it, is left out."""
+    out = []
+    for k in rng.integers(0, len(images), count):
         sigma = rng.uniform(*BLUR) * images.shape[1]
-        try:
-            out[i] = _blot(images[k], sigma)
-        except EmptyImageError:  # a thin 1 blurred that much is gone: half as much still leaves no digit
-            out[i] = _blot(images[k], sigma / 2)
-    return out
+        for blur in (sigma, sigma / 2):  # a thin 1 blurred that much is gone: half as much still leaves no digit
+            try:
+                out.append(_blot(images[k], blur))
+                break
+            except EmptyImageError:
+                continue
+    return np.array(out, np.uint8).reshape(-1, SIZE, SIZE)
 
 
 def _blot(image, sigma):
@@ -225,7 +228,7 @@ def with_nondigits(image_set, count, seed):
     blots = int(round(BLURRED_SHARE * count))
     drawings, _ = nondigits(count - blots, seed)
     images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
-    return joined(image_set, ImageSet(images, np.full(count, NO_LABEL), image_set.label_names))
+    return joined(image_set, ImageSet(images, np.full(len(images), NO_LABEL), image_set.label_names))
 
 
 NONE_OF_THESE = "none of these"  # the label of an own-class model's class for everything else
@@ -245,4 +248,4 @@ def with_none_of_these(image_set, seed):
     drawings, _ = nondigits(count - blots, seed, NONE_KINDS)
     images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
     relabelled = ImageSet(image_set.images, image_set.labels, names)
-    return joined(relabelled, ImageSet(images, np.full(count, names.index(NONE_OF_THESE)), names))
+    return joined(relabelled, ImageSet(images, np.full(len(images), names.index(NONE_OF_THESE)), names))
