@@ -12,12 +12,10 @@ export class DrawnClasses {
     this.classes = new Map(); // name -> [{blob, url}]
   }
 
-  /** Add an empty class; false when the name is taken or unusable as a folder name. */
+  /** Add an empty class (the UI has checked its name: view.class_name_problem). */
   add(name) {
-    if (!name || this.classes.has(name) || /[/\\]|^\.|^\.\.?$/.test(name)) return false;
     this.classes.set(name, []);
     this.render();
-    return true;
   }
 
   /** Keep the pad's drawing, cropped to its ink, as an example of `name`; false when the pad is blank. */

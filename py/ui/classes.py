@@ -13,11 +13,13 @@ ZIP_NAME = "drawn-classes.zip"
 
 def add_class(event):
     name = element("class-name").value.strip()
-    if app.classes.add(name):
-        element("class-name").value = ""
-        changed()
-    else:
-        say("class-message", view.class_name_problem(name))
+    problem = view.class_name_problem(name, json.loads(app.classes.counts()))
+    if problem:
+        say("class-message", problem)
+        return
+    app.classes.add(name)
+    element("class-name").value = ""
+    changed()
 
 
 def changed(event=None):

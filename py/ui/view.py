@@ -202,13 +202,15 @@ def saved_line(saved, which):
 MIN_DRAWN_CLASSES = 2
 
 
-def class_name_problem(name):
-    """Why a drawn class cannot take this name (drawn-classes.js refused it)."""
+def class_name_problem(name, classes):
+    """Why a drawn class cannot take this name (it names a folder), or None; `classes` holds the names taken."""
     if not name:
         return "Give the class a name first."
     if "/" in name or "\\" in name or name.startswith("."):
         return "A class name cannot hold / or \\ or start with a dot: it names a folder."
-    return "There is a class “%s” already." % name
+    if name in classes:
+        return "There is a class “%s” already." % name
+    return None
 
 
 def classes_ready(counts):

@@ -215,3 +215,21 @@ def test_the_camera_line_names_the_camera_or_says_why_not():
     assert view.camera_line({"ok": True, "label": "Back Camera"}) == "Camera on: Back Camera."
     assert view.camera_line({"ok": False, "message": "No camera was found on this device."}) == \
         "No camera was found on this device."
+
+
+def test_a_drawn_class_needs_a_free_name_that_can_name_a_folder():
+    taken = {"tick": 2}
+    assert view.class_name_problem("cross", taken) is None
+    assert view.class_name_problem("tick", taken) == "There is a class “tick” already."
+    assert view.class_name_problem("", taken) == "Give the class a name first."
+    for name in ("a/b", "a\\b", ".hidden"):
+        assert view.class_name_problem(name, taken).startswith("A class name cannot hold")
+
+
+def test_drawn_classes_are_ready_with_two_classes_drawn_and_name_the_empty_ones():
+    assert view.classes_line({}) == ""
+    assert not view.classes_ready({"tick": 3, "cross": 0})
+    assert view.classes_line({"tick": 3, "cross": 0}) == ("Draw examples of at least 2 classes to train on them. "
+                                                          "No drawing yet of cross.")
+    assert view.classes_ready({"tick": 3, "cross": 1, "dot": 0})
+    assert view.classes_line({"tick": 3, "cross": 1, "dot": 0}) == "Ready: 4 drawings of 2 classes. No drawing yet of dot."
