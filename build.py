@@ -77,6 +77,18 @@ RUNTIMES = {
 }
 
 APP_FILES = ["index.html", "pyscript.toml", "static", os.path.join("py", "ui")]
+ICONS = {"icon-192.png": (192, False), "icon-512.png": (512, False), "icon-maskable-512.png": (512, True),
+         "apple-touch-icon.png": (180, True)}  # name: (side, full-bleed); the manifest lists the first three
+THEME = "#1e3a8a"  # the icons' ground and the manifest's theme colour (index.html's theme-color meta too)
+MANIFEST = {  # build/manifest.webmanifest; its URLs are relative to it, so the app installs from any sub-path
+    "name": "digitlab: handwritten digits in Python", "short_name": "digitlab",
+    "description": "Write a number or photograph one and get it back; train your own classifier. Works offline.",
+    "start_url": "./", "scope": "./", "id": "./", "display": "standalone", "orientation": "any",
+    "theme_color": THEME, "background_color": "#f8fafc",
+    "icons": [{"src": "icons/" + name, "sizes": "%dx%d" % (side, side), "type": "image/png",
+               "purpose": "maskable" if full_bleed else "any"}
+              for name, (side, full_bleed) in list(ICONS.items())[:3]],
+}
 SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 MODEL = os.path.join("models", "default.npz")
@@ -269,6 +281,35 @@ def copy_app():
             shutil.copyfile(source, target)
 
 
+def write_manifest():
+    with open(os.path.join(OUT, "manifest.webmanifest"), "w") as f:
+        json.dump(MANIFEST, f, indent=1)
+
+
+def write_icons():
+    """build/icons/: the home-screen icons, a hand-drawn 7 in white on the theme's blue. A full-bleed
+    icon (maskable, Apple's) keeps the 7 in the middle 60 %, inside any mask a launcher applies."""
+    from PIL import Image, ImageDraw
+
+    os.makedirs(os.path.join(OUT, "icons"), exist_ok=True)
+    for name, (side, full_bleed) in ICONS.items():
+        big = 4 * side  # drawn large, then reduced: smooth edges
+        image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
+        pen = ImageDraw.Draw(image)
+        if full_bleed:
+            pen.rectangle([0, 0, big, big], fill=THEME)
+        else:
+            pen.rounded_rectangle([0, 0, big - 1, big - 1], radius=big // 5, fill=THEME)
+        scale = 0.6 if full_bleed else 0.8
+        seven = [(0.28, 0.3), (0.72, 0.27), (0.46, 0.76)]  # in the unit box, centred below
+        points = [(big * (0.5 + scale * (x - 0.5)), big * (0.5 + scale * (y - 0.5))) for x, y in seven]
+        width = int(big * scale * 0.11)
+        pen.line(points, fill="white", width=width, joint="curve")
+        for x, y in (points[0], points[-1]):  # round pen ends
+            pen.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill="white")
+        image.resize((side, side), Image.LANCZOS).save(os.path.join(OUT, "icons", name))
+
+
 def write_service_worker():
     """build/service-worker.js: static/'s template after the list of files to keep offline and a
     cache name that changes whenever one of them does (so browsers fetch the new build)."""
@@ -309,6 +350,8 @@ def build(requested="auto", wheels_dir=None):
     store = build_mnist()
     build_model(store)
     copy_app()
+    write_manifest()
+    write_icons()
     bundle_package()
     config = {"default": runtime, "reason": reason, "runtimes": runtimes,
               "bundle": "digitlab.zip", "model": MODEL.replace(os.sep, "/"),
@@ -325,7 +368,8 @@ def build(requested="auto", wheels_dir=None):
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map, **{
         ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
-        ".data": "application/octet-stream", ".toml": "text/plain", ".whl": "application/zip"})
+        ".data": "application/octet-stream", ".toml": "text/plain", ".whl": "application/zip",
+        ".webmanifest": "application/manifest+json"})
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")

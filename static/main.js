@@ -8,7 +8,8 @@ import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { downloadZip, filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
 import { modelStore } from "./model-store.js";
-import { keepOffline } from "./offline.js";
+import { offerInstall } from "./install.js";
+import { keepOffline, useUpdate, watchConnection } from "./offline.js";
 import { PictureView } from "./picture-view.js";
 
 const query = new URLSearchParams(location.search);
@@ -37,12 +38,19 @@ window.digitlab = {
   loadFolder,
   downloadZip,
   watchFolderDrop,
-  keepOffline,
+  /** Keep the app offline; a new build, once kept, is offered with a Reload button. */
+  keepOffline: () => keepOffline((worker) => {
+    byTestId("update").hidden = false;
+    byTestId("update-reload").onclick = () => useUpdate(worker);
+  }),
+  watchConnection,
   /** Set by the UI while a model trained here is neither in use nor downloaded: leaving asks first. */
   unsaved: false,
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };
+
+offerInstall(byTestId("install"), byTestId("install-hint")); // the browser's offer can come before Python is up
 
 window.addEventListener("beforeunload", (event) => {
   if (!window.digitlab.unsaved) return;

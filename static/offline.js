@@ -1,13 +1,19 @@
 // Keeps the app in this browser for use with the network off, through the service worker
-// that build.py writes at the root of build/ (static/service-worker.js is its template).
+// that build.py writes at the root of build/ (static/service-worker.js is its template); says
+// when a new build is ready, and whether the page runs from the kept copy.
 "use strict";
 
-/** Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}. */
-export async function keepOffline() {
-  return JSON.stringify(await register());
+const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on what it answers from the kept copy
+
+/**
+ * Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}.
+ * onUpdate(worker) is called when a new build is kept and waits: `useUpdate(worker)` switches to it.
+ */
+export async function keepOffline(onUpdate) {
+  return JSON.stringify(await register(onUpdate));
 }
 
-async function register() {
+async function register(onUpdate) {
   if (!("serviceWorker" in navigator)) {
     return { kept: false, reason: window.isSecureContext ? "this browser has no service workers"
       : "browsers keep a page for offline use only when it comes from https or from this device (localhost)" };
@@ -15,12 +21,33 @@ async function register() {
   try {
     const registration = await navigator.serviceWorker.register("service-worker.js");
     if (!registration) return { kept: false, reason: "this browser does not allow it here" }; // e.g. blocked by a policy
-    const worker = registration.installing || registration.waiting;
-    if (worker) await activated(worker);
+    watchUpdates(registration, onUpdate);
+    if (registration.active) return { kept: true }; // a newer build may be on its way: watchUpdates says so
+    await activated(registration.installing || registration.waiting);
     return { kept: true };
   } catch (err) {
     return { kept: false, reason: `the files could not be kept (${err.message})` };
   }
+}
+
+/** Calls onUpdate(worker) for a new build's worker that is kept and waits beside the running one. */
+function watchUpdates(registration, onUpdate) {
+  const ready = (worker) => {
+    if (navigator.serviceWorker.controller) onUpdate(worker); // on a first visit there is nothing to update
+  };
+  if (registration.waiting) ready(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "installed") ready(worker);
+    });
+  });
+}
+
+/** Switch to the new build's worker, then reload on its files. */
+export function useUpdate(worker) {
+  navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
+  worker.postMessage("skipWaiting");
 }
 
 /** Resolves when `worker` has kept every file and taken over; rejects if it gave up. */
@@ -33,4 +60,19 @@ function activated(worker) {
     worker.addEventListener("statechange", check);
     check();
   });
+}
+
+/** Calls onChange(fromKeptCopy) now and whenever the browser goes on or off line. */
+export function watchConnection(onChange) {
+  const check = async () => {
+    try {
+      const response = await fetch("runtime.json", { cache: "no-store" });
+      onChange(response.headers.get(KEPT_HEADER) === "1");
+    } catch (err) {
+      onChange(true); // not even a kept copy answered: offline all the same
+    }
+  };
+  window.addEventListener("online", check);
+  window.addEventListener("offline", check);
+  check();
 }

@@ -2,11 +2,19 @@
 // build.py serves this file from the root of build/, after two lines it writes:
 //   const CACHE = "digitlab-<digest of the build>"; const FILES = [every file the page may load];
 // Network first: a reachable server always gives the current files; only when it cannot be
-// reached do the kept copies answer. They are kept once, at install: a new build renames CACHE.
+// reached do the kept copies answer, marked with KEPT_HEADER so the page can say it runs offline.
+// They are kept once, at install: a new build renames CACHE, and its worker waits until the page
+// says "skipWaiting" (the user chose to reload), so no page runs on the files of two builds.
 "use strict";
 
+const KEPT_HEADER = "x-digitlab-kept";
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skipWaiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
@@ -35,7 +43,9 @@ async function fromNetworkOrKept(request) {
     return await fetch(request);
   } catch (offline) {
     const kept = await caches.match(keyOf(request), { cacheName: CACHE });
-    if (kept) return kept;
-    throw offline;
+    if (!kept) throw offline;
+    const headers = new Headers(kept.headers);
+    headers.set(KEPT_HEADER, "1");
+    return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
   }
 }

@@ -77,6 +77,7 @@ async def start():
         await recognise_drawing()
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.offline_line(json.loads(await app.keepOffline())))
+    app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
 
 
 await start()

@@ -266,6 +266,11 @@ def yes_no(flag):
     return "yes" if flag else "no"
 
 
+def connection_line(from_kept_copy):
+    """Said quietly in the header while the page runs from the copy kept in this browser."""
+    return "Offline: running from the copy kept in this browser" if from_kept_copy else ""
+
+
 def offline_line(status):
     """Whether the app will open with the network off, from offline.js's answer."""
     return "yes: the whole app is kept in this browser" if status["kept"] else "no: " + status["reason"]

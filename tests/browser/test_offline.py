@@ -20,6 +20,7 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
         page.wait_for_function("document.querySelector('[data-testid=offline]')?.textContent !== '–'",
                                timeout=KEEP_TIMEOUT_MS)
         assert text(page, "offline") == "yes: the whole app is kept in this browser"
+        assert text(page, "connection") == ""  # the server answers: nothing to say
 
         server.shutdown()
         server.server_close()
@@ -27,6 +28,9 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
         page.reload()
         page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
                                timeout=TRAINING_TIMEOUT_MS)
+        page.wait_for_function("document.querySelector('[data-testid=connection]')?.textContent.startsWith('Offline')",
+                               timeout=TRAINING_TIMEOUT_MS)
+        assert text(page, "connection") == "Offline: running from the copy kept in this browser"
         draw_digit(page, "7")
         page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
         page.click('[data-testid="show-samples"]')  # boots the trainer, which loads the MNIST digits

@@ -1,0 +1,63 @@
+"""The page as an app: installable (Chromium's own check), and a new build offered, not mixed in."""
+import os
+import re
+import shutil
+import threading
+
+import build
+from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, watch
+from test_offline import KEEP_TIMEOUT_MS
+
+KEPT = "document.querySelector('[data-testid=offline]')?.textContent.startsWith('yes')"
+
+
+def test_chromium_finds_the_page_installable_with_its_manifest_and_icons(playwright, app_url, tmp_path):
+    # Installability is judged only in a profile kept on disk (else "in-incognito").
+    context = playwright.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                            args=CHROMIUM_ARGS)
+    try:
+        page = context.new_page()
+        page.goto(app_url + "?runtime=registry-only")
+        page.wait_for_function(KEPT, timeout=KEEP_TIMEOUT_MS)
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == [] and re.search(r'"short_name": "digitlab"', manifest["data"])
+        for icon in build.MANIFEST["icons"] + [{"src": "icons/apple-touch-icon.png"}]:
+            response = page.request.get(app_url + icon["src"])
+            assert response.ok and response.headers["content-type"] == "image/png"
+        assert page.locator('[data-testid="install-hint"]').is_hidden()  # Chromium has its own prompt
+    finally:
+        context.close()
+
+
+def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_files(browser, tmp_path):
+    copy = str(tmp_path / "build")
+    shutil.copytree(build.OUT, copy, ignore=shutil.ignore_patterns("bench"))
+    server = build.make_server(port=0, directory=copy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for context, page_watch in watch(browser, service_workers="allow"):
+            page = open_app(context, page_watch, "http://127.0.0.1:%d/?runtime=registry-only" % server.server_port)
+            page.wait_for_function(KEPT, timeout=KEEP_TIMEOUT_MS)
+            (old,) = page.evaluate("caches.keys()")
+            worker = os.path.join(copy, "service-worker.js")
+            with open(worker) as f:
+                script = f.read()
+            with open(worker, "w") as f:  # what a new build changes: the cache's name
+                f.write(script.replace(old, old + "-next"))
+
+            page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+            page.wait_for_selector('[data-testid="update"]:not([hidden])', timeout=KEEP_TIMEOUT_MS)
+            assert page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.waiting?.state)") == "installed"
+            assert sorted(page.evaluate("caches.keys()")) == [old, old + "-next"]  # kept, but not in use
+
+            with page.expect_navigation(timeout=KEEP_TIMEOUT_MS):
+                page.click('[data-testid="update-reload"]')
+            page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
+                                   timeout=KEEP_TIMEOUT_MS)
+            page.wait_for_function("caches.keys().then((names) => names.length === 1)", timeout=KEEP_TIMEOUT_MS)
+            assert page.evaluate("caches.keys()") == [old + "-next"]
+            assert page.locator('[data-testid="update"]').is_hidden()
+    finally:
+        server.shutdown()
