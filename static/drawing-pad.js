@@ -1,5 +1,6 @@
 // A canvas to draw on with a finger, a pen or a mouse (Pointer Events).
-// It fires "strokeend" on the canvas when a stroke is finished.
+// It fires "strokeend" on the canvas when a stroke is finished. One pointer draws at a time: a
+// palm or a second finger that touches while a pen (or a finger) is drawing leaves no ink.
 "use strict";
 
 export class DrawingPad {
@@ -8,11 +9,12 @@ export class DrawingPad {
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.lineWidth = lineWidth;
     this.last = null;
+    this.pointer = null; // the pointerId of the stroke being drawn
     this.inked = false;
     this.clear();
     canvas.addEventListener("pointerdown", (e) => this.down(e));
     canvas.addEventListener("pointermove", (e) => this.move(e));
-    for (const type of ["pointerup", "pointercancel"]) {
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
       canvas.addEventListener(type, (e) => this.up(e));
     }
   }
@@ -41,13 +43,15 @@ export class DrawingPad {
   down(event) {
     if (event.button !== undefined && event.button > 0) return;
     event.preventDefault();
+    if (this.pointer !== null) return; // palm rejection: a stroke is under way
+    this.pointer = event.pointerId;
     this.canvas.setPointerCapture(event.pointerId);
     this.last = this.point(event);
     this.segment(this.last, this.last);
   }
 
   move(event) {
-    if (!this.last) return;
+    if (!this.last || event.pointerId !== this.pointer) return;
     event.preventDefault();
     // Coalesced events keep fast strokes smooth where the browser batches them.
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
@@ -59,8 +63,9 @@ export class DrawingPad {
   }
 
   up(event) {
-    if (!this.last) return;
+    if (!this.last || event.pointerId !== this.pointer) return;
     this.last = null;
+    this.pointer = null;
     this.canvas.dispatchEvent(new CustomEvent("strokeend", { detail: { pointerType: event.pointerType } }));
   }
 

@@ -4,14 +4,22 @@
 
 const SIDE = 28;
 
+const MAX_CHART_WIDTH = 520;
+const chartWidth = (target) => Math.min(target.clientWidth || 420, MAX_CHART_WIDTH);
+
 function curveChart(target, title, series) {
   const opts = {
-    title, width: Math.min(target.clientWidth || 420, 520), height: 200,
+    title, width: chartWidth(target), height: 200,
     scales: { x: { time: false } },
     series: [{ label: title.startsWith("Per batch") ? "step" : "epoch" }].concat(series),
     axes: [{}, { size: 50 }],
   };
   return new uPlot(opts, [[]].concat(series.map(() => [])), target);
+}
+
+/** uPlot draws at a fixed width: follow the card when a tablet turns or a window narrows. */
+function fitWidth(chart, target) {
+  if (chart.width !== chartWidth(target)) chart.setSize({ width: chartWidth(target), height: chart.height });
 }
 
 /** Loss and accuracy per batch and per epoch, fed with the trainer's step replies. */
@@ -20,6 +28,12 @@ export class TrainingCharts {
     this.batchTarget = batchTarget;
     this.epochTarget = epochTarget;
     this.reset();
+    const resized = new ResizeObserver(() => {
+      fitWidth(this.batchChart, this.batchTarget);
+      fitWidth(this.epochChart, this.epochTarget);
+    });
+    resized.observe(batchTarget);
+    resized.observe(epochTarget);
   }
 
   reset() {
