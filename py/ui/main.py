@@ -15,6 +15,7 @@ from dom import app, element, say
 
 engine = app.engine
 pad = app.pad
+waiting = {"ready": False, "upload": None}  # a picture chosen before the engine was ready, read once it is
 
 
 def on_progress(stage, fraction):
@@ -23,6 +24,9 @@ def on_progress(stage, fraction):
 
 
 async def recognise_drawing(event=None):
+    if not waiting["ready"]:
+        say("message", "Reading your drawing as soon as the engine is ready…")
+        return
     app.picture.showDrawing()
     pixels = pad.pixels()
     await results.ask("predict_pixels", {"width": pixels.width, "height": pixels.height}, pixels.data,
@@ -35,12 +39,20 @@ def clear_drawing(event):
     results.refuse("Write a number or upload a photo of one.", "")
 
 
-async def recognise_upload(event):
-    chooser = event.target
+async def recognise_upload(event=None):
+    chooser = element("upload-image")
     if not chooser.files.length:
         return
     chosen = chooser.files.item(0)
     chooser.value = ""  # choosing the same file again fires a new change
+    if not waiting["ready"]:
+        waiting["upload"] = chosen
+        say("message", "Reading %s as soon as the engine is ready…" % chosen.name)
+        return
+    await read_upload(chosen)
+
+
+async def read_upload(chosen):
     problem = view.upload_problem(chosen.size)
     if problem:
         results.refuse(problem, "from " + chosen.name)
@@ -52,6 +64,10 @@ async def recognise_upload(event):
 
 async def start():
     engine.onProgress(create_proxy(on_progress))
+    # Listening from the first moment: a drawing or a picture given while Python loads waits for it.
+    element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
+    element("upload-image").addEventListener("change", create_proxy(recognise_upload))
+    await recognise_upload()  # a picture chosen before this page's Python was even up
     ready = json.loads(await engine.ready)
     if not ready["ok"]:
         element("status").textContent = "error"
@@ -65,15 +81,16 @@ async def start():
     camera.start(ready["result"]["working_side"])
     training.start()
     classes.start()
-    element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))
-    element("upload-image").addEventListener("change", create_proxy(recognise_upload))
     element("stage").textContent = view.ready_line(window.performance.now())
     element("progress").value = 1
     document.body.classList.add("ready")
     element("status").textContent = "ready"
-    if pad.inked:  # strokes drawn while the engine was loading
+    waiting["ready"] = True
+    if waiting["upload"] is not None:  # a picture chosen while the engine was loading
+        await read_upload(waiting["upload"])
+    elif pad.inked:  # strokes drawn while the engine was loading
         await recognise_drawing()
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.offline_line(json.loads(await app.keepOffline())))

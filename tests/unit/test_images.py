@@ -229,12 +229,21 @@ def test_formats_pillow_may_lack_are_sized_from_their_own_header(fmt, options):
 
 def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():
     webp = bytearray(encode(drawing("RGB"), "WEBP", lossless=True))
-    bits = (9999 - 1) | ((9999 - 1) << 14)  # a lossless header claiming 9999x9999
+    bits = (12000 - 1) | ((12000 - 1) << 14)  # a lossless header claiming 12000x12000
     webp[21:25] = bits.to_bytes(4, "little")
-    assert sniffed_size(bytes(webp)) == (9999, 9999)
-    with pytest.raises(ImageTooLargeError, match="9999x9999"):
+    assert sniffed_size(bytes(webp)) == (12000, 12000)
+    with pytest.raises(ImageTooLargeError, match="12000x12000"):
         header_size(bytes(webp))
     assert sniffed_size(encode(drawing("L"))) is None and sniffed_size(b"RIFF") is None
     assert header_size(encode(drawing("L"), "PNG")) == (120, 80)
     with pytest.raises(BadImageError, match="not an image"):
         header_size(b"RIFF\0\0\0\0WEBPVP8 " + bytes(8))  # a WebP signature with no size in it
+
+
+def test_the_browser_may_decode_up_to_100_megapixels_where_pillow_stops_at_24():
+    """The page's browser decodes straight to a reduced size; Pillow decodes every pixel first."""
+    assert header_size(png_claiming(8000, 8000)) == (8000, 8000)
+    with pytest.raises(ImageTooLargeError, match="8000x8000 pixels; the limit is 24 megapixels"):
+        decode_image(png_claiming(8000, 8000))
+    with pytest.raises(ImageTooLargeError, match="12000x9000 pixels; the limit is 100 megapixels"):
+        header_size(png_claiming(12000, 9000))

@@ -7,15 +7,16 @@ from PIL import Image, ImageOps
 
 from ..errors import BadImageError, ImageTooLargeError
 
-MAX_PIXELS = 24000000  # 24 MP: a 12-20 MP phone photo passes, a bomb does not
+MAX_PIXELS = 24000000  # 24 MP for Pillow's full decode: a 12-20 MP phone photo passes, a bomb does not
+MAX_BROWSER_PIXELS = 100000000  # the page's browser decodes straight to a reduced size: up to 100 MP
 MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 
 
-def open_image(data):
-    """Read only the header of image bytes: -> a lazy PIL image within our limits.
+def open_image(data, max_pixels=MAX_PIXELS):
+    """Read only the header of image bytes: -> a lazy PIL image of at most `max_pixels`.
 
     Nothing is decoded here, so a decompression bomb is refused before it
     costs memory.
@@ -24,29 +25,30 @@ def open_image(data):
         raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (len(data) / 2 ** 20, MAX_BYTES // 2 ** 20))
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
             image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
         raise BadImageError(NOT_AN_IMAGE)
-    _within_limits(image.size)
+    _within_limits(image.size, max_pixels)
     return image
 
 
 def header_size(data):
-    """(W, H) of image bytes as the browser will decode them, from the header alone, within our limits.
+    """(W, H) of image bytes as the browser will decode them, from the header alone, at most
+    MAX_BROWSER_PIXELS: the browser decodes straight to a reduced size, not Pillow.
 
-    The page lets the browser decode: a format this Pillow lacks (WebP and AVIF in Pyodide 0.17's)
-    is sized from its own header, by signature, and vetted like any other.
+    A format this Pillow lacks (WebP and AVIF in Pyodide 0.17's) is sized from its own header, by
+    signature, and vetted like any other.
     """
     try:
-        return oriented_size(open_image(data))
+        return oriented_size(open_image(data, MAX_BROWSER_PIXELS))
     except BadImageError:
         size = sniffed_size(data)
         if size is None:
             raise
-        return _within_limits(size)
+        return _within_limits(size, MAX_BROWSER_PIXELS)
 
 
 def sniffed_size(data):
@@ -73,11 +75,11 @@ def _webp_size(chunk):
     return None
 
 
-def _within_limits(size):
+def _within_limits(size, max_pixels):
     width, height = size
-    if width * height > MAX_PIXELS:
+    if width * height > max_pixels:
         raise ImageTooLargeError("The image is %dx%d pixels; the limit is %d megapixels."
-                                 % (width, height, MAX_PIXELS // 10 ** 6))
+                                 % (width, height, max_pixels // 10 ** 6))
     if width < 1 or height < 1:
         raise BadImageError("The image is empty.")
     return size
