@@ -11,14 +11,15 @@ READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'
 
 
 @contextlib.contextmanager
-def ready_page(runtime="registry-only", timeout_ms=180000):
-    """A page of the build, its engine ready (Pyodide 0.17.1 by default); closed and unserved after."""
+def ready_page(runtime="registry-only", timeout_ms=180000, **context_options):
+    """A page of the build, its engine ready (Pyodide 0.17.1 by default), in a browser context made
+    with `context_options` (a viewport, touch); closed and unserved after."""
     server = build.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_context().new_page()
+            page = browser.new_context(**context_options).new_page()
             page.goto("http://127.0.0.1:%d/?runtime=%s" % (server.server_port, runtime))
             page.wait_for_function(READY, timeout=timeout_ms)
             yield page
