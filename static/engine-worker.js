@@ -10,6 +10,7 @@ importScripts("matmul-kernel.js");
 
 let booting = null;
 let call = null;
+let runtimeModule = null; // the runtime's Emscripten module: its heap's size, for the memory benchmark
 let gpu = null; // the trainer's MatmulKernel, when it has one
 let mnistURL = null; // the trainer's data set at boot, to go back to after a folder
 let training = false; // whether the trainer pump should keep going
@@ -40,6 +41,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
   progress(`Loading the Python runtime (${runtime.label})`, 0.05);
   importScripts(indexURL + "pyodide.js");
   const pyodide = await loadPyodide({ indexURL });
+  runtimeModule = pyodide._module || pyodide;
 
   progress("Loading numpy and Pillow", 0.5);
   await pyodide.loadPackage(runtime.packages);
@@ -223,6 +225,8 @@ const special = {
     gpu.loseContext();
     return ok;
   },
+  // Benchmarks: the bytes of this worker's WebAssembly memory (it only grows).
+  wasm_memory: () => JSON.stringify({ ok: true, result: { bytes: runtimeModule.HEAP8.buffer.byteLength } }),
   // Benchmarks: the product pass alone, operands already on the GPU.
   kernel_compute_ms: (payload) => {
     if (!gpu || gpu.lost) return refusal("KernelError", "This engine has no working WebGL kernel.");

@@ -64,7 +64,9 @@ export async function loadFolder(engine, files, role) {
   const limit = JSON.parse(await engine.ready).result.max_folder_bytes; // checked before anything is read
   const total = files.reduce((sum, { file }) => sum + file.size, 0);
   if (total > limit) {
-    const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${limit / 2 ** 20} MB can be used here.`;
+    const fit = Math.floor(limit / (total / files.length));
+    const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${limit / 2 ** 20} MB fit in a tablet's ` +
+      `memory: about ${fit} of its ${files.length} files. Give it fewer or smaller pictures.`;
     return JSON.stringify({ ok: false, error: { type: "DigitlabError", message } });
   }
   const { payload, bytes } = await packed(files);

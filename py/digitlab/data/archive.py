@@ -10,7 +10,10 @@ import zipfile
 from ..errors import DigitlabError
 from .upload import MAX_FILES
 
-MAX_FOLDER_BYTES = 256 * 2 ** 20  # a browser tab's worth: a folder, or what a zip expands to
+# A folder's files (or what a zip expands to), held once by the trainer while it decodes them: with
+# the page, both engines and training at their peak (tests/bench/bench_tablet_memory.py: ~170 MB
+# without photos), this keeps a tab within a tablet's 400 MB.
+MAX_FOLDER_BYTES = 128 * 2 ** 20
 CHUNK = 1 << 20
 
 
