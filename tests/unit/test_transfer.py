@@ -114,33 +114,32 @@ def test_cached_features_are_the_frozen_layers_output_then_augmented_copies():
     np.testing.assert_array_equal(np.sort(cached.labels[len(data):]), np.sort(np.tile(data.labels, 2)))
 
 
-def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_path, capsys):
+SHAPES = ["square", "circle", "cross"]
+
+
+def train_shapes(tmp_path, capsys, count, *options):
+    """`train` a folder of `count` shapes a class from the built-in network, validated on 10 others
+    a class -> (exit code, the JSON summary, the model saved)."""
     if not os.path.exists(BUILT):
         pytest.skip("no built default model: run `python build.py`")
-    shapes = ["square", "circle", "cross"]
-    data = make_folder(tmp_path / "train", shapes=shapes, count=5)
-    val = make_folder(tmp_path / "val", shapes=shapes, count=20, seed=9)
+    data = make_folder(tmp_path / "train", shapes=SHAPES, count=count)
+    val = make_folder(tmp_path / "val", shapes=SHAPES, count=10, seed=9)
     out = str(tmp_path / "shapes.model")
-    code = cli.main(["train", "--data", data, "--val", val, "--out", out, "--json"])
-    lines = capsys.readouterr().out.splitlines()
-    summary = json.loads(lines[-1])
+    code = cli.main(["train", "--data", data, "--val", val, "--out", out, "--json"] + list(options))
+    return code, json.loads(capsys.readouterr().out.splitlines()[-1]), load_model(out)
+
+
+def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_path, capsys):
+    code, summary, saved = train_shapes(tmp_path, capsys, 5)
     assert code == 0 and summary["base"] == "builtin" and summary["model"] == "transfer"
     assert summary["accuracy"] >= 0.9
-    saved = load_model(out)
-    assert saved.labels == sorted(shapes) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
+    assert saved.labels == sorted(SHAPES) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
 
 
 def test_a_none_of_these_class_takes_scribbles_and_leaves_the_shapes_their_own(tmp_path, capsys):
-    if not os.path.exists(BUILT):
-        pytest.skip("no built default model: run `python build.py`")
-    shapes = ["square", "circle", "cross"]
-    data = make_folder(tmp_path / "train", shapes=shapes, count=8)
-    val = make_folder(tmp_path / "val", shapes=shapes, count=10, seed=9)
-    out = str(tmp_path / "shapes.model")
-    assert cli.main(["train", "--data", data, "--val", val, "--out", out, "--none-of-these", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert summary["labels"] == sorted(shapes) + [NONE_OF_THESE] and summary["classes"] == dict.fromkeys(shapes, 8)
-    saved = load_model(out)
+    code, summary, saved = train_shapes(tmp_path, capsys, 8, "--none-of-these")
+    assert code == 0 and summary["labels"] == sorted(SHAPES) + [NONE_OF_THESE]
+    assert summary["classes"] == dict.fromkeys(SHAPES, 8)
     scribbles, _ = nondigits(20, seed=77, kinds=("scribbles",))  # not the seeds it was trained on
     read = [recognise_gray(saved, 1 - image / 255.0)["text"] for image in scribbles]
     assert read.count(NONE_OF_THESE) >= 16, read
