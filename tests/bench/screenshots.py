@@ -22,8 +22,11 @@ def main():
     for name, (width, height) in SIZES.items():
         with ready_page(viewport={"width": width, "height": height}, has_touch=True) as page:
             draw_number(page, "314", np.random.default_rng(1), touch_stroke)
-            page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '314'",
-                                   timeout=60000)
+            # Read once more, after the last stroke: an earlier stroke's reading may already say 314.
+            answers = page.evaluate("+document.querySelector('[data-testid=result]').dataset.answers")
+            page.click('[data-testid="recognise"]')
+            page.wait_for_function("n => +document.querySelector('[data-testid=result]')?.dataset.answers > n",
+                                   arg=answers, timeout=60000)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=os.path.join(DOCS, name))
             print("wrote docs/%s (%dx%d)" % (name, width, height))
