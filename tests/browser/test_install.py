@@ -4,6 +4,8 @@ import re
 import shutil
 import threading
 
+import pytest
+
 import build
 from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, watch
 from test_offline import KEEP_TIMEOUT_MS
@@ -11,7 +13,23 @@ from test_offline import KEEP_TIMEOUT_MS
 KEPT = "document.querySelector('[data-testid=offline]')?.textContent.startsWith('yes')"
 
 
-def test_chromium_finds_the_page_installable_with_its_manifest_and_icons(playwright, app_url, tmp_path):
+@pytest.fixture(params=["", "apps/digitlab/"], ids=["at the root", "under a sub-path"])
+def served_at(request, tmp_path):
+    """The build's URL, served at the root of a server or under a sub-path of it."""
+    root = tmp_path / "site"
+    if request.param:
+        os.makedirs(str(root / os.path.dirname(request.param.rstrip("/"))))
+        os.symlink(build.OUT, str(root / request.param.rstrip("/")))
+    else:
+        root = build.OUT
+    server = build.make_server(port=0, directory=str(root))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d/%s" % (server.server_port, request.param)
+    server.shutdown()
+
+
+def test_chromium_finds_the_page_installable_with_its_manifest_and_icons(playwright, served_at, tmp_path):
+    app_url = served_at
     # Installability is judged only in a profile kept on disk (else "in-incognito").
     context = playwright.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
                                                             args=CHROMIUM_ARGS)
@@ -23,10 +41,13 @@ def test_chromium_finds_the_page_installable_with_its_manifest_and_icons(playwri
         assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
         manifest = cdp.send("Page.getAppManifest")
         assert manifest["errors"] == [] and re.search(r'"short_name": "digitlab"', manifest["data"])
+        assert manifest["url"] == app_url + "manifest.webmanifest"
+        assert manifest["parsed"]["scope"] == app_url  # "./" from the manifest: the app's own folder
         for icon in build.MANIFEST["icons"] + [{"src": "icons/apple-touch-icon.png"}]:
             response = page.request.get(app_url + icon["src"])
             assert response.ok and response.headers["content-type"] == "image/png"
         assert page.locator('[data-testid="install-hint"]').is_hidden()  # Chromium has its own prompt
+        page.wait_for_selector('[data-testid="install"]:not([hidden])', timeout=30000)
     finally:
         context.close()
 
