@@ -5,7 +5,7 @@ import os
 import pytest
 
 import build
-from drawing import CANVAS, to_page
+from drawing import CANVAS, draw_digit, to_page, touch_stroke
 
 TABLETS = [(768, 1024), (1024, 768), (800, 1280), (1024, 1366)]
 PHONE = (390, 844)
@@ -72,3 +72,10 @@ def test_a_palm_on_the_pad_while_a_pen_draws_leaves_no_ink(app):
           " let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] < 128; return n; }"
     assert app.evaluate(ink, [120, 150, 380, 170]) > 1000  # the pen's line
     assert app.evaluate(ink, [600, 0, 960, 320]) == 0  # nothing where the palm was
+
+
+def test_on_a_phone_a_digit_drawn_with_a_finger_is_read(app):
+    app.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    app.wait_for_function("document.querySelector('[data-testid=draw-canvas]')?.getBoundingClientRect().width < 390")
+    draw_digit(app, "7", touch_stroke)
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
