@@ -1,26 +1,49 @@
 // The page's handle on the engine worker: requests with an id, progress events,
 // and replies that are always JSON text {"ok": true, "result"} or {"ok": false, "error"}.
+// Every request settles: if the worker dies, whatever waits is told so in words, and the next
+// request starts a new worker.
 "use strict";
 
 export class EngineClient {
   /**
    * role: "predictor" answers the page; "trainer" also loads the data set and trains.
    * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel).
+   * fault: a fault for the worker to inject (browser tests only).
    */
-  constructor({ runtime = null, role = "predictor", kernel = null } = {}) {
-    this.pending = new Map();
-    this.nextId = 1;
-    this.progress = { stage: "Starting the engine", fraction: 0 };
+  constructor({ runtime = null, role = "predictor", kernel = null, fault = null } = {}) {
+    this.init = { type: "init", base: document.baseURI, runtime, role, kernel, fault };
     this.listeners = [];
     this.trainingListeners = [];
+    this.start();
+  }
+
+  start() {
+    this.pending = new Map();
+    this.nextId = 1;
+    this.dead = false;
+    this.progress = { stage: "Starting the engine", fraction: 0 };
     this.timing = { created: performance.now(), ready: null };
     this.worker = new Worker(new URL("./engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
-      this.worker.onmessage = (event) => this.dispatch(event.data, resolve);
-      this.worker.onerror = (event) =>
-        resolve(this.fail(`The engine stopped: ${event.message || "unknown error"}`));
+      this.resolveReady = resolve;
+      this.worker.onmessage = (event) => this.dispatch(event.data);
+      this.worker.onerror = (event) => this.stop(`The engine stopped: ${event.message || "unknown error"}`);
     });
-    this.worker.postMessage({ type: "init", base: document.baseURI, runtime, role, kernel });
+    this.worker.postMessage(this.init);
+  }
+
+  /**
+   * End the worker and settle everything waiting on it with `message`: its boot, its requests, a
+   * training it ran (the page frees its buttons). The next request starts a new worker.
+   */
+  stop(message) {
+    const reply = this.fail(message + " It starts again on your next action.");
+    this.worker.terminate();
+    this.dead = true;
+    this.resolveReady(reply);
+    for (const resolve of this.pending.values()) resolve(reply);
+    this.pending.clear();
+    for (const fn of this.trainingListeners) fn(reply);
   }
 
   /** Call fn(stage, fraction) on every boot stage, starting with the latest one. */
@@ -36,6 +59,7 @@ export class EngineClient {
 
   /** Run an engine command; resolves to the reply's JSON text. Bytes are transferred. */
   request(command, payloadJSON = "{}", bytes = null) {
+    if (this.dead) this.start();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
@@ -44,15 +68,15 @@ export class EngineClient {
     });
   }
 
-  dispatch(message, resolveReady) {
+  dispatch(message) {
     if (message.type === "progress") {
       this.progress = message;
       for (const fn of this.listeners) fn(message.stage, message.fraction);
     } else if (message.type === "ready") {
       this.timing.ready = performance.now();
-      resolveReady(JSON.stringify({ ok: true, result: message.info }));
+      this.resolveReady(JSON.stringify({ ok: true, result: message.info }));
     } else if (message.type === "failed") {
-      resolveReady(this.fail(message.message));
+      this.resolveReady(this.fail(message.message));
     } else if (message.type === "training") {
       for (const fn of this.trainingListeners) fn(message.reply);
     } else if (message.type === "reply") {

@@ -13,6 +13,7 @@ let call = null;
 let runtimeModule = null; // the runtime's Emscripten module: its heap's size, for the memory benchmark
 let gpu = null; // the trainer's MatmulKernel, when it has one
 let mnistURL = null; // the trainer's data set at boot, to go back to after a folder
+let fault = null; // a fault the browser tests inject (?fault=train-step), never set otherwise
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
@@ -31,7 +32,8 @@ async function fetchBytes(url) {
   return new Uint8Array(await (await fetchOk(url)).arrayBuffer());
 }
 
-async function boot({ base, runtime: wanted, role, kernel: kernelWanted }) {
+async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected }) {
+  fault = injected;
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
   const name = wanted || build.default;
   const runtime = build.runtimes[name];
@@ -113,6 +115,12 @@ function refusal(type, message) {
   return JSON.stringify({ ok: false, error: { type, message } });
 }
 
+/** The reply to a request that failed outside a user error (a bug, an exhausted memory): said in words. */
+function failure(err) {
+  console.error(err);
+  return refusal("InternalError", String((err && err.message) || err));
+}
+
 /** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */
 async function recogniseImage(bytes) {
   const decoded = await decodeImage(bytes);
@@ -186,7 +194,13 @@ function schedulePump() {
 function pump() {
   pumpQueued = false;
   if (!training) return;
-  const reply = run("train_step", JSON.stringify({ seconds: SLICE_SECONDS }));
+  let reply;
+  try {
+    if (fault === "train-step") throw new Error("Injected fault: a training step failed.");
+    reply = run("train_step", JSON.stringify({ seconds: SLICE_SECONDS }));
+  } catch (err) {
+    reply = failure(err); // the page hears of it and frees its buttons
+  }
   const step = JSON.parse(reply);
   training = step.ok && !step.result.done;
   postMessage({ type: "training", reply });
@@ -236,15 +250,13 @@ const special = {
 };
 
 async function answer({ id, command, payload, bytes }) {
+  let reply;
   try {
-    const reply = special[command] ? await special[command](payload, bytes) : run(command, payload, bytes);
-    postMessage({ type: "reply", id, reply });
+    reply = special[command] ? await special[command](payload, bytes) : run(command, payload, bytes);
   } catch (err) {
-    // A Python exception that is not a user error is a bug: say so loudly.
-    console.error(err);
-    const error = { type: "InternalError", message: String((err && err.message) || err) };
-    postMessage({ type: "reply", id, reply: JSON.stringify({ ok: false, error }) });
+    reply = failure(err); // a Python exception that is not a user error is a bug: said loudly
   }
+  postMessage({ type: "reply", id, reply });
 }
 
 onmessage = async (event) => {
@@ -259,7 +271,9 @@ onmessage = async (event) => {
   try {
     await booting;
   } catch (err) {
-    return; // the page was told when boot failed
+    const reply = refusal("EngineFailed", `The engine could not start: ${String((err && err.message) || err)}`);
+    postMessage({ type: "reply", id: message.id, reply }); // every request settles
+    return;
   }
   answer(message);
 };

@@ -15,6 +15,7 @@ import { PictureView } from "./picture-view.js";
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
 const kernel = query.get("kernel"); // "off" keeps training in NumPy
+const fault = query.get("fault"); // a fault the trainer injects: for the browser tests only
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const pad = new DrawingPad(byTestId("draw-canvas"));
 let trainer = null;
@@ -26,7 +27,7 @@ window.digitlab = {
   picture: new PictureView(byTestId("draw-canvas").parentElement),
   camera: new Camera(byTestId("camera-video")),
   /** The training worker, booted on first use. */
-  trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel })),
+  trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel, fault })),
   charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
   modelStore,
   exportModel,

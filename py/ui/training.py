@@ -8,7 +8,7 @@ import models
 import view
 from dom import app, element, say
 
-run = {"total": 1, "paused": False, "trainer": None}
+run = {"total": 1, "paused": False, "trainer": None, "cancelled": False}
 
 
 async def trainer():
@@ -47,9 +47,12 @@ def buttons(training):
 async def start_training(event):
     buttons(True)
     element("train-pause").disabled = True  # until the trainer is up
+    run["cancelled"] = False
     worker = await trainer()
-    if worker is None:
+    if worker is None or run["cancelled"]:  # Cancel pressed while the trainer was starting
         buttons(False)
+        if run["cancelled"]:
+            say("train-status", "Cancelled")  # over the trainer's last start-up stage
         return
     settings = view.training_settings(element("train-model").value, element("train-epochs").value,
                                       element("train-batch").value, element("train-lr").value,
@@ -74,6 +77,8 @@ async def on_step(reply_json):
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         buttons(False)
+        if reply["error"]["type"] == "EngineFailed":  # a new trainer starts on the MNIST digits
+            show_mnist_data(None)
         return
     step = reply["result"]
     show_kernel(step["matmul"])
@@ -134,9 +139,10 @@ async def pause(event):
 
 
 async def cancel(event):
-    await run["trainer"].request("train_cancel")
+    run["cancelled"] = True
     buttons(False)
     say("train-status", "Cancelled")
+    await run["trainer"].request("train_cancel")
 
 
 async def use_trained(event):
@@ -226,7 +232,12 @@ async def use_mnist(event):
     if not reply["ok"]:
         say("data-message", reply["error"]["message"])
         return
-    say("data-line", view.mnist_line(reply["result"]))
+    show_mnist_data(reply["result"])
+
+
+def show_mnist_data(data):
+    """The data panel back on the MNIST digits (`data`: load_data's result, None when not known)."""
+    say("data-line", view.mnist_line(data) if data else "Data: the MNIST digits")
     say("data-message", "")
     element("folder-skipped").replaceChildren()
     element("use-mnist").hidden = True

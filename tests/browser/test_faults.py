@@ -1,0 +1,60 @@
+"""Faults injected into the real page: each is said in words, nothing the user had is lost, and the
+next action works."""
+from conftest import open_app
+from drawing import draw_digit
+from test_training import TRAINING_TIMEOUT_MS, start_training, text, wait_until_training
+
+STATUS_STARTS = "s => document.querySelector('[data-testid=train-status]')?.textContent.startsWith(s)"
+
+
+def drawing_still_read(page):
+    page.click('[data-testid="clear"]')
+    draw_digit(page, "7")
+    page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
+
+
+def test_an_exception_in_a_training_step_is_said_and_frees_the_buttons(watched_context, app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train-step")
+    start_training(page, "mlp", images="50")
+    page.wait_for_function(STATUS_STARTS, arg="Injected fault", timeout=TRAINING_TIMEOUT_MS)
+    assert text(page, "train-status") == "Injected fault: a training step failed."
+    assert page.is_enabled('[data-testid="train-start"]') and page.is_disabled('[data-testid="train-cancel"]')
+    drawing_still_read(page)
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
+
+
+def test_a_trainer_that_dies_mid_epoch_is_said_and_a_new_one_trains(app):
+    start_training(app, "cnn", epochs="2")
+    wait_until_training(app)
+    app.evaluate("digitlab.trainer().stop('The trainer stopped (killed by the test).')")
+    app.wait_for_function(STATUS_STARTS, arg="The trainer stopped")
+    assert text(app, "train-status") == "The trainer stopped (killed by the test). It starts again on your next action."
+    assert app.is_enabled('[data-testid="train-start"]')
+    assert text(app, "data-line") == "Data: the MNIST digits"
+    drawing_still_read(app)
+    start_training(app, "mlp", images="50")  # a new trainer boots and trains
+    app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "train-status") == "Done"
+
+
+def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
+    app.click('[data-testid="train-start"]')
+    app.click('[data-testid="train-cancel"]')
+    app.wait_for_function("document.querySelector('[data-testid=gpu-training]')?.textContent !== '–'",
+                          timeout=TRAINING_TIMEOUT_MS)  # the trainer is up
+    report = app.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
+    assert report["error"]["message"] == "No training is running."
+    assert text(app, "train-status") == "Cancelled" and app.is_enabled('[data-testid="train-start"]')
+
+
+def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watched_context, app_url):
+    context, watch = watched_context
+    page = context.new_page()
+    page.goto(app_url + "?runtime=nowhere")
+    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'error'", timeout=60000)
+    assert text(page, "stage") == 'The runtime "nowhere" is not part of this build.'
+    reply = page.evaluate("Promise.race([digitlab.engine.request('info').then(JSON.parse),"
+                          " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
+    assert reply["error"] == {"type": "EngineFailed",
+                              "message": 'The engine could not start: The runtime "nowhere" is not part of this build.'}
