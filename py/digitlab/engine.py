@@ -19,7 +19,7 @@ import PIL
 from . import session
 from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
-from .data.images import WORKING_SIDE, header_size, rgba_to_gray
+from .data.images import MAX_BYTES, WORKING_SIDE, header_size, rgba_to_gray
 from .data.nondigits import with_none_of_these
 from .data.store import known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
@@ -84,6 +84,8 @@ class Engine:
             "threshold": THRESHOLD,
             "working_side": WORKING_SIDE,
             "max_folder_bytes": MAX_FOLDER_BYTES,
+            "max_upload_bytes": MAX_BYTES,
+            "settings": session.SETTINGS,
             "matmul": self.kernel_status(),
         }
 

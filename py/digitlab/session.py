@@ -16,6 +16,16 @@ from .transfer import fit_head, head_steps, with_new_head
 
 MAX_MISTAKES_SHOWN = 24
 
+# The page's training settings, defined once: the engine checks them, its `info` hands them to the
+# page, which fills its fields from them and says next to a field what is wrong with its value.
+# Bounds keep a tab responsive (a batch of 1,024 is the kernel's sweet spot; 50 epochs of MNIST are
+# minutes); a short run is the page's default, the rest is TrainConfig's.
+SETTINGS = {
+    "epochs": {"default": 3, "min": 1, "max": 50, "kind": "int"},
+    "batch_size": {"default": TrainConfig().batch_size, "min": 8, "max": 1024, "kind": "int"},
+    "lr": {"default": TrainConfig().lr, "min": 1e-5, "max": 1.0, "kind": "float"},
+}
+
 
 def pixels_b64(image):
     """A uint8 image as base64 text, the compact way to hand pixels to the page."""
@@ -99,10 +109,18 @@ def samples(image_set, per_label):
 
 
 def config_from(payload):
-    """TrainConfig from the page's settings, within sane bounds."""
-    return TrainConfig(epochs=_bounded(payload, "epochs", 1, 50, 3), batch_size=_bounded(payload, "batch_size", 8, 1024, 64),
-                       lr=float(payload.get("lr", 2e-3)), augment=bool(payload.get("augment", True)))
+    """TrainConfig from the page's settings; a value out of SETTINGS' bounds is refused, not clamped."""
+    values = {name: setting_value(payload, name) for name in SETTINGS}
+    return TrainConfig(epochs=values["epochs"], batch_size=values["batch_size"], lr=values["lr"],
+                       augment=bool(payload.get("augment", True)))
 
 
-def _bounded(payload, key, low, high, default):
-    return max(low, min(high, int(payload.get(key, default))))
+def setting_value(payload, name):
+    setting = SETTINGS[name]
+    value = payload.get(name, setting["default"])
+    kind = int if setting["kind"] == "int" else float
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or kind(value) != value \
+            or not setting["min"] <= value <= setting["max"]:
+        raise ValueError("%s must be %s from %g to %g, not %r" % (name, "a whole number" if kind is int else "a number",
+                                                                  setting["min"], setting["max"], value))
+    return kind(value)

@@ -15,7 +15,8 @@ from dom import app, element, say
 
 engine = app.engine
 pad = app.pad
-waiting = {"ready": False, "upload": None}  # a picture chosen before the engine was ready, read once it is
+# A picture chosen before the engine was ready is read once it is; the engine says how large one may be.
+waiting = {"ready": False, "upload": None, "max_upload_bytes": None}
 
 
 def on_progress(stage, fraction):
@@ -53,7 +54,7 @@ async def recognise_upload(event=None):
 
 
 async def read_upload(chosen):
-    problem = view.upload_problem(chosen.size)
+    problem = view.upload_problem(chosen.size, waiting["max_upload_bytes"])
     if problem:
         results.refuse(problem, "from " + chosen.name)
         return
@@ -79,7 +80,7 @@ async def start():
     await models.start(ready["result"]["model"])
     results.start(ready["result"]["threshold"])
     camera.start(ready["result"]["working_side"])
-    training.start()
+    training.start(ready["result"]["settings"])
     classes.start()
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))
@@ -87,7 +88,7 @@ async def start():
     element("progress").value = 1
     document.body.classList.add("ready")
     element("status").textContent = "ready"
-    waiting["ready"] = True
+    waiting["ready"], waiting["max_upload_bytes"] = True, ready["result"]["max_upload_bytes"]
     if waiting["upload"] is not None:  # a picture chosen while the engine was loading
         await read_upload(waiting["upload"])
     elif pad.inked:  # strokes drawn while the engine was loading

@@ -8,7 +8,7 @@ import models
 import view
 from dom import app, element, say
 
-run = {"total": 1, "paused": False, "trainer": None, "cancelled": False}
+run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None}
 
 
 async def trainer():
@@ -54,10 +54,16 @@ async def start_training(event):
         if run["cancelled"]:
             say("train-status", "Cancelled")  # over the trainer's last start-up stage
         return
-    settings = view.training_settings(element("train-model").value, element("train-epochs").value,
-                                      element("train-batch").value, element("train-lr").value,
-                                      element("train-images").value, element("train-transfer").checked,
-                                      element("train-none").checked)
+    numbers = {name: element(testid).value for name, testid in view.FIELDS.items()}
+    settings, problems = view.training_settings(element("train-model").value, numbers, element("train-images").value,
+                                                element("train-transfer").checked, element("train-none").checked,
+                                                run["settings"])
+    for name, testid in view.FIELDS.items():
+        say(testid + "-error", problems.get(name, ""))  # said next to its field
+    if problems:
+        buttons(False)
+        say("train-status", "Some settings are out of range: see the notes beside them.")
+        return
     reply = json.loads(await worker.request("train_start", json.dumps(settings)))
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
@@ -244,7 +250,14 @@ def show_mnist_data(data):
     element("val-panel").hidden = True
 
 
-def start():
+def start(settings):
+    """`settings`: the engine's definition of the training settings, which fills the form."""
+    run["settings"] = settings
+    for name, testid in view.FIELDS.items():
+        field = element(testid)
+        for attribute in ("min", "max"):
+            field.setAttribute(attribute, str(settings[name][attribute]))
+        field.value = str(settings[name]["default"])
     element("folder-input").addEventListener("change", create_proxy(folder_chosen))
     element("val-input").addEventListener("change", create_proxy(val_folder_chosen))
     element("zip-input").addEventListener("change", create_proxy(zip_chosen))

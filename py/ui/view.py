@@ -3,7 +3,6 @@
 Kept apart from main.py, which only touches the DOM, so it can be tested in CPython.
 """
 
-MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 UNSURE = "?"  # the label of a digit read with less confidence than the threshold
 MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
 
@@ -92,12 +91,12 @@ def threshold_line(threshold):
     return "Say “not sure” below %.0f%%" % (100 * threshold)
 
 
-def upload_problem(size):
-    """A reason to refuse a chosen file before reading it, or None."""
+def upload_problem(size, limit):
+    """A reason to refuse a chosen file before reading it, or None; `limit`: the engine's max_upload_bytes."""
     if size == 0:
         return "The file is empty."
-    if size > MAX_UPLOAD_BYTES:
-        return "The file is %d MB; the limit is %d MB." % (size // 2 ** 20, MAX_UPLOAD_BYTES // 2 ** 20)
+    if size > limit:
+        return "The file is %d MB; the limit is %d MB." % (size // 2 ** 20, limit // 2 ** 20)
     return None
 
 
@@ -125,22 +124,39 @@ def reads_digits(model):
     return model["labels"] == [str(d) for d in range(10)]
 
 
-def training_settings(model, epochs, batch_size, lr, per_label, transfer=False, none_of_these=False):
-    """The training form's values -> the trainer's payload (bad numbers fall back to defaults). With
-    `transfer`, a folder's classes are learnt on the digit network's features; with `none_of_these`,
-    a class for everything else is added (MNIST ignores both)."""
-    settings = {"architecture": model, "epochs": _number(epochs, int, 3), "batch_size": _number(batch_size, int, 64),
-                "lr": _number(lr, float, 0.002), "base": bool(transfer), "none_of_these": bool(none_of_these)}
+FIELDS = {"epochs": "train-epochs", "batch_size": "train-batch", "lr": "train-lr"}  # setting -> its field
+
+
+def training_settings(model, numbers, per_label, transfer, none_of_these, settings):
+    """The training form -> (the trainer's payload, {setting: what is wrong with its value}).
+
+    `numbers` holds the fields' texts by setting name; `settings` is the engine's definition of each
+    (default, min, max, kind), which the engine applies again. With `transfer`, a folder's classes
+    are learnt on the digit network's features; with `none_of_these`, a class for everything else
+    is added (MNIST ignores both).
+    """
+    payload = {"architecture": model, "base": bool(transfer), "none_of_these": bool(none_of_these)}
+    problems = {}
+    for name, text in numbers.items():
+        value, problem = setting_value(text, settings[name])
+        if problem:
+            problems[name] = problem
+        payload[name] = value
     if per_label:
-        settings["per_label"] = _number(per_label, int, 800)
-    return settings
+        payload["per_label"] = int(per_label)
+    return payload, problems
 
 
-def _number(text, kind, default):
+def setting_value(text, setting):
+    """A field's text -> (its value, None) or (None, what is wrong), by the engine's `setting`."""
+    whole = setting["kind"] == "int"
     try:
-        return kind(text)
+        value = int(text) if whole else float(text)
     except ValueError:
-        return default
+        value = None
+    if value is None or not setting["min"] <= value <= setting["max"]:
+        return None, "%s from %g to %g" % ("A whole number" if whole else "A number", setting["min"], setting["max"])
+    return value, None
 
 
 def training_line(started):

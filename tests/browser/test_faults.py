@@ -58,3 +58,19 @@ def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watch
                           " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
     assert reply["error"] == {"type": "EngineFailed",
                               "message": 'The engine could not start: The runtime "nowhere" is not part of this build.'}
+
+
+def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):
+    assert app.input_value('[data-testid="train-epochs"]') == "3"  # filled from the engine's definition
+    app.fill('[data-testid="train-lr"]', "-1")
+    app.fill('[data-testid="train-epochs"]', "0")
+    app.click('[data-testid="train-start"]')
+    app.wait_for_function(STATUS_STARTS, arg="Some settings are out of range")
+    assert text(app, "train-lr-error") == "A number from 1e-05 to 1"
+    assert text(app, "train-epochs-error") == "A whole number from 1 to 50"
+    assert text(app, "train-batch-error") == ""
+    assert app.is_enabled('[data-testid="train-start"]') and app.is_hidden('[data-testid="evaluation"]')
+    app.fill('[data-testid="train-lr"]', "0.002")
+    start_training(app, "mlp", images="50")
+    app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "train-lr-error") == "" and text(app, "train-epochs-error") == ""

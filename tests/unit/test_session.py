@@ -1,4 +1,5 @@
 """Training in time slices, and the engine commands the page's trainer uses."""
+import re
 import base64
 import io
 import tracemalloc
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from digitlab.data.store import ImageSet, save_sets
+from digitlab import session
 from digitlab.engine import Engine
 from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
@@ -111,11 +113,23 @@ def test_the_engine_counts_the_memory_training_takes_then_stops_counting():
         engine.handle("memory_trace_stop", {})
 
 
-def test_training_settings_are_bounded():
+@pytest.mark.parametrize("settings, refusal", [
+    ({"epochs": 10 ** 6}, "epochs must be a whole number from 1 to 50, not 1000000"),
+    ({"epochs": 0}, "epochs must be a whole number from 1 to 50"),
+    ({"batch_size": 5000}, "batch_size must be a whole number from 8 to 1024"),
+    ({"epochs": 2.5}, "epochs must be a whole number"),
+    ({"lr": -1}, "lr must be a number from 1e-05 to 1, not -1"),
+    ({"lr": "fast"}, "lr must be a number"),
+])
+def test_training_settings_out_of_their_bounds_are_refused_not_clamped(settings, refusal):
     engine = Engine()
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
-    started = engine.handle("train_start", {"architecture": "logreg", "epochs": 10 ** 6, "batch_size": 0})
-    assert started["config"]["epochs"] == 50 and started["config"]["batch_size"] == 8
+    with pytest.raises(DigitlabError, match="Cannot train: " + re.escape(refusal)):
+        engine.handle("train_start", dict(settings, architecture="logreg"))
+    started = engine.handle("train_start", {"architecture": "logreg"})  # the definition's defaults
+    defaults = {name: setting["default"] for name, setting in session.SETTINGS.items()}
+    assert {name: started["config"][name] for name in defaults} == defaults
+    assert engine.handle("info", {})["settings"] == session.SETTINGS
 
 
 @pytest.mark.parametrize("command, payload", [("train_step", {}), ("train_report", {}), ("samples", {}),

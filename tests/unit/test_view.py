@@ -1,5 +1,7 @@
 """What the page says for engine replies (py/ui/view.py, shared with MicroPython)."""
 import view
+from digitlab.engine import Engine
+from digitlab.session import SETTINGS
 
 INFO = {"runtime": {"label": "Pyodide 0.17.1"}, "python": "3.8.2", "numpy": "1.17.5", "pillow": "8.0.1"}
 
@@ -51,9 +53,10 @@ def test_an_error_shows_its_message_and_no_prediction():
 
 
 def test_uploads_are_refused_before_reading_when_empty_or_too_big():
-    assert view.upload_problem(0) == "The file is empty."
-    assert "limit is 30 MB" in view.upload_problem(view.MAX_UPLOAD_BYTES + 1)
-    assert view.upload_problem(view.MAX_UPLOAD_BYTES) is None
+    limit = Engine().handle("info", {})["max_upload_bytes"]  # the engine's own limit, images.MAX_BYTES
+    assert view.upload_problem(0, limit) == "The file is empty."
+    assert view.upload_problem(limit + 1, limit) == "The file is 30 MB; the limit is 30 MB."
+    assert view.upload_problem(limit, limit) is None
 
 
 def test_the_accuracy_line_counts_the_test_images_in_the_confusion_matrix():
@@ -71,13 +74,19 @@ def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():
     assert line == "b: 100.0% · a: 50.0% · c: –"
 
 
-def test_training_settings_fall_back_on_bad_numbers():
-    settings = view.training_settings("mlp", "2", "lots", "0.01", "50")
-    assert settings == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50,
-                        "base": False, "none_of_these": False}
-    assert "per_label" not in view.training_settings("cnn", "3", "64", "0.002", "")
-    assert view.training_settings("cnn", "3", "64", "0.002", "", True)["base"] is True
-    assert view.training_settings("cnn", "3", "64", "0.002", "", True, True)["none_of_these"] is True
+def test_training_settings_are_read_by_the_engine_s_definition_and_bad_ones_named():
+    settings = SETTINGS
+    payload, problems = view.training_settings("mlp", {"epochs": "2", "batch_size": "64", "lr": "0.01"}, "50",
+                                               False, True, settings)
+    assert problems == {}
+    assert payload == {"architecture": "mlp", "epochs": 2, "batch_size": 64, "lr": 0.01, "per_label": 50,
+                       "base": False, "none_of_these": True}
+    _, problems = view.training_settings("cnn", {"epochs": "0", "batch_size": "lots", "lr": "-1"}, "", True, False,
+                                         settings)
+    assert problems == {"epochs": "A whole number from 1 to 50", "batch_size": "A whole number from 8 to 1024",
+                        "lr": "A number from 1e-05 to 1"}
+    assert view.training_settings("cnn", {"epochs": "2.5"}, "", True, False, settings)[1] == {
+        "epochs": "A whole number from 1 to 50"}
 
 
 def test_a_model_trained_here_is_named_by_how_it_was_trained():
