@@ -367,6 +367,9 @@ def build(requested="auto", wheels_dir=None):
 
 # ---------------------------------------------------------------- serve and test
 
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("DIGITLAB_CHROMIUM", DEBIAN_CHROMIUM)  # the browser the tests drive
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map, **{
         ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
@@ -398,12 +401,12 @@ def serve(host, port):
 
 
 def ensure_chromium():
-    """The browser tests drive Debian's Chromium; install it when missing (needs root)."""
-    if os.path.exists("/usr/bin/chromium"):
+    """The browser tests drive Debian's Chromium (or $DIGITLAB_CHROMIUM); install it when missing (needs root)."""
+    if os.path.exists(CHROMIUM):
         return
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        raise BuildError("the browser tests need Chromium at /usr/bin/chromium: "
-                         "run `apt-get install -y chromium` as root")
+    if CHROMIUM != DEBIAN_CHROMIUM or shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise BuildError("the browser tests need Chromium at %s: run `apt-get install -y chromium` as root, "
+                         "or name another with DIGITLAB_CHROMIUM" % CHROMIUM)
     say("installing Chromium (apt-get)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)

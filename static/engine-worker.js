@@ -122,7 +122,7 @@ function failure(err) {
 }
 
 /** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */
-async function recogniseImage(bytes) {
+async function readPicture(bytes) {
   const decoded = await decodeImage(bytes);
   if (decoded.refusal) return decoded.refusal;
   return run("predict_pixels", JSON.stringify(decoded.size), decoded.pixels);
@@ -211,7 +211,7 @@ const ok = JSON.stringify({ ok: true, result: {} });
 
 // Commands the worker handles around Python: the image decode and the training pump.
 const special = {
-  recognise_image: (payload, bytes) => recogniseImage(bytes),
+  read_picture: (payload, bytes) => readPicture(bytes),
   load_folder: (payload, bytes) => loadFolder(payload, bytes || new Uint8Array(0)),
   use_mnist: async () => run("load_data", "{}", await fetchBytes(mnistURL)),
   train_start: (payload) => {

@@ -60,7 +60,7 @@ async def read_upload(chosen):
         return
     data = await app.readFile(chosen)
     size = json.loads(await app.picture.show(chosen))  # the upload takes the drawing's place
-    await results.ask("recognise_image", {}, data, "from " + chosen.name, size)
+    await results.ask("read_picture", {}, data, "from " + chosen.name, size)
 
 
 async def start():

@@ -15,7 +15,7 @@ Prints, for the built-in model (build/models/default.npz):
 - bad input: black, white, blurred and text frames;
 - time: a 12-megapixel JPEG photo of a 5-digit number read in the page's engine (Pyodide 0.17.1:
   header check, the browser's decode to the working size, ink map, segmentation, classifier; the
-  `recognise_image` round trip), and in CPython.
+  `read_picture` round trip), and in CPython.
 """
 import argparse
 import base64
@@ -44,7 +44,7 @@ THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 ENGINE_READ_FILE = """async (base64) => {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const t0 = performance.now();
-  const reply = JSON.parse(await window.digitlab.engine.request('recognise_image', '{}', bytes));
+  const reply = JSON.parse(await window.digitlab.engine.request('read_picture', '{}', bytes));
   return { ms: performance.now() - t0, text: reply.ok ? reply.result.text : 'error: ' + reply.error.message };
 }"""
 
@@ -171,7 +171,7 @@ def in_the_page(data, truth):
         encoded = base64.b64encode(data).decode("ascii")
         runs = [page.evaluate(ENGINE_READ_FILE, encoded) for _ in range(21)]
         ms = sorted(run["ms"] for run in runs[1:])  # the first warms the decoder up
-        print("  in the page's engine (Pyodide 0.17.1, recognise_image round trip): median %.0f ms, p90 %.0f ms "
+        print("  in the page's engine (Pyodide 0.17.1, read_picture round trip): median %.0f ms, p90 %.0f ms "
               "(read %r; target <= 150 ms)" % (statistics.median(ms), ms[int(0.9 * (len(ms) - 1))], runs[-1]["text"]))
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import build
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = build.CHROMIUM
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--enable-unsafe-swiftshader",

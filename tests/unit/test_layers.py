@@ -244,3 +244,11 @@ def test_count_params_matches_what_build_allocates(layer, input_shape):
     predicted = layer.count_params(input_shape)
     layer.build(input_shape, np.random.default_rng(0))
     assert predicted == sum(p.size for p in layer.params.values())
+
+
+def test_dropout_draws_its_masks_from_the_model_s_seed():
+    spec = [{"type": "flatten"}, {"type": "dropout", "rate": 0.5}]
+    x = np.ones((4, 3, 3, 1), np.float32)
+    masks = [Sequential(spec, (3, 3, 1), seed=seed).forward(x, training=True) for seed in (1, 1, 2)]
+    np.testing.assert_array_equal(masks[0], masks[1])
+    assert not np.array_equal(masks[0], masks[2])

@@ -11,6 +11,7 @@ from .ops import col2im_matmul, im2col, matmul
 
 class Layer:
     kind = ""
+    seeded = False  # True: the constructor takes the model's seed (its own random numbers)
 
     def __init__(self):
         self.params = {}
@@ -34,10 +35,6 @@ class Layer:
     def param_grads(self, grad):
         """Only set `grads`: what the first layer of a model needs (nothing flows further back)."""
         self.backward(grad)
-
-    def config(self):
-        """The constructor arguments, as saved in a model file."""
-        return {}
 
 
 class Dense(Layer):
@@ -71,9 +68,6 @@ class Dense(Layer):
     def backward(self, grad):
         self.param_grads(grad)
         return matmul(grad, self.params["w"].T)
-
-    def config(self):
-        return {"units": self.units, "init": self.init}
 
 
 class Conv2D(Layer):
@@ -118,9 +112,6 @@ class Conv2D(Layer):
         k = self.kernel
         return col2im_matmul(grad.reshape(-1, self.filters), self.params["w"], self.x_shape,
                              k, k, self.stride, self.pad, self.out_hw)
-
-    def config(self):
-        return {"filters": self.filters, "kernel": self.kernel, "stride": self.stride, "pad": self.pad}
 
 
 class MaxPool2D(Layer):
@@ -168,9 +159,6 @@ class MaxPool2D(Layer):
         np.multiply(grad, open_windows, out=dx_taps[-1])  # no earlier tap held the maximum
         return dx
 
-    def config(self):
-        return {"size": self.size}
-
 
 class ReLU(Layer):
     kind = "relu"
@@ -189,6 +177,7 @@ class Dropout(Layer):
     """Inverted dropout: scale kept units at training time, identity at inference."""
 
     kind = "dropout"
+    seeded = True
 
     def __init__(self, rate, seed=0):
         super().__init__()
@@ -205,9 +194,6 @@ class Dropout(Layer):
 
     def backward(self, grad):
         return grad if self.mask is None else grad * self.mask
-
-    def config(self):
-        return {"rate": self.rate}
 
 
 class Flatten(Layer):

@@ -19,7 +19,8 @@ class Sequential:
         shape, total = self.input_shape, 0
         for entry in self.spec:
             config = {k: v for k, v in entry.items() if k != "type"}
-            layer = LAYERS[entry["type"]](**config)
+            kind = LAYERS[entry["type"]]
+            layer = kind(seed=seed, **config) if kind.seeded else kind(**config)
             total += layer.count_params(shape)
             if max_params is not None and total > max_params:
                 raise ValueError("more than %d parameters" % max_params)
