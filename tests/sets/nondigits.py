@@ -8,7 +8,6 @@ Two sources, each rendered "clean" (black on white) or "photo" (as tests/sets/nu
 Characters no one could tell from a digit (O, I, l, S, Z, g, q, !, |) are left out of both.
 """
 import glob
-import io
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from digitlab import cli
 from digitlab.data.images import WORKING_SIDE
 from digitlab.engine import Engine
-from digitlab.errors import BadImageError, DigitlabError, EmptyImageError, ModelFileError
+from digitlab.errors import BadImageError, DigitlabError, ModelFileError
 from digitlab.model_file import model_bytes
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import LOGREG
