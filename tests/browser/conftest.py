@@ -5,6 +5,7 @@ to reach a non-local host fails it.
 """
 import json
 import os
+import sys
 import threading
 from urllib.parse import urlparse
 
@@ -128,3 +129,14 @@ def open_app(context, watch, url):
 def app(watched_context, app_url, runtime):
     """A page of the app, booted on `runtime` and ready to recognise."""
     return open_app(*watched_context, app_url + "?runtime=" + runtime)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault table of tests/browser/test_faults.py: each fault, what the page said, whether the
+    next action worked."""
+    faults = sys.modules.get("test_faults")
+    if faults is None or not faults.TABLE:
+        return
+    terminalreporter.section("faults injected in the page")
+    for fault, said, recovered in faults.TABLE:
+        terminalreporter.line("%-36s | %-100s | recovered: %s" % (fault, said, recovered))

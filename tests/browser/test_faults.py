@@ -5,6 +5,11 @@ from drawing import draw_digit
 from test_training import TRAINING_TIMEOUT_MS, start_training, text, wait_until_training
 
 STATUS_STARTS = "s => document.querySelector('[data-testid=train-status]')?.textContent.startsWith(s)"
+TABLE = []  # (fault, what the user saw, recovered): printed after the run (conftest.pytest_terminal_summary)
+
+
+def seen(fault, said, recovered=True):
+    TABLE.append((fault, said, "yes" if recovered else "no"))
 
 
 def drawing_still_read(page):
@@ -22,6 +27,7 @@ def test_an_exception_in_a_training_step_is_said_and_frees_the_buttons(watched_c
     assert page.is_enabled('[data-testid="train-start"]') and page.is_disabled('[data-testid="train-cancel"]')
     drawing_still_read(page)
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
+    seen("an exception in a training step", text(page, "train-status"))
 
 
 def test_a_trainer_that_dies_mid_epoch_is_said_and_a_new_one_trains(app):
@@ -29,13 +35,15 @@ def test_a_trainer_that_dies_mid_epoch_is_said_and_a_new_one_trains(app):
     wait_until_training(app)
     app.evaluate("digitlab.trainer().stop('The trainer stopped (killed by the test).')")
     app.wait_for_function(STATUS_STARTS, arg="The trainer stopped")
-    assert text(app, "train-status") == "The trainer stopped (killed by the test). It starts again on your next action."
+    said = text(app, "train-status")
+    assert said == "The trainer stopped (killed by the test). It starts again on your next action."
     assert app.is_enabled('[data-testid="train-start"]')
     assert text(app, "data-line") == "Data: the MNIST digits"
     drawing_still_read(app)
     start_training(app, "mlp", images="50")  # a new trainer boots and trains
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "train-status") == "Done"
+    seen("the trainer worker dies mid-epoch", said)
 
 
 def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
@@ -46,6 +54,7 @@ def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
     report = app.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
     assert report["error"]["message"] == "No training is running."
     assert text(app, "train-status") == "Cancelled" and app.is_enabled('[data-testid="train-start"]')
+    seen("Cancel while the trainer starts", text(app, "train-status") + " (and no training runs)")
 
 
 def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watched_context, app_url):
@@ -58,6 +67,7 @@ def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watch
                           " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
     assert reply["error"] == {"type": "EngineFailed",
                               "message": 'The engine could not start: The runtime "nowhere" is not part of this build.'}
+    seen("the engine cannot boot", text(page, "stage") + " (and each request is answered so)", recovered=False)
 
 
 def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):
@@ -66,11 +76,12 @@ def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(
     app.fill('[data-testid="train-epochs"]', "0")
     app.click('[data-testid="train-start"]')
     app.wait_for_function(STATUS_STARTS, arg="Some settings are out of range")
-    assert text(app, "train-lr-error") == "A number from 1e-05 to 1"
-    assert text(app, "train-epochs-error") == "A whole number from 1 to 50"
+    lr_said, epochs_said = text(app, "train-lr-error"), text(app, "train-epochs-error")
+    assert (lr_said, epochs_said) == ("A number from 1e-05 to 1", "A whole number from 1 to 50")
     assert text(app, "train-batch-error") == ""
     assert app.is_enabled('[data-testid="train-start"]') and app.is_hidden('[data-testid="evaluation"]')
     app.fill('[data-testid="train-lr"]', "0.002")
     start_training(app, "mlp", images="50")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "train-lr-error") == "" and text(app, "train-epochs-error") == ""
+    seen("learning rate -1, epochs 0", "%s / %s, beside the fields" % (lr_said, epochs_said))
