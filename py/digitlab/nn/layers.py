@@ -96,21 +96,21 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         k = self.kernel
-        cols, (oh, ow) = im2col(x, k, k, self.stride, self.pad)
+        cols, (oh, ow) = im2col(x, k, k, self.stride, self.pad)  # (N, H, W, C) -> (N*OH*OW, K*K*C)
         if training:
             self.x_shape, self.cols, self.out_hw = x.shape, cols, (oh, ow)
-        out = matmul(cols, self.params["w"])
-        out += self.params["b"]
-        return out.reshape(x.shape[0], oh, ow, self.filters)
+        out = matmul(cols, self.params["w"])  # (N*OH*OW, K*K*C) @ (K*K*C, F) -> (N*OH*OW, F)
+        out += self.params["b"]  # (F,) broadcast over every output pixel
+        return out.reshape(x.shape[0], oh, ow, self.filters)  # (N, OH, OW, F)
 
     def param_grads(self, grad):
-        g = grad.reshape(-1, self.filters)
-        self.grads = {"w": matmul(self.cols.T, g), "b": g.sum(axis=0)}
+        g = grad.reshape(-1, self.filters)  # (N, OH, OW, F) -> (N*OH*OW, F)
+        self.grads = {"w": matmul(self.cols.T, g), "b": g.sum(axis=0)}  # (K*K*C, F), (F,)
 
     def backward(self, grad):
         self.param_grads(grad)
         k = self.kernel
-        return col2im_matmul(grad.reshape(-1, self.filters), self.params["w"], self.x_shape,
+        return col2im_matmul(grad.reshape(-1, self.filters), self.params["w"], self.x_shape,  # -> (N, H, W, C)
                              k, k, self.stride, self.pad, self.out_hw)
 
 

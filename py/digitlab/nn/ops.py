@@ -29,18 +29,18 @@ def im2col(x, kh, kw, stride, pad):
     one product with the (KH*KW*C, F) filter matrix.
     """
     if pad:
-        x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant")
+        x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant")  # (N, H+2P, W+2P, C)
     n, h, w, c = x.shape
     oh = (h - kh) // stride + 1
     ow = (w - kw) // stride + 1
     sn, sh, sw, sc = x.strides
-    patches = as_strided(
+    patches = as_strided(  # (N, OH, OW, KH, KW, C): a view, nothing copied yet
         x,
         shape=(n, oh, ow, kh, kw, c),
         strides=(sn, sh * stride, sw * stride, sh, sw, sc),
         writeable=False,
     )
-    return patches.reshape(n * oh * ow, kh * kw * c), (oh, ow)
+    return patches.reshape(n * oh * ow, kh * kw * c), (oh, ow)  # the copy: (N*OH*OW, KH*KW*C)
 
 
 def col2im_matmul(grad, w, x_shape, kh, kw, stride, pad, out_hw):
@@ -54,10 +54,10 @@ def col2im_matmul(grad, w, x_shape, kh, kw, stride, pad, out_hw):
     """
     n, h, width, c = x_shape
     oh, ow = out_hw
-    image = np.zeros((n, h + 2 * pad, width + 2 * pad, c), dtype=grad.dtype)
-    taps = w.reshape(kh, kw, c, -1)
+    image = np.zeros((n, h + 2 * pad, width + 2 * pad, c), dtype=grad.dtype)  # (N, H+2P, W+2P, C)
+    taps = w.reshape(kh, kw, c, -1)  # (KH*KW*C, F) -> (KH, KW, C, F)
     for i in range(kh):
         for j in range(kw):
-            patch_grad = matmul(grad, taps[i, j].T).reshape(n, oh, ow, c)
+            patch_grad = matmul(grad, taps[i, j].T).reshape(n, oh, ow, c)  # (N*OH*OW, F) @ (F, C) -> (N, OH, OW, C)
             image[:, i:i + stride * oh:stride, j:j + stride * ow:stride, :] += patch_grad
-    return image[:, pad:pad + h, pad:pad + width, :]
+    return image[:, pad:pad + h, pad:pad + width, :]  # (N, H, W, C): the padding's share dropped
