@@ -6,7 +6,7 @@ from pyscript.ffi import create_proxy
 
 import training
 import view
-from dom import app, element, say
+from dom import answered, app, element, say
 
 ZIP_NAME = "drawn-classes.zip"
 
@@ -35,11 +35,8 @@ async def use_classes(event):
 
 
 async def download_zip(event):
-    reply = json.loads(await app.downloadZip(app.engine, app.classes.files(), ZIP_NAME))
-    if reply["ok"]:
+    if answered(await app.downloadZip(app.engine, app.classes.files(), ZIP_NAME), "class-message") is not None:
         say("class-message", "Saved %s: drop it on the training data to train on these drawings again." % ZIP_NAME)
-    else:
-        say("class-message", reply["error"]["message"])
 
 
 def start():

@@ -6,7 +6,7 @@ from pyscript.ffi import create_proxy
 
 import models
 import view
-from dom import app, element, say
+from dom import answered, app, element, say
 
 run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None}
 
@@ -64,18 +64,17 @@ async def start_training(event):
         buttons(False)
         say("train-status", "Some settings are out of range: see the notes beside them.")
         return
-    reply = json.loads(await worker.request("train_start", json.dumps(settings)))
-    if not reply["ok"]:
-        say("train-status", reply["error"]["message"])
+    started = answered(await worker.request("train_start", json.dumps(settings)), "train-status")
+    if started is None:
         buttons(False)
         return
-    run["total"], run["paused"] = reply["result"]["total_steps"], False
+    run["total"], run["paused"] = started["total_steps"], False
     element("evaluation").hidden = True
     element("train-progress").value = 0
     app.charts.reset()
     buttons(True)
     say("train-pause", "Pause")
-    say("train-status", view.training_line(reply["result"]))
+    say("train-status", view.training_line(started))
 
 
 async def on_step(reply_json):
@@ -102,12 +101,11 @@ async def on_step(reply_json):
 
 
 async def show_evaluation():
-    reply = json.loads(await run["trainer"].request("train_report"))
-    if not reply["ok"]:
-        say("train-status", reply["error"]["message"])
+    report = answered(await run["trainer"].request("train_report"), "train-status")
+    if report is None:
         return
     say("train-status", "Done")
-    show_report(reply["result"], view.trained_here(reply["result"]["model"]), trained=True)
+    show_report(report, view.trained_here(report["model"]), trained=True)
     say("trained-message", "Not in use yet: use it, or download it to keep it.")
     app.unsaved = True  # leaving now would lose it: the page asks first (main.js)
 
@@ -118,12 +116,11 @@ async def test_model_in_use(event):
     if worker is None:
         return
     say("train-status", "Testing the model in use…")
-    reply = json.loads(await app.evaluateModel(app.engine, worker))
-    if not reply["ok"]:
-        say("train-status", reply["error"]["message"])
+    report = answered(await app.evaluateModel(app.engine, worker), "train-status")
+    if report is None:
         return
     say("train-status", "Tested the model in use")
-    show_report(reply["result"], "the model in use (%s)" % reply["result"]["model"]["name"], trained=False)
+    show_report(report, "the model in use (%s)" % report["model"]["name"], trained=False)
 
 
 def show_report(report, whose, trained):
@@ -158,12 +155,11 @@ async def use_trained(event):
 
 
 async def download_trained(event):
-    reply = json.loads(await app.exportModel(run["trainer"], False))
-    if not reply["ok"]:
-        say("trained-message", reply["error"]["message"])
+    saved = answered(await app.exportModel(run["trainer"], False), "trained-message")
+    if saved is None:
         return
     app.unsaved = False
-    say("trained-message", view.saved_line(reply["result"], "the model trained here"))
+    say("trained-message", view.saved_line(saved, "the model trained here"))
 
 
 async def show_samples(event):
@@ -172,9 +168,9 @@ async def show_samples(event):
     worker = await trainer()
     if worker is None:
         return
-    reply = json.loads(await worker.request("samples", json.dumps({"per_label": 8})))
-    if reply["ok"]:
-        app.drawGallery(element("samples"), json.dumps(view.sample_items(reply["result"])))
+    samples = answered(await worker.request("samples", json.dumps({"per_label": 8})), "samples")
+    if samples is not None:
+        app.drawGallery(element("samples"), json.dumps(view.sample_items(samples)))
 
 
 async def load_folder(files, role="train"):
@@ -186,11 +182,9 @@ async def load_folder(files, role="train"):
     if worker is None:
         return
     say("data-message", "Reading the folder…")
-    reply = json.loads(await app.loadFolder(worker, files, role))
-    if not reply["ok"]:
-        say("data-message", reply["error"]["message"] + " The training data did not change.")
+    data = answered(await app.loadFolder(worker, files, role), "data-message", " The training data did not change.")
+    if data is None:
         return
-    data = reply["result"]
     if role == "val":
         say("val-line", view.validation_line(data))
     else:
@@ -234,11 +228,9 @@ async def use_mnist(event):
     worker = await trainer()
     if worker is None:
         return
-    reply = json.loads(await worker.request("use_mnist"))
-    if not reply["ok"]:
-        say("data-message", reply["error"]["message"])
-        return
-    show_mnist_data(reply["result"])
+    data = answered(await worker.request("use_mnist"), "data-message")
+    if data is not None:
+        show_mnist_data(data)
 
 
 def show_mnist_data(data):
