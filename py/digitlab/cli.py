@@ -4,7 +4,6 @@ import json
 import os
 import sys
 
-
 from .data.folder import HOLD_OUT_EVERY
 from .errors import DigitlabError
 from .model_file import load_model, save_model
@@ -177,8 +176,7 @@ def _with_none_of_these(args, train_set, val_set):
 
     if not is_folder(args.data):
         raise DigitlabError("--none-of-these goes with a folder of images (--data DIR)")
-    val_set = None if val_set is None else with_none_of_these(val_set, args.seed + 1)
-    return with_none_of_these(train_set, args.seed), val_set
+    return with_none_of_these(train_set, val_set, args.seed)
 
 
 def _skip(skipped, path, reason):

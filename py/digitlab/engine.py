@@ -230,8 +230,7 @@ class Engine:
         train = session.subset_per_label(train, payload.get("per_label"))
         own = self.own_images is not None  # the digits need neither
         if payload.get("none_of_these") and own:
-            train = with_none_of_these(train, seed=0)
-            test = None if test is None else with_none_of_these(test, seed=1)
+            train, test = with_none_of_these(train, test, seed=0)
         base = self._base() if payload.get("base") and own else None
         try:
             self.training = session.TrainingSession(train, test, payload.get("architecture", "cnn"),

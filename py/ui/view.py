@@ -184,7 +184,7 @@ def mnist_line(data):
 
 def folder_line(data):
     """A folder_done result for the training folder: its name, labels and split."""
-    name = "the folder “%s”" % data["name"] if data["name"] else "your folder"
+    name = _folder_name(data)
     tested = "%d held out to test" % data["test"] if data["test"] else "none held out to test (too few)"
     return "Data: %s: %d labels (%s), %d images to train, %s" % (
         name, len(data["labels"]), ", ".join(data["labels"]), data["train"], tested)
@@ -193,9 +193,13 @@ def folder_line(data):
 HELD_OUT_LINE = "Validation: the images held out of the training folder"
 
 
+def _folder_name(data):
+    return "the folder “%s”" % data["name"] if data["name"] else "your folder"
+
+
 def validation_line(data):
     """A folder_done result for the validation folder: how many images test which labels."""
-    name = "the folder “%s”" % data["name"] if data["name"] else "your folder"
+    name = _folder_name(data)
     line = "Validation: %s: %d images to test on; every training image is trained on" % (name, data["test"])
     if data["unvalidated"]:
         line += "; no image of %s to test" % ", ".join(data["unvalidated"])

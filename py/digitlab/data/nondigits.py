@@ -225,10 +225,16 @@ def _as_digit(ink):
 def with_nondigits(image_set, count, seed):
     """The set plus `count` non-digits labelled NO_LABEL, to be unsure of, not to be named: drawings,
     and a BLURRED_SHARE of the set's own digits blurred past reading."""
-    blots = int(round(BLURRED_SHARE * count))
-    drawings, _ = nondigits(count - blots, seed)
-    images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
+    images = _strays(image_set, count, seed, tuple(KINDS))
     return joined(image_set, ImageSet(images, np.full(len(images), NO_LABEL), image_set.label_names))
+
+
+def _strays(image_set, count, seed, kinds):
+    """About `count` images that are none of the set's classes: drawings of `kinds`, and a
+    BLURRED_SHARE of the set's own images blurred past reading."""
+    blots = int(round(BLURRED_SHARE * count))
+    drawings, _ = nondigits(count - blots, seed, kinds)
+    return np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
 
 
 NONE_OF_THESE = "none of these"  # the label of an own-class model's class for everything else
@@ -236,16 +242,19 @@ NONE_KINDS = ("scribbles", "lines")  # no one's class: letters, symbols or shape
 MIN_NONE = 10  # built-in examples of "none of these", at the fewest
 
 
-def with_none_of_these(image_set, seed):
+def with_none_of_these(train_set, val_set, seed):
+    """-> (train, validation) sets (the validation set may be None), each with a class NONE_OF_THESE
+    fed with its own built-in strokes, drawn from its own seed."""
+    return _with_none_of_these(train_set, seed), (None if val_set is None else _with_none_of_these(val_set, seed + 1))
+
+
+def _with_none_of_these(image_set, seed):
     """The set with a class NONE_OF_THESE (after the others, or the set's own of that name) fed with
     built-in strokes that are none of its classes: scribbles, lines, and its own images blurred
     past reading; as many as its largest class has images, MIN_NONE at the fewest."""
     names = list(image_set.label_names)
     if NONE_OF_THESE not in names:
         names.append(NONE_OF_THESE)
-    count = max(MIN_NONE, int(image_set.counts().max()))
-    blots = int(round(BLURRED_SHARE * count))
-    drawings, _ = nondigits(count - blots, seed, NONE_KINDS)
-    images = np.concatenate([drawings, blurred(image_set.images, blots, np.random.default_rng(seed))])
+    images = _strays(image_set, max(MIN_NONE, int(image_set.counts().max())), seed, NONE_KINDS)
     relabelled = ImageSet(image_set.images, image_set.labels, names)
     return joined(relabelled, ImageSet(images, np.full(len(images), names.index(NONE_OF_THESE)), names))
