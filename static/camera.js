@@ -2,6 +2,7 @@
 // is in the page from the start (iOS Safari shows a camera through no other), and its frames
 // handed to the engine as RGBA pixels, as an upload is. The UI (py/ui/camera.py) says what to do.
 "use strict";
+/* global Reply */
 
 const BACK = /back|rear|environment/i;
 const FRONT = /front|user|face/i;
@@ -27,10 +28,10 @@ export class Camera {
     });
   }
 
-  /** Open the rear camera; resolves to JSON text {ok, label} or {ok: false, message}. */
+  /** Open the rear camera; resolves to a reply (JSON text) whose result is {label}. */
   async open() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      return JSON.stringify({ ok: false, message: "This browser gives no camera to this page (it needs https or localhost)." });
+      return Reply.refused("CameraError", "This browser gives no camera to this page (it needs https or localhost).");
     }
     try {
       this.close();
@@ -42,11 +43,11 @@ export class Camera {
       }
       this.start(stream);
       await this.video.play();
-      return JSON.stringify({ ok: true, label: this.track().label || "camera" });
+      return Reply.ok({ label: this.track().label || "camera" });
     } catch (err) {
       this.close();
       const message = REFUSALS[err && err.name] || `The camera could not be started (${err && err.message}).`;
-      return JSON.stringify({ ok: false, message });
+      return Reply.refused("CameraError", message);
     }
   }
 

@@ -1,8 +1,9 @@
 // The page's handle on the engine worker: requests with an id, progress events,
 // and replies that are always JSON text {"ok": true, "result"} or {"ok": false, "error"}.
-// Every request settles: if the worker dies, whatever waits is told so in words, and the next
-// request starts a new worker.
+// Every request settles: if the worker dies or cannot boot, whatever waits is told so in words,
+// and the next request (or booted()) starts a new worker.
 "use strict";
+/* global Reply */
 
 export class EngineClient {
   /**
@@ -37,13 +38,20 @@ export class EngineClient {
    * training it ran (the page frees its buttons). The next request starts a new worker.
    */
   stop(message) {
-    const reply = this.fail(message + " It starts again on your next action.");
+    const said = /[.!?]$/.test(message) ? message : message + ".";
+    const reply = Reply.refused("EngineFailed", said + " It starts again on your next action.");
     this.worker.terminate();
     this.dead = true;
     this.resolveReady(reply);
     for (const resolve of this.pending.values()) resolve(reply);
     this.pending.clear();
     for (const fn of this.trainingListeners) fn(reply);
+  }
+
+  /** The boot's reply, JSON text; a worker that died or could not boot is started again first. */
+  booted() {
+    if (this.dead) this.start();
+    return this.ready;
   }
 
   /** Call fn(stage, fraction) on every boot stage, starting with the latest one. */
@@ -74,9 +82,9 @@ export class EngineClient {
       for (const fn of this.listeners) fn(message.stage, message.fraction);
     } else if (message.type === "ready") {
       this.timing.ready = performance.now();
-      this.resolveReady(JSON.stringify({ ok: true, result: message.info }));
+      this.resolveReady(Reply.ok(message.info));
     } else if (message.type === "failed") {
-      this.resolveReady(this.fail(message.message));
+      this.stop(`The engine could not start: ${message.message}`);
     } else if (message.type === "training") {
       for (const fn of this.trainingListeners) fn(message.reply);
     } else if (message.type === "reply") {
@@ -84,9 +92,5 @@ export class EngineClient {
       this.pending.delete(message.id);
       if (resolve) resolve(message.reply);
     }
-  }
-
-  fail(message) {
-    return JSON.stringify({ ok: false, error: { type: "EngineFailed", message } });
   }
 }

@@ -3,10 +3,10 @@
 // The page runs two: a predictor, and a trainer started on first use, so a
 // long training batch never delays a prediction. The trainer also hands its
 // matrix products to the WebGL kernel (matmul-kernel.js) where that pays.
-/* global loadPyodide, importScripts, MatmulKernel, probeWebGL */
+/* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply */
 "use strict";
 
-importScripts("matmul-kernel.js");
+importScripts("reply.js", "matmul-kernel.js");
 
 let booting = null;
 let call = null;
@@ -22,9 +22,16 @@ function progress(stage, fraction) {
   postMessage({ type: "progress", stage, fraction });
 }
 
+const fileName = (url) => new URL(url).pathname.split("/").pop();
+
 async function fetchOk(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`${fileName(url)} could not be fetched: the server does not answer.`);
+  }
+  if (!response.ok) throw new Error(`${fileName(url)} could not be fetched: the server answered ${response.status}.`);
   return response;
 }
 
@@ -49,7 +56,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   await pyodide.loadPackage(runtime.packages);
 
   progress("Loading digitlab", 0.8);
-  const bundle = new Uint8Array(await (await fetchOk(new URL(build.bundle, base))).arrayBuffer());
+  const bundle = await fetchBytes(new URL(build.bundle, base));
   const FS = pyodide.FS || pyodide._module.FS; // 0.17 keeps FS on _module
   FS.writeFile("/digitlab.zip", bundle);
   const bridge = pyodide.runPython(
@@ -58,7 +65,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   call = bridge.call;
 
   progress("Loading the model", 0.9);
-  const model = new Uint8Array(await (await fetchOk(new URL(build.model, base))).arrayBuffer());
+  const model = await fetchBytes(new URL(build.model, base));
   const loaded = JSON.parse(run("load_model", JSON.stringify({ builtin: true }), model));
   if (!loaded.ok) throw new Error(loaded.error.message);
 
@@ -111,14 +118,10 @@ function run(command, payload, bytes) {
   return bytes ? call(command, payload, bytes) : call(command, payload);
 }
 
-function refusal(type, message) {
-  return JSON.stringify({ ok: false, error: { type, message } });
-}
-
 /** The reply to a request that failed outside a user error (a bug, an exhausted memory): said in words. */
 function failure(err) {
   console.error(err);
-  return refusal("InternalError", String((err && err.message) || err));
+  return Reply.refused("InternalError", String((err && err.message) || err));
 }
 
 /** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */
@@ -143,7 +146,7 @@ async function decodeImage(bytes) {
     });
   } catch (err) {
     const reason = "The image file is damaged or truncated and cannot be decoded.";
-    return { refusal: refusal("BadImageError", reason), reason };
+    return { refusal: Reply.refused("BadImageError", reason), reason };
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext("2d", { willReadFrequently: true }); // a CPU canvas: read back at once
@@ -207,8 +210,6 @@ function pump() {
   if (training) schedulePump();
 }
 
-const ok = JSON.stringify({ ok: true, result: {} });
-
 // Commands the worker handles around Python: the image decode and the training pump.
 const special = {
   read_picture: (payload, bytes) => readPicture(bytes),
@@ -222,12 +223,12 @@ const special = {
   },
   train_pause: () => {
     training = false;
-    return ok;
+    return Reply.ok();
   },
   train_resume: () => {
     training = true;
     schedulePump();
-    return ok;
+    return Reply.ok();
   },
   train_cancel: () => {
     training = false;
@@ -235,17 +236,17 @@ const special = {
   },
   // As a GPU reset would: the next product finds the context gone.
   lose_webgl_context: () => {
-    if (!gpu) return refusal("KernelError", "This engine has no WebGL kernel.");
+    if (!gpu) return Reply.refused("KernelError", "This engine has no WebGL kernel.");
     gpu.loseContext();
-    return ok;
+    return Reply.ok();
   },
   // Benchmarks: the bytes of this worker's WebAssembly memory (it only grows).
-  wasm_memory: () => JSON.stringify({ ok: true, result: { bytes: runtimeModule.HEAP8.buffer.byteLength } }),
+  wasm_memory: () => Reply.ok({ bytes: runtimeModule.HEAP8.buffer.byteLength }),
   // Benchmarks: the product pass alone, operands already on the GPU.
   kernel_compute_ms: (payload) => {
-    if (!gpu || gpu.lost) return refusal("KernelError", "This engine has no working WebGL kernel.");
+    if (!gpu || gpu.lost) return Reply.refused("KernelError", "This engine has no working WebGL kernel.");
     const { size, repeats } = JSON.parse(payload);
-    return JSON.stringify({ ok: true, result: { size, ms: gpu.computeMs(size, repeats || 3) } });
+    return Reply.ok({ size, ms: gpu.computeMs(size, repeats || 3) });
   },
 };
 
@@ -262,18 +263,11 @@ async function answer({ id, command, payload, bytes }) {
 onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
-    booting = boot(message).catch((err) => {
+    booting = boot(message).then(() => true, (err) => {
       postMessage({ type: "failed", message: String((err && err.message) || err) });
-      throw err;
+      return false;
     });
     return;
   }
-  try {
-    await booting;
-  } catch (err) {
-    const reply = refusal("EngineFailed", `The engine could not start: ${String((err && err.message) || err)}`);
-    postMessage({ type: "reply", id: message.id, reply }); // every request settles
-    return;
-  }
-  answer(message);
+  if (await booting) answer(message); // after a failed boot the client ends this worker and answers for it
 };

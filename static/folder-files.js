@@ -2,6 +2,7 @@
 // folder <input> (webkitdirectory) or a drop; packed into one buffer for the engine worker,
 // which reads them as a data set with one sub-folder per label.
 "use strict";
+/* global Reply */
 
 import { fromBase64, saveBytes } from "./download.js";
 
@@ -67,7 +68,7 @@ export async function loadFolder(engine, files, role) {
     const fit = Math.floor(limit / (total / files.length));
     const message = `The folder holds ${Math.round(total / 2 ** 20)} MB; at most ${limit / 2 ** 20} MB fit in a tablet's ` +
       `memory: about ${fit} of its ${files.length} files. Give it fewer or smaller pictures.`;
-    return JSON.stringify({ ok: false, error: { type: "DigitlabError", message } });
+    return Reply.refused("DigitlabError", message);
   }
   const { payload, bytes } = await packed(files);
   return engine.request("load_folder", JSON.stringify({ ...payload, role }), bytes);

@@ -47,6 +47,8 @@ window.digitlab = {
   watchConnection,
   /** Set by the UI while a model trained here is neither in use nor downloaded: leaving asks first. */
   unsaved: false,
+  /** Resolves on the next click of `button`. */
+  clicked: (button) => new Promise((resolve) => button.addEventListener("click", resolve, { once: true })),
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };

@@ -1,6 +1,7 @@
 // Model files moving between the workers, IndexedDB and downloads. They stay in
 // JavaScript: a model is ~1 MB, more than the UI's MicroPython heap should hold.
 "use strict";
+/* global Reply */
 
 import { fromBase64, saveBytes } from "./download.js";
 import { modelStore } from "./model-store.js";
@@ -19,7 +20,7 @@ export async function exportModel(engine, float16) {
   const { name, bytes, data } = reply.result;
   const filename = `${name || "model"}${float16 ? ".f16" : ""}.npz`;
   saveBytes(data, filename);
-  return JSON.stringify({ ok: true, result: { name, bytes, filename } });
+  return Reply.ok({ name, bytes, filename });
 }
 
 /**

@@ -63,24 +63,36 @@ async def read_upload(chosen):
     await results.ask("read_picture", {}, data, "from " + chosen.name, size)
 
 
+async def engine_ready():
+    """The engine's `info` once it is up. A boot that failed (the server went away, say) is said,
+    and the engine boots again when the user asks: the page and its drawing stay."""
+    while True:
+        ready = json.loads(await engine.booted())
+        if ready["ok"]:
+            return ready["result"]
+        element("status").textContent = "error"
+        say("stage", ready["error"]["message"])
+        retry = element("retry")
+        retry.hidden = False
+        await app.clicked(retry)
+        retry.hidden = True
+        element("status").textContent = "loading"
+
+
 async def start():
     engine.onProgress(create_proxy(on_progress))
     # Listening from the first moment: a drawing or a picture given while Python loads waits for it.
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
     element("upload-image").addEventListener("change", create_proxy(recognise_upload))
     await recognise_upload()  # a picture chosen before this page's Python was even up
-    ready = json.loads(await engine.ready)
-    if not ready["ok"]:
-        element("status").textContent = "error"
-        element("stage").textContent = ready["error"]["message"]
-        return
-    element("runtime").textContent = view.runtime_line(ready["result"])
-    for testid, text in view.device_lines(ready["result"]["matmul"]).items():
+    info = await engine_ready()
+    element("runtime").textContent = view.runtime_line(info)
+    for testid, text in view.device_lines(info["matmul"]).items():
         say(testid, text)
-    await models.start(ready["result"]["model"])
-    results.start(ready["result"]["threshold"])
-    camera.start(ready["result"]["working_side"])
-    training.start(ready["result"]["settings"])
+    await models.start(info["model"])
+    results.start(info["threshold"])
+    camera.start(info["working_side"])
+    training.start(info["settings"])
     classes.start()
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("clear").addEventListener("click", create_proxy(clear_drawing))
@@ -88,7 +100,7 @@ async def start():
     element("progress").value = 1
     document.body.classList.add("ready")
     element("status").textContent = "ready"
-    waiting["ready"], waiting["max_upload_bytes"] = True, ready["result"]["max_upload_bytes"]
+    waiting["ready"], waiting["max_upload_bytes"] = True, info["max_upload_bytes"]
     if waiting["upload"] is not None:  # a picture chosen while the engine was loading
         await read_upload(waiting["upload"])
     elif pad.inked:  # strokes drawn while the engine was loading

@@ -17,9 +17,9 @@ async def trainer():
         run["trainer"] = app.trainer()
         run["trainer"].onProgress(create_proxy(lambda stage, fraction: say("train-status", stage)))
         run["trainer"].onTraining(create_proxy(on_step))
-    ready = json.loads(await run["trainer"].ready)
+    ready = json.loads(await run["trainer"].booted())
     if not ready["ok"]:
-        say("train-status", "The trainer could not start: " + ready["error"]["message"])
+        say("train-status", ready["error"]["message"])
         return None
     show_kernel(ready["result"]["matmul"])
     return run["trainer"]

@@ -346,4 +346,5 @@ def live_reading(history, reply, threshold):
 
 
 def camera_line(opened):
-    return "Camera on: %s." % opened["label"] if opened["ok"] else opened["message"]
+    """`opened`: the camera's reply."""
+    return "Camera on: %s." % opened["result"]["label"] if opened["ok"] else opened["error"]["message"]

@@ -1,8 +1,16 @@
 """Faults injected into the real page: each is said in words, nothing the user had is lost, and the
 next action works."""
-from conftest import open_app
+import functools
+import http.server
+import json
+import os
+import threading
+
+import build
+from conftest import BOOT_TIMEOUT_MS, open_app
 from drawing import draw_digit
-from test_training import TRAINING_TIMEOUT_MS, start_training, text, wait_until_training
+from test_kernel import trainer_request, wait_for_evaluation
+from test_training import TRAINING_TIMEOUT_MS, accuracy_shown, start_training, text, wait_until_training
 
 STATUS_STARTS = "s => document.querySelector('[data-testid=train-status]')?.textContent.startsWith(s)"
 TABLE = []  # (fault, what the user saw, recovered): printed after the run (conftest.pytest_terminal_summary)
@@ -62,12 +70,93 @@ def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watch
     page = context.new_page()
     page.goto(app_url + "?runtime=nowhere")
     page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'error'", timeout=60000)
-    assert text(page, "stage") == 'The runtime "nowhere" is not part of this build.'
+    said = 'The engine could not start: The runtime "nowhere" is not part of this build.'
+    assert text(page, "stage") == said + " It starts again on your next action."
+    assert page.is_visible('[data-testid="retry"]')
     reply = page.evaluate("Promise.race([digitlab.engine.request('info').then(JSON.parse),"
                           " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
-    assert reply["error"] == {"type": "EngineFailed",
-                              "message": 'The engine could not start: The runtime "nowhere" is not part of this build.'}
-    seen("the engine cannot boot", text(page, "stage") + " (and each request is answered so)", recovered=False)
+    assert reply["error"] == {"type": "EngineFailed", "message": said + " It starts again on your next action."}
+    seen("the engine cannot boot (a runtime not in the build)", said + " (and each request is answered so)",
+         recovered=False)
+
+
+class FallingServer:
+    """The built app, served until the engine asks for `trigger`: that request waits for the test to
+    stop the server; from then on every request, that one too, gets no answer until the server is back."""
+
+    def __init__(self, trigger):
+        asked, self.stopped, self.down = threading.Event(), threading.Event(), False
+        server = self
+
+        class Handler(build.Handler):
+            def do_GET(self):
+                if self.path.split("?")[0].endswith(trigger) and not asked.is_set():
+                    asked.set()
+                    server.stopped.wait(BOOT_TIMEOUT_MS / 1000)
+                if server.down:
+                    self.close_connection = True  # the connection closes unanswered
+                    return
+                super().do_GET()
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=build.OUT))
+        self.url = "http://127.0.0.1:%d/" % self.http.server_port
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.down = True
+        self.stopped.set()
+
+    def start_again(self):
+        self.down = False
+
+    def close(self):
+        self.stopped.set()
+        self.http.shutdown()
+
+
+def test_a_server_that_stops_mid_boot_is_said_and_try_again_boots_keeping_the_drawing(watched_context):
+    context, watch = watched_context
+    with open(os.path.join(build.OUT, "runtime.json")) as f:
+        trigger = json.load(f)["bundle"]  # the engine's Python package
+    server = FallingServer(trigger)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+        with page.expect_request(lambda request: request.url.endswith(trigger), timeout=BOOT_TIMEOUT_MS):
+            page.goto(server.url + "?runtime=registry-only")
+        page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent === 'Loading digitlab'")
+        draw_digit(page, "7")  # the UI is up: the user writes while the engine loads
+        server.stop()
+        page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'error'")
+        said = text(page, "stage")
+        assert said == ("The engine could not start: digitlab.zip could not be fetched: the server does not answer."
+                        " It starts again on your next action.")
+        server.start_again()
+        page.click('[data-testid="retry"]')
+        page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'",
+                               timeout=BOOT_TIMEOUT_MS)  # the drawing made before the fault is read
+        assert text(page, "status") == "ready" and page.is_hidden('[data-testid="retry"]')
+    finally:
+        server.close()
+    watch.errors[:] = [e for e in watch.errors if "ERR_EMPTY_RESPONSE" not in e]  # the browser logs each unanswered file
+    seen("the server stops mid-boot", said + " [Try again]")
+
+
+def test_a_lost_webgl_context_mid_training_falls_back_to_numpy_and_training_completes(app):
+    start_training(app, "cnn", images="50", epochs="2")
+    # Wait until the kernel has done real training work, then take its context away.
+    app.wait_for_function("document.querySelector('[data-testid=gpu-training]')?.textContent.startsWith('yes')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert trainer_request(app, "lose_webgl_context")["ok"]
+    before = trainer_request(app, "kernel_status")["result"]["products"]
+    wait_for_evaluation(app)
+
+    status = trainer_request(app, "kernel_status")["result"]
+    assert not status["active"] and "context was lost" in status["reason"]
+    assert status["products"]["numpy"] > before["numpy"]  # training went on, in NumPy
+    assert text(app, "gpu-kernel").startswith("NumPy only: The WebGL context was lost")
+    assert accuracy_shown(app) > 50
+    seen("the WebGL context is lost mid-training", text(app, "gpu-kernel"))
 
 
 def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):

@@ -221,9 +221,9 @@ def test_live_reading_keeps_a_number_only_when_three_frames_in_a_row_agree_and_a
 
 
 def test_the_camera_line_names_the_camera_or_says_why_not():
-    assert view.camera_line({"ok": True, "label": "Back Camera"}) == "Camera on: Back Camera."
-    assert view.camera_line({"ok": False, "message": "No camera was found on this device."}) == \
-        "No camera was found on this device."
+    assert view.camera_line({"ok": True, "result": {"label": "Back Camera"}}) == "Camera on: Back Camera."
+    refused = {"ok": False, "error": {"type": "CameraError", "message": "No camera was found on this device."}}
+    assert view.camera_line(refused) == "No camera was found on this device."
 
 
 def test_a_drawn_class_needs_a_free_name_that_can_name_a_folder():

@@ -1,0 +1,10 @@
+// Replies as the engine gives them, on both sides of the worker boundary: JSON text
+// {"ok": true, "result"} or {"ok": false, "error": {"type", "message"}} (digitlab.bridge makes
+// Python's). A classic script, so one file serves both: the engine worker loads it with
+// importScripts (Pyodide 0.17 needs a classic worker), the page with a <script> tag.
+"use strict";
+
+const Reply = {
+  ok: (result = {}) => JSON.stringify({ ok: true, result }),
+  refused: (type, message) => JSON.stringify({ ok: false, error: { type, message } }),
+};
