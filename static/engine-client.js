@@ -9,12 +9,14 @@ export class EngineClient {
   /**
    * role: "predictor" answers the page; "trainer" also loads the data set and trains.
    * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel).
-   * fault: a fault for the worker to inject (browser tests only).
+   * fault: a command the worker fails once (browser tests only).
    */
   constructor({ runtime = null, role = "predictor", kernel = null, fault = null } = {}) {
     this.init = { type: "init", base: document.baseURI, runtime, role, kernel, fault };
     this.listeners = [];
     this.trainingListeners = [];
+    this.onRestart = null;
+    this.restoring = null;
     this.start();
   }
 
@@ -65,9 +67,21 @@ export class EngineClient {
     this.trainingListeners.push(fn);
   }
 
-  /** Run an engine command; resolves to the reply's JSON text. Bytes are transferred. */
-  request(command, payloadJSON = "{}", bytes = null) {
-    if (this.dead) this.start();
+  /**
+   * Run an engine command; resolves to the reply's JSON text. Bytes are transferred. A dead worker
+   * is started again, and set up by `onRestart` (an async fn of this client) before anything else.
+   */
+  async request(command, payloadJSON = "{}", bytes = null) {
+    if (this.dead) {
+      this.start();
+      this.restoring = this.onRestart ? this.onRestart(this) : null;
+    }
+    await this.restoring;
+    return this.send(command, payloadJSON, bytes);
+  }
+
+  /** A request to the worker as it is: onRestart's own requests use this. */
+  send(command, payloadJSON = "{}", bytes = null) {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);

@@ -13,7 +13,7 @@ let call = null;
 let runtimeModule = null; // the runtime's Emscripten module: its heap's size, for the memory benchmark
 let gpu = null; // the trainer's MatmulKernel, when it has one
 let mnistURL = null; // the trainer's data set at boot, to go back to after a folder
-let fault = null; // a fault the browser tests inject (?fault=train-step), never set otherwise
+let fault = null; // a command the browser tests make fail once (?fault=train_step), never set otherwise
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
@@ -114,6 +114,13 @@ function setUpKernel(device, role, wanted) {
   };
 }
 
+/** Fail `command` if it is the injected fault, once: the browser tests' faults. */
+function inject(command) {
+  if (fault !== command) return;
+  fault = null;
+  throw new Error(`Injected fault: ${command} failed.`);
+}
+
 function run(command, payload, bytes) {
   return bytes ? call(command, payload, bytes) : call(command, payload);
 }
@@ -199,7 +206,7 @@ function pump() {
   if (!training) return;
   let reply;
   try {
-    if (fault === "train-step") throw new Error("Injected fault: a training step failed.");
+    inject("train_step");
     reply = run("train_step", JSON.stringify({ seconds: SLICE_SECONDS }));
   } catch (err) {
     reply = failure(err); // the page hears of it and frees its buttons
@@ -253,6 +260,7 @@ const special = {
 async function answer({ id, command, payload, bytes }) {
   let reply;
   try {
+    inject(command);
     reply = special[command] ? await special[command](payload, bytes) : run(command, payload, bytes);
   } catch (err) {
     reply = failure(err); // a Python exception that is not a user error is a bug: said loudly

@@ -6,8 +6,7 @@ import { DrawnClasses } from "./drawn-classes.js";
 import { EngineClient } from "./engine-client.js";
 import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { downloadZip, filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
-import { evaluateModel, exportModel, keepModel } from "./model-transfer.js";
-import { modelStore } from "./model-store.js";
+import { evaluateModel, exportModel, forgetModel, keepModel, restoreModel } from "./model-transfer.js";
 import { offerInstall } from "./install.js";
 import { keepOffline, useUpdate, watchConnection } from "./offline.js";
 import { PictureView } from "./picture-view.js";
@@ -15,13 +14,15 @@ import { PictureView } from "./picture-view.js";
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
 const kernel = query.get("kernel"); // "off" keeps training in NumPy
-const fault = query.get("fault"); // a fault the trainer injects: for the browser tests only
+const fault = query.get("fault"); // an engine command that fails once: for the browser tests only
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const pad = new DrawingPad(byTestId("draw-canvas"));
 let trainer = null;
+const engine = new EngineClient({ runtime, fault });
+engine.onRestart = restoreModel; // a predictor started again recognises with the model in use
 
 window.digitlab = {
-  engine: new EngineClient({ runtime }),
+  engine,
   pad,
   classes: new DrawnClasses(pad, byTestId("class-list")),
   picture: new PictureView(byTestId("draw-canvas").parentElement),
@@ -29,9 +30,10 @@ window.digitlab = {
   /** The training worker, booted on first use. */
   trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel, fault })),
   charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
-  modelStore,
   exportModel,
   keepModel,
+  restoreModel,
+  forgetModel,
   evaluateModel,
   drawConfusion,
   drawGallery,

@@ -22,6 +22,7 @@ async function transact(mode, action) {
       const request = action(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(request.result);
       tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error); // how a full disk or quota ends it: no error event on the transaction
     });
   } finally {
     db.close();

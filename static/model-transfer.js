@@ -23,10 +23,18 @@ export async function exportModel(engine, float16) {
   return Reply.ok({ name, bytes, filename });
 }
 
+/** Why the browser's storage refused, in words. */
+function storageProblem(err) {
+  if (err && err.name === "QuotaExceededError") return "the browser's storage for this page is full";
+  return `the browser refused its storage (${(err && err.message) || err})`;
+}
+
 /**
  * Make model bytes the predictor's model and keep them for the next visit.
  * `source` is a Uint8Array, or an engine (the trainer) whose model is taken.
- * Resolves to the predictor's JSON reply; a refused model changes nothing.
+ * Resolves to the predictor's JSON reply; a refused model changes nothing. When the browser
+ * will not store it (full, private mode), the model is in use all the same, and the result's
+ * `not_kept` says why it will be gone after a reload.
  */
 export async function keepModel(predictor, source, name) {
   let data = source;
@@ -36,9 +44,45 @@ export async function keepModel(predictor, source, name) {
     data = reply.result.data;
   }
   const kept = data.slice(); // the request transfers (empties) its buffer
-  const reply = await predictor.request("load_model", "{}", data);
-  if (JSON.parse(reply).ok) await modelStore.save(kept, name);
-  return reply;
+  const reply = JSON.parse(await predictor.request("load_model", "{}", data));
+  if (reply.ok) {
+    try {
+      await modelStore.save(kept, name);
+    } catch (err) {
+      reply.result.not_kept = storageProblem(err);
+    }
+  }
+  return JSON.stringify(reply);
+}
+
+/** Forget the model kept in this browser; resolves to a reply. */
+export async function forgetModel() {
+  try {
+    await modelStore.forget();
+    return Reply.ok();
+  } catch (err) {
+    return Reply.refused("StorageError", `The kept model could not be forgotten: ${storageProblem(err)}.`);
+  }
+}
+
+/**
+ * Make the model kept in this browser the predictor's again (at start, or in a restarted worker).
+ * Resolves to a reply whose result is the model, or null when none is kept. A kept model that
+ * cannot be read or is refused (damaged) is forgotten, and the reply says why.
+ */
+export async function restoreModel(predictor) {
+  let kept;
+  try {
+    kept = await modelStore.load();
+  } catch (err) {
+    return Reply.refused("StorageError", `The model kept in this browser could not be read: ${storageProblem(err)}.`);
+  }
+  if (!kept) return Reply.ok(null);
+  const bytes = kept.bytes instanceof Uint8Array ? kept.bytes : new Uint8Array(0); // a damaged record: refused
+  const reply = JSON.parse(await predictor.send("load_model", "{}", bytes));
+  if (reply.ok) return JSON.stringify(reply);
+  await forgetModel(); // if even that fails, the next start finds it refused again
+  return Reply.refused(reply.error.type, `The model kept in this browser could not be used: ${reply.error.message}`);
 }
 
 /** Score the predictor's model on the trainer's test images; resolves to the trainer's JSON reply. */

@@ -5,9 +5,10 @@ from pyscript import window
 from pyscript.ffi import create_proxy
 
 import view
-from dom import app, element, say
+from dom import answered, app, element, say
 
 KEPT = "kept in this browser"
+NOT_KEPT = "not kept: gone after a reload"
 
 
 def show(model, origin):
@@ -25,30 +26,27 @@ def answer(text):
 async def accept(source, name):
     """Make a model (file bytes, or the trainer's model) the one that recognises, and keep it.
 
-    A refused model leaves the old one in place. -> whether it was accepted.
+    A refused model leaves the old one in place. -> the model, or None if it was refused.
     """
     reply = json.loads(await app.keepModel(app.engine, source, name))
     if not reply["ok"]:
         answer(reply["error"]["message"])
-        return False
-    show(reply["result"], KEPT)
-    answer("Now recognising with " + name + ".")
-    return True
+        return None
+    model = reply["result"]
+    show(model, NOT_KEPT if "not_kept" in model else KEPT)
+    answer(view.accepted_line(name, model.get("not_kept")))
+    return model
 
 
 async def restore(builtin):
     """At start: use the model kept in this browser, if there is one and it still loads."""
-    kept = await app.modelStore.load()
-    if not kept:
-        show(builtin, "built in")
-        return
-    reply = json.loads(await app.engine.request("load_model", "{}", kept.bytes))
-    if reply["ok"]:
+    reply = json.loads(await app.restoreModel(app.engine))
+    if reply["ok"] and reply["result"]:
         show(reply["result"], KEPT)
-    else:
-        await app.modelStore.forget()
-        show(builtin, "built in")
-        answer("The model kept in this browser could not be used: " + reply["error"]["message"])
+        return
+    show(builtin, "built in")
+    if not reply["ok"]:  # unreadable or damaged: the built-in model reads, and the page says why
+        answer(reply["error"]["message"])
 
 
 async def download(event):
@@ -89,8 +87,8 @@ async def dropped(event):
 
 
 async def reset(event):
-    await app.modelStore.forget()
-    window.location.reload()
+    if answered(await app.forgetModel(), "model-message") is not None:
+        window.location.reload()
 
 
 async def start(builtin):

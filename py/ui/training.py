@@ -149,9 +149,14 @@ async def cancel(event):
 
 
 async def use_trained(event):
-    if await models.accept(run["trainer"], "the model trained here"):
-        app.unsaved = False
-        say("trained-message", "In use, and kept in this browser.")
+    model = await models.accept(run["trainer"], "the model trained here")
+    if model is None:
+        return
+    if "not_kept" in model:  # in use, but a reload would lose it: leaving still asks first
+        say("trained-message", "In use, but not kept in this browser: download it to keep it.")
+        return
+    app.unsaved = False
+    say("trained-message", "In use, and kept in this browser.")
 
 
 async def download_trained(event):

@@ -214,6 +214,13 @@ def skipped_lines(skipped, most=20):
     return lines
 
 
+def accepted_line(name, not_kept=None):
+    """A model made the one in use; `not_kept`: why the browser would not keep it, if it would not."""
+    if not_kept is None:
+        return "Now recognising with %s." % name
+    return "Now recognising with %s, but it is not kept in this browser: %s. Download it to keep it." % (name, not_kept)
+
+
 def saved_line(saved, which):
     """A download's answer, naming the model it holds: e.g. 'Saved wide.npz (812 KB): the model in use.'"""
     return "Saved %s (%d KB): %s." % (saved["filename"], saved["bytes"] // 1024, which)

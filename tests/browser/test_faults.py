@@ -10,7 +10,10 @@ import build
 from conftest import BOOT_TIMEOUT_MS, open_app
 from drawing import draw_digit
 from test_kernel import trainer_request, wait_for_evaluation
-from test_training import TRAINING_TIMEOUT_MS, accuracy_shown, start_training, text, wait_until_training
+from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, start_training, text,
+                           train_small_mlp, wait_until_training)
+
+from digitlab.model_file import load_model, model_bytes
 
 STATUS_STARTS = "s => document.querySelector('[data-testid=train-status]')?.textContent.startsWith(s)"
 TABLE = []  # (fault, what the user saw, recovered): printed after the run (conftest.pytest_terminal_summary)
@@ -28,10 +31,10 @@ def drawing_still_read(page):
 
 def test_an_exception_in_a_training_step_is_said_and_frees_the_buttons(watched_context, app_url):
     context, watch = watched_context
-    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train-step")
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train_step")
     start_training(page, "mlp", images="50")
     page.wait_for_function(STATUS_STARTS, arg="Injected fault", timeout=TRAINING_TIMEOUT_MS)
-    assert text(page, "train-status") == "Injected fault: a training step failed."
+    assert text(page, "train-status") == "Injected fault: train_step failed."
     assert page.is_enabled('[data-testid="train-start"]') and page.is_disabled('[data-testid="train-cancel"]')
     drawing_still_read(page)
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
@@ -157,6 +160,75 @@ def test_a_lost_webgl_context_mid_training_falls_back_to_numpy_and_training_comp
     assert text(app, "gpu-kernel").startswith("NumPy only: The WebGL context was lost")
     assert accuracy_shown(app) > 50
     seen("the WebGL context is lost mid-training", text(app, "gpu-kernel"))
+
+
+def built_model(name=None):
+    """The built-in model's file; with `name`, the same network saved under that name."""
+    with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
+        data = f.read()
+    if name is None:
+        return data
+    saved = load_model(data)
+    return model_bytes(saved.model, saved.labels, name=name, metrics=saved.meta["metrics"],
+                       temperature=saved.temperature)
+
+
+def test_a_failed_model_download_is_said_and_the_trained_model_stays_to_download_again(watched_context, app_url,
+                                                                                          tmp_path):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=export_model")
+    train_small_mlp(page)
+    page.click('[data-testid="download-trained"]')
+    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('Injected')")
+    said = text(page, "trained-message")
+    assert said == "Injected fault: export_model failed."
+    assert page.evaluate("digitlab.unsaved") and page.is_enabled('[data-testid="use-trained"]')  # nothing lost
+    with page.expect_download() as download:
+        page.click('[data-testid="download-trained"]')
+    path = tmp_path / "trained.npz"
+    download.value.save_as(path)
+    assert load_model(path.read_bytes()).name.startswith("mlp")  # the model trained before the fault
+    assert not page.evaluate("digitlab.unsaved")
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]
+    seen("the model download fails", said + " (Download again works)")
+
+
+def test_storage_that_refuses_a_model_keeps_it_in_use_and_says_it_will_not_last(app, app_url):
+    cdp = app.context.new_cdp_session(app)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    said = choose_model_file(app, "mine.npz", built_model("mine"))
+    assert said == ("Now recognising with mine.npz, but it is not kept in this browser: the browser's storage for "
+                    "this page is full. Download it to keep it.")
+    assert text(app, "model-name").startswith("mine") and text(app, "model-name").endswith("not kept: gone after a reload")
+    drawing_still_read(app)
+    assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"
+    seen("the browser's storage is full when a model is kept", said)
+
+
+def test_a_damaged_kept_model_is_said_and_the_built_in_one_reads(app):
+    app.evaluate("async (bytes) => (await import('./static/model-store.js')).modelStore.save("
+                 "new Uint8Array(bytes), 'damaged.npz')", list(built_model()[:5000]))
+    app.reload()
+    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
+                          timeout=BOOT_TIMEOUT_MS)
+    app.wait_for_function("document.querySelector('[data-testid=model-message]')?.textContent !== ''")
+    said = text(app, "model-message")
+    assert said.startswith("The model kept in this browser could not be used: Not a digitlab model file")
+    assert text(app, "model-name").endswith("built in")
+    drawing_still_read(app)
+    app.reload()  # it was forgotten: the next start is quiet
+    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
+                          timeout=BOOT_TIMEOUT_MS)
+    assert text(app, "model-message") == ""
+    seen("the kept model is damaged", said)
+
+
+def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
+    assert choose_model_file(app, "mine.npz", built_model("mine")) == "Now recognising with mine.npz."
+    app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')")
+    drawing_still_read(app)  # the next drawing starts a new predictor
+    assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"
+    seen("the predictor worker dies", "nothing: the next drawing starts it again, with the model in use")
 
 
 def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):

@@ -242,3 +242,10 @@ def test_drawn_classes_are_ready_with_two_classes_drawn_and_name_the_empty_ones(
                                                           "No drawing yet of cross.")
     assert view.classes_ready({"tick": 3, "cross": 1, "dot": 0})
     assert view.classes_line({"tick": 3, "cross": 1, "dot": 0}) == "Ready: 4 drawings of 2 classes. No drawing yet of dot."
+
+
+def test_a_model_in_use_that_the_browser_would_not_keep_says_so_and_how_to_keep_it():
+    assert view.accepted_line("mine.npz") == "Now recognising with mine.npz."
+    assert view.accepted_line("mine.npz", "the browser's storage for this page is full") == (
+        "Now recognising with mine.npz, but it is not kept in this browser: the browser's storage for this page "
+        "is full. Download it to keep it.")
