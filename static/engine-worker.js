@@ -247,6 +247,14 @@ const special = {
     gpu.loseContext();
     return Reply.ok();
   },
+  // Tests: the kernel's texture cache; payload {max_bytes} sets its budget.
+  kernel_cache: (payload) => {
+    if (!gpu) return Reply.refused("KernelError", "This engine has no WebGL kernel.");
+    const budget = JSON.parse(payload).max_bytes;
+    if (budget) gpu.maxCachedBytes = budget;
+    return Reply.ok({ bytes: gpu.cachedBytes, textures: gpu.targets.size, evicted: gpu.evicted,
+      max_bytes: gpu.maxCachedBytes });
+  },
   // Benchmarks: the bytes of this worker's WebAssembly memory (it only grows).
   wasm_memory: () => Reply.ok({ bytes: runtimeModule.HEAP8.buffer.byteLength }),
   // Benchmarks: the product pass alone, operands already on the GPU.

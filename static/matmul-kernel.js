@@ -14,10 +14,15 @@
 //            single readPixels writes C into the caller's array.
 // Products larger than a texture are cut into tiles, and the inner dimension into chunks
 // no longer than a tile, summed by ping-pong between two texture arrays.
-// Programs, textures and framebuffers are made once per shape and reused.
+// Programs, textures and framebuffers are made once per shape and reused; the textures least
+// recently used are freed when they pass a budget (MAX_CACHED_BYTES).
 "use strict";
 
 const MAX_TILE = 4096; // tile side and chunk of k, also bounded by the device's MAX_TEXTURE_SIZE
+// Textures kept for reuse: a training meets a few shapes again and again, but a folder's odd batch
+// sizes or a benchmark's sweep would otherwise pile up GPU memory, which a tablet shares with the page.
+const MAX_CACHED_BYTES = 128 * 2 ** 20;
+const TEXEL_BYTES = 16; // RGBA32F
 
 const VERTEX = `#version 300 es
 void main() { // one triangle that covers the viewport, no vertex buffer
@@ -148,7 +153,11 @@ class MatmulKernel {
     this.products = range(4).map((v) => this.program(productShader(this.block, v >= 2, v % 2 === 1),
       ["a", "b", "partial", "accumulate", "quads"]));
     this.unpack = this.program(UNPACK, ["sums", "block"]);
-    this.targets = new Map(); // "role:size" -> {texture, width, height, layers, framebuffer}
+    this.targets = new Map(); // "role:size" -> {texture, width, height, layers, framebuffer, bytes, used}, by last use
+    this.cachedBytes = 0;
+    this.maxCachedBytes = MAX_CACHED_BYTES;
+    this.evicted = 0;
+    this.generation = 0; // products so far: textures used by the one under way are never freed
     this.none = this.storage(gl.RGBA32F, 1, 1, 1); // `partial` for a first chunk: never read
     this.scratch = new Float32Array(0);
     gl.bindVertexArray(gl.createVertexArray());
@@ -174,6 +183,7 @@ class MatmulKernel {
   matmul(a, b, out, m, k, n, transA, transB) {
     const gl = this.gl;
     if (gl.isContextLost()) return false;
+    this.generation++;
     const t = this.tile;
     const product = this.products[2 * transA + transB];
     const quadsOfRows = this.block / 4;
@@ -304,9 +314,32 @@ class MatmulKernel {
     });
   }
 
+  /** The texture for `key`, made on first use; the Map is kept in order of use, oldest first. */
   cached(key, make) {
-    if (!this.targets.has(key)) this.targets.set(key, make());
-    return this.targets.get(key);
+    let found = this.targets.get(key);
+    if (found) {
+      this.targets.delete(key);
+    } else {
+      found = make();
+      found.bytes = TEXEL_BYTES * found.width * found.height * Math.max(found.layers, 1);
+      this.cachedBytes += found.bytes;
+      this.evict();
+    }
+    found.used = this.generation;
+    this.targets.set(key, found);
+    return found;
+  }
+
+  /** Free the least recently used textures while over budget, sparing the product under way's. */
+  evict() {
+    for (const [key, old] of this.targets) {
+      if (this.cachedBytes <= this.maxCachedBytes || old.used === this.generation) return; // the rest are newer
+      this.gl.deleteTexture(old.texture);
+      if (old.framebuffer) this.gl.deleteFramebuffer(old.framebuffer);
+      this.targets.delete(key);
+      this.cachedBytes -= old.bytes;
+      this.evicted++;
+    }
   }
 
   /** A texture (an array of `layers` when > 0), zero-filled as WebGL makes every new texture. */
@@ -329,6 +362,7 @@ class MatmulKernel {
     const tileA = this.upload("a", values, n, 0, 0, n, n, 1, this.block);
     const tileB = this.upload("b", values, n, 0, 0, n, n, 1, 4);
     const texel = new Float32Array(4);
+    this.generation++;
     let best = Infinity;
     for (let i = 0; i <= repeats; i++) { // the first run is a warm-up
       const start = performance.now();
@@ -347,11 +381,14 @@ class MatmulKernel {
       const shader = gl.createShader(type);
       gl.shaderSource(shader, source);
       gl.compileShader(shader);
+      if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
+        throw new KernelUnavailable("A matrix shader did not compile: " + gl.getShaderInfoLog(shader));
+      }
       gl.attachShader(handle, shader);
     }
     gl.linkProgram(handle);
     if (!gl.getProgramParameter(handle, gl.LINK_STATUS)) {
-      throw new KernelUnavailable("The matrix shaders did not compile: " + gl.getProgramInfoLog(handle));
+      throw new KernelUnavailable("The matrix shaders did not link: " + gl.getProgramInfoLog(handle));
     }
     const uniforms = {};
     for (const name of uniformNames) uniforms[name] = gl.getUniformLocation(handle, name);

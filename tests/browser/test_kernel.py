@@ -41,6 +41,16 @@ def test_kernel_matches_numpy_on_odd_shapes_and_transposed_operands(app):
     assert worst["error"] <= MAX_ERROR, worst
 
 
+def test_the_texture_cache_frees_the_least_recently_used_past_its_budget_and_stays_right(app):
+    budget = 4 * 2 ** 20
+    assert trainer_request(app, "kernel_cache", {"max_bytes": budget})["result"]["max_bytes"] == budget
+    shapes = [[513, 257, 129], [600, 300, 100], [700, 200, 300], [513, 257, 129], [64, 64, 64]]  # ~3 MB each
+    rows = trainer_request(app, "kernel_check", {"shapes": shapes})["result"]["rows"]
+    assert max(row["error"] for row in rows) <= MAX_ERROR  # a shape met again after its textures went
+    cache = trainer_request(app, "kernel_cache")["result"]
+    assert cache["evicted"] > 0 and 0 < cache["bytes"] <= budget, cache
+
+
 def test_the_page_shows_the_gpu_and_how_training_uses_the_kernel(app):
     assert text(app, "gpu-webgl2") == "yes" and text(app, "gpu-float") == "yes"
     assert "SwiftShader" in text(app, "gpu-renderer")
