@@ -1,7 +1,7 @@
 // Times one n×n float32 product per size: NumPy and our WebGL kernel in a trainer engine
 // worker (its own commands), then TensorFlow.js tf.matMul on its WebGL backend, here.
 /* global tf */
-import { EngineClient } from "../static/engine-client.js";
+import { EngineClient } from "../static/page/engine-client.js";
 
 const BIG = 1024; // from this size on, one timed run (after the warm-up) per figure: NumPy takes seconds
 

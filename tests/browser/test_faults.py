@@ -206,7 +206,7 @@ def test_storage_that_refuses_a_model_keeps_it_in_use_and_says_it_will_not_last(
 
 
 def test_a_damaged_kept_model_is_said_and_the_built_in_one_reads(app):
-    app.evaluate("async (bytes) => (await import('./static/model-store.js')).modelStore.save("
+    app.evaluate("async (bytes) => (await import('./static/page/model-store.js')).modelStore.save("
                  "new Uint8Array(bytes), 'damaged.npz')", list(built_model()[:5000]))
     app.reload()
     app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",

@@ -29,9 +29,11 @@ def test_runtime_choice_is_recorded_with_its_reason(out):
 def test_every_file_the_page_names_is_in_the_build(out):
     with open(os.path.join(out, "index.html")) as f:
         html = f.read()
-    for path in ["static/main.js", "static/app.css", "static/favicon.svg", "vendor/pyscript/core.js",
-                 "vendor/pyscript/core.css", "py/ui/main.py", "pyscript.toml"]:
+    for path in ["static/page/main.js", "static/page/app.css", "static/page/favicon.svg", "static/reply.js",
+                 "vendor/pyscript/core.js", "vendor/pyscript/core.css", "py/ui/main.py", "pyscript.toml"]:
         assert path in html or path == "pyscript.toml"
+        assert os.path.exists(os.path.join(out, path)), path
+    for path in ["static/engine/engine-worker.js", "static/engine/matmul-kernel.js"]:  # what the engine client starts
         assert os.path.exists(os.path.join(out, path)), path
     for name in ["micropython.mjs", "micropython.wasm"]:
         assert os.path.exists(os.path.join(out, "vendor", "micropython", name))

@@ -6,7 +6,7 @@
 /* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply */
 "use strict";
 
-importScripts("reply.js", "matmul-kernel.js");
+importScripts("../reply.js", "matmul-kernel.js");
 
 let booting = null;
 let call = null;

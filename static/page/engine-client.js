@@ -26,7 +26,7 @@ export class EngineClient {
     this.dead = false;
     this.progress = { stage: "Starting the engine", fraction: 0 };
     this.timing = { created: performance.now(), ready: null };
-    this.worker = new Worker(new URL("./engine-worker.js", import.meta.url));
+    this.worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;
       this.worker.onmessage = (event) => this.dispatch(event.data);
