@@ -288,29 +288,19 @@ class Engine:
         return self.builtin.model
 
     def _own_images(self):
-        if self.own_images is None:
-            raise DigitlabError("Give the training folder first: a validation folder scores its labels.")
-        return self.own_images
+        return _needed(self.own_images, "Give the training folder first: a validation folder scores its labels.")
 
     def _folder(self):
-        if self.folder is None:
-            raise DigitlabError("No folder is being read.")
-        return self.folder
+        return _needed(self.folder, "No folder is being read.")
 
     def _data(self):
-        if self.data is None:
-            raise DigitlabError("No data set is loaded yet.")
-        return self.data
+        return _needed(self.data, "No data set is loaded yet.")
 
     def _session(self):
-        if self.training is None:
-            raise DigitlabError("No training is running.")
-        return self.training
+        return _needed(self.training, "No training is running.")
 
     def _model(self):
-        if self.saved is None:
-            raise DigitlabError("No model is loaded yet.")
-        return self.saved
+        return _needed(self.saved, "No model is loaded yet.")
 
     def _model_info(self):
         if self.saved is None:
@@ -318,6 +308,13 @@ class Engine:
         return {"name": self.saved.name, "labels": self.saved.labels,
                 "parameters": int(self.saved.model.count_params()),
                 "metrics": self.saved.meta.get("metrics", {})}
+
+
+def _needed(value, missing):
+    """`value`, which a command needs; when it is not there yet, the user's next step, said."""
+    if value is None:
+        raise DigitlabError(missing)
+    return value
 
 
 def _model_file(data):
