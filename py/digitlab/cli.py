@@ -7,6 +7,7 @@ import sys
 from .data.folder import HOLD_OUT_EVERY
 from .errors import DigitlabError
 from .model_file import load_model, save_model
+from .nn.optim import SCHEDULES
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
 EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
@@ -51,6 +52,9 @@ def _parser():
     train.add_argument("--epochs", type=_positive(int), default=None)
     train.add_argument("--batch-size", type=_positive(int), default=None)
     train.add_argument("--lr", type=_positive(float), default=None)
+    train.add_argument("--schedule", choices=sorted(SCHEDULES), default=None,
+                       help="the learning rate over the run: steady (the default: full rate, then a cool-down over "
+                            "the last fifth) or cosine (a warm-up, then decay over the whole run)")
     train.add_argument("--warp", type=_positive(float), default=None,
                        help="also warp the training images elastically, by up to this many pixels")
     train.add_argument("--photo", type=_fraction(False), default=None,
@@ -217,7 +221,7 @@ def _from_scratch(args, base, train_set, val_set):
     if args.nondigits:
         train_set = with_nondigits(train_set, args.nondigits, args.seed)
     config = TrainConfig(seed=args.seed)
-    for name in ("epochs", "batch_size", "lr", "warp", "photo"):  # unset options keep TrainConfig's defaults
+    for name in ("epochs", "batch_size", "lr", "schedule", "warp", "photo"):  # unset options keep TrainConfig's defaults
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names

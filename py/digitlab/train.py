@@ -12,13 +12,13 @@ import numpy as np
 from .data.augment import photo_like, random_affine
 from .data.batches import iterate_batches
 from .nn.losses import NO_LABEL, softmax_cross_entropy
-from .nn.optim import OPTIMIZERS, cosine_lr
+from .nn.optim import OPTIMIZERS, SCHEDULES
 
 
 class TrainConfig:
-    def __init__(self, epochs=12, batch_size=64, lr=2e-3, optimizer="adam",
+    def __init__(self, epochs=12, batch_size=64, lr=2e-3, optimizer="adam", schedule="steady",
                  weight_decay=1e-4, augment=True, warp=0.0, photo=0.0, seed=0):
-        self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
+        self.epochs, self.batch_size, self.lr, self.schedule = epochs, batch_size, lr, schedule
         self.optimizer, self.weight_decay = optimizer, weight_decay
         self.augment, self.seed = augment, seed
         self.warp = warp  # the elastic warp's pixels
@@ -32,6 +32,7 @@ def fit(model, train_set, config, val_set=None):
     """Train `model` in place; yield {"event": "batch" | "epoch", ...} dicts."""
     rng = np.random.default_rng(config.seed)
     optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
+    schedule = SCHEDULES[config.schedule]
     steps_per_epoch = -(-len(train_set) // config.batch_size)
     total = steps_per_epoch * config.epochs
     augment = augmentation(config) if config.augment else None
@@ -42,7 +43,7 @@ def fit(model, train_set, config, val_set=None):
             logits = model.forward(x, training=True)
             loss, grad = softmax_cross_entropy(logits, y)
             model.backward(grad, input_grad=False)
-            lr = cosine_lr(config.lr, step, total, warmup=min(100, total // 10))
+            lr = schedule(config.lr, step, total)
             optimizer.step(model.trainable_layers(), lr)
             step += 1
             labelled = y != NO_LABEL  # the drawings to be unsure of have no right answer to count

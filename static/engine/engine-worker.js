@@ -17,8 +17,12 @@ let fault = null; // a command the browser tests make fail once (?fault=train_st
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
+const bootStages = []; // [stage, epoch ms it began]: the boot benchmark's figures, in `info`
+
+const now = () => performance.timeOrigin + performance.now(); // comparable across the page and its workers
 
 function progress(stage, fraction) {
+  bootStages.push([stage, now()]);
   postMessage({ type: "progress", stage, fraction });
 }
 
@@ -40,6 +44,7 @@ async function fetchBytes(url) {
 }
 
 async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected }) {
+  progress("Starting the engine", 0.01);
   fault = injected;
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
   const name = wanted || build.default;
@@ -76,11 +81,12 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
     if (!data.ok) throw new Error(data.error.message);
   }
 
-  if (role === "trainer") progress("Checking and timing the WebGL kernel", 0.97);
+  progress(role === "trainer" ? "Checking and timing the WebGL kernel" : "Probing WebGL", 0.97);
   const device = probeWebGL();
   bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };
+  info.boot_stages = bootStages.concat([["ready", now()]]);
   postMessage({ type: "ready", info });
 }
 

@@ -25,7 +25,8 @@ export class EngineClient {
     this.nextId = 1;
     this.dead = false;
     this.progress = { stage: "Starting the engine", fraction: 0 };
-    this.timing = { created: performance.now(), ready: null };
+    // created, ready: page time; createdAt: epoch ms, to set against the worker's boot_stages
+    this.timing = { created: performance.now(), createdAt: performance.timeOrigin + performance.now(), ready: null };
     this.worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;

@@ -1,25 +1,54 @@
-"""Benchmark (not a test): engine boot, first-prediction and prediction latency per runtime.
+"""Benchmark (not a test): time to the first answer, the engine's boot stage by stage, and the
+latency of reading a digit and a whole number, per runtime, against TensorFlow.js in the same run.
 
     python tests/bench/bench_engine.py [--boots 3] [--predictions 100]
 
-Drives the built page in Chromium exactly as the browser tests do. Prints one
-table row per runtime in the build.
+Drives the built page in Chromium exactly as the browser tests do. A cold visit is a new browser
+context (no HTTP cache, no compiled code kept); a second visit opens the page again in the same
+context. Prints:
+  - the boot by stage: median milliseconds of each stage the engine worker reports (its
+    `boot_stages`), from the page creating the worker to the engine being ready, then the
+    page's own wait for its UI (PyScript) after that;
+  - per runtime: the page ready (status "ready", engine and UI) cold and on a second visit, and
+    as a ratio to TF.js's first answer in the same run (tfjs_first_answer.html: TF.js WebGL, the
+    codelab CNN, one 28x28 image read); the first answer to a drawn digit (stroke end to answer
+    shown); the median and p90 engine round trip for the drawing canvas holding one digit and
+    holding a five-digit number.
 """
 import argparse
+import collections
 import os
 import statistics
 import sys
 import threading
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "browser")]
 
 import build  # noqa: E402
+from bench_tfjs import stage_bench_files  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, runtimes_in_build  # noqa: E402
-from drawing import draw_digit  # noqa: E402
+from drawing import draw_digit, draw_number  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
+# Page time at which the status turns "ready": watched from before the page's own scripts run.
+RECORD_READY = """new MutationObserver(() => {
+  if (!window.readyAt && document.querySelector('[data-testid=status]')?.textContent === 'ready') {
+    window.readyAt = performance.now();
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });"""
+# The engine's boot stages, in milliseconds, from the page creating its worker.
+BOOT_STAGES = """async () => {
+  const { engine } = window.digitlab;
+  const stages = JSON.parse(await engine.ready).result.boot_stages;
+  const rows = [["worker start", stages[0][1] - engine.timing.createdAt]];
+  for (let i = 0; i + 1 < stages.length; i++) rows.push([stages[i][0], stages[i + 1][1] - stages[i][1]]);
+  rows.push(["page UI after the engine", window.readyAt - engine.timing.ready]);
+  return rows;
+}"""
 # Time from each stroke's end to the page showing its answer.
 WATCH_ANSWERS = """() => {
   window.bench = { strokeEnds: [], answers: [] };
@@ -31,6 +60,7 @@ WATCH_ANSWERS = """() => {
 ROUND_TRIPS = """async (n) => {
   const { engine, pad } = window.digitlab;
   const times = [];
+  let text = null;
   for (let i = 0; i < n; i++) {
     const px = pad.pixels();
     const t0 = performance.now();
@@ -38,36 +68,81 @@ ROUND_TRIPS = """async (n) => {
         JSON.stringify({ width: px.width, height: px.height }), px.data));
     times.push(performance.now() - t0);
     if (!reply.ok) throw new Error(reply.error.message);
+    text = reply.result.text;
   }
-  return times;
+  return { times, text };
 }"""
+NUMBER = "90210"
 
 
-def boot(browser, url):
-    page = browser.new_page()
+def visit(page, url):
+    """Open the app at `url`; -> (seconds to page ready, [(stage, ms)])."""
     page.goto(url)
     page.wait_for_function(READY, timeout=120000)
-    timing = page.evaluate("window.digitlab.engine.timing")
-    return page, (timing["ready"] - timing["created"]) / 1000, page.evaluate("performance.now()") / 1000
+    return page.evaluate("window.readyAt") / 1000, page.evaluate(BOOT_STAGES)
 
 
-def measure(browser, url, boots, predictions):
-    engine_boots, page_readies = [], []
-    for _ in range(boots):
-        page, engine_s, ready_s = boot(browser, url)
-        engine_boots.append(engine_s)
-        page_readies.append(ready_s)
-        page.close()
-    page, _, _ = boot(browser, url)
+def tfjs_first_answer(page, url):
+    page.goto(url)
+    page.wait_for_function("window.firstAnswerMs !== undefined", timeout=120000)
+    return page.evaluate("window.firstAnswerMs") / 1000
+
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    context.add_init_script(RECORD_READY)
+    return context, context.new_page()
+
+
+def boots(browser, url, tfjs_url, count):
+    """Seconds to ready (and the app's boot stages) on cold and second visits, of the app and of
+    the TF.js page, each `count` times."""
+    found = collections.defaultdict(list)
+    for _ in range(count):
+        context, page = new_page(browser)
+        for which in ("cold", "second"):
+            ready_s, stages = visit(page, url)
+            found[which].append(ready_s)
+            found["stages " + which].append(stages)
+        context.close()
+        context, page = new_page(browser)
+        for which in ("cold", "second"):
+            found["tfjs " + which].append(tfjs_first_answer(page, tfjs_url))
+        context.close()
+    return found
+
+
+def latencies(browser, url, predictions):
+    context, page = new_page(browser)
+    visit(page, url)
     page.evaluate(WATCH_ANSWERS)
     draw_digit(page, "7")
     page.wait_for_function("window.bench.answers.length >= 1", timeout=30000)
     first_ms = page.evaluate("bench.answers[0] - bench.strokeEnds[0]")
-    trips = page.evaluate(ROUND_TRIPS, predictions)
-    page.close()
-    return {"engine boot s": statistics.median(engine_boots), "page ready s": statistics.median(page_readies),
-            "first prediction ms": first_ms, "median prediction ms": statistics.median(trips),
-            "p90 prediction ms": sorted(trips)[int(0.9 * len(trips)) - 1]}
+    digit = page.evaluate(ROUND_TRIPS, predictions)
+    page.click('[data-testid="clear"]')
+    draw_number(page, NUMBER, np.random.default_rng(0))
+    number = page.evaluate(ROUND_TRIPS, predictions)
+    context.close()
+    return first_ms, digit, number
+
+
+def median_stages(runs):
+    """[(stage, median ms)] over boots whose stages match the first's."""
+    names = [name for name, _ in runs[0]]
+    return [(name, statistics.median(dict(run)[name] for run in runs)) for name in names]
+
+
+def p90(values):
+    return sorted(values)[int(0.9 * len(values)) - 1]
+
+
+def print_stages(name, found):
+    cold, second = median_stages(found["stages cold"]), dict(median_stages(found["stages second"]))
+    print("\nboot of %s by stage (ms, median of %d)" % (name, len(found["stages cold"])))
+    print("%-40s%10s%10s" % ("stage", "cold", "second"))
+    for stage, ms in cold:
+        print("%-40s%10.0f%10.0f" % (stage, ms, second.get(stage, float("nan"))))
 
 
 def main():
@@ -77,21 +152,33 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
         build.build()
+    stage_bench_files()
     server = build.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = "http://127.0.0.1:%d/" % server.server_port
+    rows = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        rows = {name: measure(browser, base + "?runtime=" + name, args.boots, args.predictions)
-                for name in runtimes_in_build()}
+        for name in runtimes_in_build():
+            url = base + "?runtime=" + name
+            found = boots(browser, url, base + "bench/tfjs_first_answer.html", args.boots)
+            print_stages(name, found)
+            rows[name] = (found, latencies(browser, url, args.predictions))
         browser.close()
     server.shutdown()
-    columns = list(next(iter(rows.values())))
-    print("%-14s" % "runtime" + "".join("%22s" % c for c in columns))
-    for name, row in rows.items():
-        print("%-14s" % name + "".join("%22.3f" % row[c] for c in columns))
-    print("(median of %d boots; prediction = engine round trip of the 960x320 drawing canvas, %d runs; "
-          "first prediction = stroke end to answer shown)" % (args.boots, args.predictions))
+    print("\n%-14s%12s%12s%12s%12s%12s%12s%10s%10s%10s%10s%10s" % (
+        "runtime", "ready cold", "ready 2nd", "TF.js cold", "TF.js 2nd", "ratio cold", "ratio 2nd",
+        "first ms", "digit ms", "p90", "number ms", "p90"))
+    for name, (found, (first_ms, digit, number)) in rows.items():
+        ready = {key: statistics.median(found[key]) for key in ("cold", "second", "tfjs cold", "tfjs second")}
+        print("%-14s%12.2f%12.2f%12.2f%12.2f%12.2f%12.2f%10.0f%10.1f%10.1f%10.1f%10.1f" % (
+            name, ready["cold"], ready["second"], ready["tfjs cold"], ready["tfjs second"],
+            ready["cold"] / ready["tfjs cold"], ready["second"] / ready["tfjs second"], first_ms,
+            statistics.median(digit["times"]), p90(digit["times"]),
+            statistics.median(number["times"]), p90(number["times"])))
+        print("  (the number drawn, %s, was read as %r)" % (NUMBER, number["text"]))
+    print("(seconds to ready: median of %d visits each; TF.js = its first answer; ratio = ours / TF.js; "
+          "round trips: %d engine requests with the 960x320 canvas)" % (args.boots, args.predictions))
 
 
 if __name__ == "__main__":

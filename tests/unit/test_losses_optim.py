@@ -6,7 +6,7 @@ import pytest
 
 from digitlab.nn.layers import Dense
 from digitlab.nn.losses import NO_LABEL, softmax, softmax_cross_entropy
-from digitlab.nn.optim import SGD, Adam, cosine_lr
+from digitlab.nn.optim import SGD, Adam, cosine_lr, steady_lr
 
 
 def test_softmax_cross_entropy_value_by_hand():
@@ -151,6 +151,16 @@ def test_sgd_weight_decay_is_l2_gradient():
     np.testing.assert_allclose(layers[0].params["w"], w0 * (1 - 0.1 * 0.5), rtol=1e-12)
 
 
+def test_steady_lr_holds_the_rate_then_cools_down_over_the_last_fifth():
+    assert [steady_lr(0.1, step, 100) for step in (0, 40, 79)] == [0.1, 0.1, 0.1]  # a run's length never slows its start
+    assert steady_lr(0.1, 90, 100) == pytest.approx(0.05)
+    assert steady_lr(0.1, 100, 100) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_cosine_lr_warms_up_over_a_tenth_of_the_steps_by_default():
+    assert cosine_lr(0.1, 4, 100) == pytest.approx(0.05) and cosine_lr(0.1, 9, 100) == pytest.approx(0.1)
+
+
 def test_cosine_lr_warmup_is_linear():
     assert cosine_lr(0.1, 0, 110, warmup=10) == pytest.approx(0.01)
     assert cosine_lr(0.1, 4, 110, warmup=10) == pytest.approx(0.05)
@@ -166,5 +176,5 @@ def test_cosine_lr_decays_from_base_to_zero():
 
 
 def test_cosine_lr_without_warmup_starts_at_base():
-    assert cosine_lr(0.2, 0, 50) == pytest.approx(0.2)
-    assert cosine_lr(0.2, 25, 50) == pytest.approx(0.1)
+    assert cosine_lr(0.2, 0, 50, warmup=0) == pytest.approx(0.2)
+    assert cosine_lr(0.2, 25, 50, warmup=0) == pytest.approx(0.1)

@@ -6,7 +6,7 @@ import pytest
 
 from digitlab.data.store import ImageSet
 from digitlab.nn.model import Sequential
-from digitlab.nn.optim import cosine_lr
+from digitlab.nn.optim import steady_lr
 from digitlab.nn.zoo import ARCHITECTURES
 from digitlab.train import TrainConfig, evaluate, fit
 
@@ -51,7 +51,7 @@ def test_fit_event_stream():
         assert set(event) == BATCH_KEYS
         assert event["step"] == step + 1 and event["total_steps"] == total
         assert event["epoch"] == step // steps_per_epoch
-        assert event["lr"] == pytest.approx(cosine_lr(1e-2, step, total, warmup=total // 10))
+        assert event["lr"] == pytest.approx(steady_lr(1e-2, step, total))
         assert 0.0 <= event["accuracy"] <= 1.0 and math.isfinite(event["loss"])
     epochs = [e for e in events if e["event"] == "epoch"]
     for epoch, event in enumerate(epochs):
@@ -70,9 +70,9 @@ def test_fit_event_stream():
 def test_fit_steps_with_the_scheduled_learning_rate():
     model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1), seed=0)
     before = model.layers[1].params["w"].copy()
-    config = TrainConfig(epochs=1, batch_size=10, lr=1e-2, augment=False)
+    config = TrainConfig(epochs=1, batch_size=10, lr=1e-2, augment=False, schedule="cosine")
     first = next(fit(model, two_pattern_set(200, seed=0), config))
-    assert first["lr"] == pytest.approx(1e-2 / 2)  # step 0 of a 2-step warm-up
+    assert first["lr"] == pytest.approx(1e-2 / 2)  # step 0 of cosine's 2-step warm-up
     # Adam's first step moves every weight by lr (times |g| / (|g| + eps)).
     moved = np.abs(model.layers[1].params["w"] - before)
     assert moved.max() == pytest.approx(first["lr"], rel=1e-4)
