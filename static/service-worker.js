@@ -1,10 +1,14 @@
 // Keeps the whole app in this browser so it opens with the network off.
 // build.py serves this file from the root of build/, after two lines it writes:
 //   const CACHE = "digitlab-<digest of the build>"; const FILES = [every file the page may load];
-// Network first: a reachable server always gives the current files; only when it cannot be
-// reached do the kept copies answer, marked with KEPT_HEADER so the page can say it runs offline.
-// They are kept once, at install: a new build renames CACHE, and its worker waits until the page
-// says "skipWaiting" (the user chose to reload), so no page runs on the files of two builds.
+// The kept copy first: a build's files never change (a new build renames CACHE), so a visit
+// reads them from this browser without asking the server, and the browser may keep the
+// runtime's compiled WebAssembly, as it does for responses from the Cache API. Anything else
+// goes to the server; when it cannot be reached, a URL with a query (the page's connection check,
+// runtime.json?connection) gets the kept copy of its path, marked with KEPT_HEADER so the page
+// can say it runs offline. A new build's worker keeps its files at
+// install and waits until the page says "skipWaiting" (the user chose to reload), so no page
+// runs on the files of two builds.
 "use strict";
 
 const KEPT_HEADER = "x-digitlab-kept";
@@ -27,7 +31,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
-  event.respondWith(fromNetworkOrKept(request));
+  event.respondWith(fromKeptOrNetwork(request));
 });
 
 /** The cache key: the page's own URL carries options (?runtime=...) that do not change the file. */
@@ -38,14 +42,22 @@ function keyOf(request) {
   return url.href;
 }
 
-async function fromNetworkOrKept(request) {
+async function fromKeptOrNetwork(request) {
+  const kept = await caches.match(keyOf(request), { cacheName: CACHE });
+  if (kept) return kept;
   try {
     return await fetch(request);
   } catch (offline) {
-    const kept = await caches.match(keyOf(request), { cacheName: CACHE });
-    if (!kept) throw offline;
-    const headers = new Headers(kept.headers);
-    headers.set(KEPT_HEADER, "1");
-    return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
+    return keptCopyOfPath(request, offline);
   }
+}
+
+async function keptCopyOfPath(request, offline) {
+  const url = new URL(request.url);
+  url.search = "";
+  const kept = await caches.match(url.href, { cacheName: CACHE });
+  if (!kept) throw offline;
+  const headers = new Headers(kept.headers);
+  headers.set(KEPT_HEADER, "1");
+  return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
 }

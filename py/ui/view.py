@@ -293,9 +293,10 @@ def yes_no(flag):
     return "yes" if flag else "no"
 
 
-def connection_line(from_kept_copy):
-    """Said quietly in the header while the page runs from the copy kept in this browser."""
-    return "Offline: running from the copy kept in this browser" if from_kept_copy else ""
+def connection_line(offline):
+    """Said quietly in the header while the server cannot be reached and the page runs from the copy kept
+    in this browser."""
+    return "Offline: running from the copy kept in this browser" if offline else ""
 
 
 def offline_line(status):

@@ -3,7 +3,7 @@
 // when a new build is ready, and whether the page runs from the kept copy.
 "use strict";
 
-const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on what it answers from the kept copy
+const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on a kept copy it answers with for want of the server
 
 /**
  * Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}.
@@ -62,11 +62,15 @@ function activated(worker) {
   });
 }
 
-/** Calls onChange(fromKeptCopy) now and whenever the browser goes on or off line. */
+/**
+ * Calls onChange(offline) now and whenever the browser goes on or off line: offline when the
+ * server does not answer. The query makes a URL the service worker did not keep as such, so it
+ * asks the server, and answers with the kept copy, marked, when the server cannot be reached.
+ */
 export function watchConnection(onChange) {
   const check = async () => {
     try {
-      const response = await fetch("runtime.json", { cache: "no-store" });
+      const response = await fetch("runtime.json?connection", { cache: "no-store" });
       onChange(response.headers.get(KEPT_HEADER) === "1");
     } catch (err) {
       onChange(true); // not even a kept copy answered: offline all the same
