@@ -36,8 +36,11 @@ self.addEventListener("fetch", (event) => {
 
 /** The cache key: the page's own URL carries options (?runtime=...) that do not change the file. */
 function keyOf(request) {
-  if (request.mode !== "navigate") return request.url;
-  const url = new URL(request.url);
+  return request.mode === "navigate" ? withoutQuery(request.url) : request.url;
+}
+
+function withoutQuery(address) {
+  const url = new URL(address);
   url.search = "";
   return url.href;
 }
@@ -53,9 +56,7 @@ async function fromKeptOrNetwork(request) {
 }
 
 async function keptCopyOfPath(request, offline) {
-  const url = new URL(request.url);
-  url.search = "";
-  const kept = await caches.match(url.href, { cacheName: CACHE });
+  const kept = await caches.match(withoutQuery(request.url), { cacheName: CACHE });
   if (!kept) throw offline;
   const headers = new Headers(kept.headers);
   headers.set(KEPT_HEADER, "1");

@@ -25,8 +25,7 @@ export class EngineClient {
     this.nextId = 1;
     this.dead = false;
     this.progress = { stage: "Starting the engine", fraction: 0 };
-    // created, ready: page time; createdAt: epoch ms, to set against the worker's boot_stages
-    this.timing = { created: performance.now(), createdAt: performance.timeOrigin + performance.now(), ready: null };
+    this.timing = { created: performance.now(), ready: null }; // page time (ms)
     this.worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;

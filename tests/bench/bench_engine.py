@@ -40,11 +40,12 @@ RECORD_READY = """new MutationObserver(() => {
     window.readyAt = performance.now();
   }
 }).observe(document, { subtree: true, childList: true, characterData: true });"""
-# The engine's boot stages, in milliseconds, from the page creating its worker.
+# The engine's boot stages, in milliseconds, from the page creating its worker (the worker dates its
+# stages in epoch milliseconds, performance.timeOrigin + performance.now()).
 BOOT_STAGES = """async () => {
   const { engine } = window.digitlab;
   const stages = JSON.parse(await engine.ready).result.boot_stages;
-  const rows = [["worker start", stages[0][1] - engine.timing.createdAt]];
+  const rows = [["worker start", stages[0][1] - (performance.timeOrigin + engine.timing.created)]];
   for (let i = 0; i + 1 < stages.length; i++) rows.push([stages[i][0], stages[i + 1][1] - stages[i][1]]);
   rows.push(["page UI after the engine", window.readyAt - engine.timing.ready]);
   return rows;

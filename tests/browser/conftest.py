@@ -120,9 +120,14 @@ def open_app(context, watch, url):
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.goto(url)
-    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                           timeout=BOOT_TIMEOUT_MS)
+    wait_until_ready(page)
     return page
+
+
+def wait_until_ready(page, timeout_ms=BOOT_TIMEOUT_MS):
+    """Until the page's engine and UI are up (after a load, a reload or an update)."""
+    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
+                           timeout=timeout_ms)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import threading
 
 import build
-from conftest import BOOT_TIMEOUT_MS, open_app
+from conftest import BOOT_TIMEOUT_MS, open_app, wait_until_ready
 from drawing import draw_digit
 from test_kernel import trainer_request, wait_for_evaluation
 from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, start_training, text,
@@ -209,16 +209,14 @@ def test_a_damaged_kept_model_is_said_and_the_built_in_one_reads(app):
     app.evaluate("async (bytes) => (await import('./static/page/model-store.js')).modelStore.save("
                  "new Uint8Array(bytes), 'damaged.npz')", list(built_model()[:5000]))
     app.reload()
-    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                          timeout=BOOT_TIMEOUT_MS)
+    wait_until_ready(app)
     app.wait_for_function("document.querySelector('[data-testid=model-message]')?.textContent !== ''")
     said = text(app, "model-message")
     assert said.startswith("The model kept in this browser could not be used: Not a digitlab model file")
     assert text(app, "model-name").endswith("built in")
     drawing_still_read(app)
     app.reload()  # it was forgotten: the next start is quiet
-    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                          timeout=BOOT_TIMEOUT_MS)
+    wait_until_ready(app)
     assert text(app, "model-message") == ""
     seen("the kept model is damaged", said)
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import build
-from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, watch
+from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, wait_until_ready, watch
 from test_offline import KEEP_TIMEOUT_MS
 
 KEPT = "document.querySelector('[data-testid=offline]')?.textContent.startsWith('yes')"
@@ -75,8 +75,7 @@ def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_fi
 
             with page.expect_navigation(timeout=KEEP_TIMEOUT_MS):
                 page.click('[data-testid="update-reload"]')
-            page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                                   timeout=KEEP_TIMEOUT_MS)
+            wait_until_ready(page, timeout_ms=KEEP_TIMEOUT_MS)
             page.wait_for_function("caches.keys().then((names) => names.length === 1)", timeout=KEEP_TIMEOUT_MS)
             assert page.evaluate("caches.keys()") == [old + "-next"]
             assert page.locator('[data-testid="update"]').is_hidden()

@@ -2,7 +2,7 @@
 import threading
 
 import build
-from conftest import open_app, watch
+from conftest import open_app, wait_until_ready, watch
 from drawing import draw_digit
 from test_training import TRAINING_TIMEOUT_MS, text
 
@@ -26,8 +26,7 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
         server.server_close()
         context.set_offline(True)
         page.reload()
-        page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                               timeout=TRAINING_TIMEOUT_MS)
+        wait_until_ready(page, timeout_ms=TRAINING_TIMEOUT_MS)
         page.wait_for_function("document.querySelector('[data-testid=connection]')?.textContent.startsWith('Offline')",
                                timeout=TRAINING_TIMEOUT_MS)
         assert text(page, "connection") == "Offline: running from the copy kept in this browser"

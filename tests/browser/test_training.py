@@ -5,6 +5,7 @@ import re
 import pytest
 
 import build
+from conftest import wait_until_ready
 from digitlab.model_file import load_model
 from drawing import draw_digit
 
@@ -118,12 +119,12 @@ def test_a_model_trained_here_is_used_and_kept_across_a_reload(app):
     assert text(app, "model-name").startswith("mlp")
     assert "kept in this browser" in text(app, "model-name")
     app.reload()
-    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'", timeout=90000)
+    wait_until_ready(app)
     app.wait_for_function("document.querySelector('[data-testid=model-name]')?.textContent.startsWith('mlp')")
     draw_digit(app, "1")
     app.wait_for_function("+document.querySelector('[data-testid=result]')?.dataset.answers > 0")
     app.click('[data-testid="reset-model"]')
-    app.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'", timeout=90000)
+    wait_until_ready(app)
     app.wait_for_function("document.querySelector('[data-testid=model-name]')?.textContent.includes('built in')")
 
 
