@@ -154,10 +154,11 @@ class Engine:
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}
 
     def predict_pixels(self, payload, data):
-        """RGBA pixels (a drawing, or a decoded upload at reduced size) -> digits."""
+        """RGBA pixels (a drawing's inked part at {left, top}, or a decoded upload at reduced size) -> digits."""
         width, height = self._pixel_size(payload)
         source = (int(payload.get("source_width", width)), int(payload.get("source_height", height)))
-        return recognise_rgba(self._model(), data or b"", width, height, source)
+        origin = (int(payload.get("left", 0)), int(payload.get("top", 0)))
+        return recognise_rgba(self._model(), data or b"", width, height, source, origin)
 
     def load_data(self, payload, data):
         """An image store (.npz of uint8 train and test sets), kept for training."""

@@ -25,10 +25,11 @@ def reads_a_line(saved):
     return all(len(label) == 1 for label in saved.labels if label != NONE_OF_THESE)
 
 
-def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD):
+def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0, 0)):
     """Grayscale image -> {"text", "digits": [{"label", "confidence", "box", "candidates"}], ["note"]}.
 
-    `scale` maps boxes back to source pixels. A digit whose best label is less than `threshold`
+    `scale` maps boxes back to source pixels, and `origin` places them in the picture the image was
+    cut from (a drawing sends only its inked part). A digit whose best label is less than `threshold`
     sure is labelled "?"; its candidates still say what it may be. Nothing found is an empty text
     with a note, not an error.
     """
@@ -39,7 +40,7 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD):
         digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels])
     except EmptyImageError as err:
         return {"text": "", "digits": [], "note": str(err)}
-    entries = [_entry(labels, digit, scale, threshold) for digit in digits]
+    entries = [_entry(labels, digit, scale, origin, threshold) for digit in digits]
     result = {"text": "".join(entry["label"] for entry in entries), "digits": entries}
     if note:
         result["note"] = note
@@ -56,13 +57,14 @@ def _digits(saved, gray, classes):
     return [Digit(box, classify(image[None])[0])], None
 
 
-def _entry(labels, digit, scale, threshold):
+def _entry(labels, digit, scale, origin, threshold):
     ranked = np.argsort(-digit.probs, kind="stable")[:CANDIDATES]
     candidates = [{"label": labels[i], "confidence": float(digit.probs[i])} for i in ranked]
     best = candidates[0]
     x, y, w, h = digit.box
     sx, sy = scale
-    box = [int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))]
+    left, top = origin
+    box = [left + int(round(x * sx)), top + int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))]
     return {"label": best["label"] if best["confidence"] >= threshold else UNSURE,
             "confidence": best["confidence"], "box": box, "candidates": candidates}
 
@@ -73,10 +75,12 @@ def recognise_image(saved, data, threshold=THRESHOLD):
     return recognise_gray(saved, gray, (width / gray.shape[1], height / gray.shape[0]), threshold)
 
 
-def recognise_rgba(saved, rgba, width, height, source_size=None):
-    """Raw RGBA pixels (a canvas, or an image the browser decoded) -> result dict.
+def recognise_rgba(saved, rgba, width, height, source_size=None, origin=(0, 0)):
+    """Raw RGBA pixels (a canvas's inked part, or an image the browser decoded) -> result dict.
 
-    `source_size` is the (W, H) of the original when the pixels are a reduced copy.
+    `source_size` is the (W, H) of the original when the pixels are a reduced copy; `origin` is
+    where in the picture the pixels were cut from.
     """
     source_width, source_height = source_size or (width, height)
-    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height))
+    return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height),
+                          origin=origin)

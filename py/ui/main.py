@@ -29,9 +29,10 @@ async def recognise_drawing(event=None):
         say("message", "Reading your drawing as soon as the engine is ready…")
         return
     app.picture.showDrawing()
-    pixels = pad.pixels()
-    await results.ask("predict_pixels", {"width": pixels.width, "height": pixels.height}, pixels.data,
-                      "from your drawing", (pixels.width, pixels.height))
+    pixels = pad.pixels()  # the inked part of the canvas: the boxes come back in canvas pixels
+    payload = {"width": pixels.width, "height": pixels.height, "left": pixels.left, "top": pixels.top}
+    await results.ask("predict_pixels", payload, pixels.data, "from your drawing",
+                      (pad.canvas.width, pad.canvas.height))
 
 
 def clear_drawing(event):

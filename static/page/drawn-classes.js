@@ -20,10 +20,10 @@ export class DrawnClasses {
 
   /** Keep the pad's drawing, cropped to its ink, as an example of `name`; false when the pad is blank. */
   async keep(name) {
-    const box = inkBox(this.pad.pixels());
+    const box = this.pad.inkBox(MARGIN);
     if (!box) return false;
     const crop = new OffscreenCanvas(box.width, box.height);
-    crop.getContext("2d").drawImage(this.pad.canvas, box.x, box.y, box.width, box.height, 0, 0, box.width, box.height);
+    crop.getContext("2d").drawImage(this.pad.canvas, box.left, box.top, box.width, box.height, 0, 0, box.width, box.height);
     const blob = await crop.convertToBlob({ type: "image/png" });
     this.classes.get(name).push({ blob, url: URL.createObjectURL(blob) });
     this.pad.clear();
@@ -80,21 +80,3 @@ function button(text, onClick) {
   return element;
 }
 
-/** The box around the ink (pixels darker than mid-grey) of {width, height, data}, with a margin; null if blank. */
-function inkBox({ width, height, data }) {
-  let [left, top, right, bottom] = [width, height, -1, -1];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (data[4 * (y * width + x)] < 128) {
-        left = Math.min(left, x);
-        right = Math.max(right, x);
-        top = Math.min(top, y);
-        bottom = Math.max(bottom, y);
-      }
-    }
-  }
-  if (right < 0) return null;
-  const x = Math.max(0, left - MARGIN);
-  const y = Math.max(0, top - MARGIN);
-  return { x, y, width: Math.min(width, right + MARGIN + 1) - x, height: Math.min(height, bottom + MARGIN + 1) - y };
-}

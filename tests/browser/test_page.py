@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 import build
 from drawing import CANVAS, draw_digit, draw_number, mouse_stroke, pen_stroke, touch_stroke
-from strokes import DIGITS, arc, ellipse
+from strokes import DIGITS, TEMPLATE_CENTRE, arc, ellipse
 
 PREDICTION = '[data-testid="prediction"]'
 
@@ -140,6 +140,36 @@ def boxes(page):
                     box.width / layer.width, box.height / layer.height];
         });
     }""")
+
+
+READ_PART_AND_WHOLE = """async () => {
+    const { engine, pad } = window.digitlab;
+    const read = async (px) => JSON.parse(await engine.request('predict_pixels',
+        JSON.stringify({ width: px.width, height: px.height, left: px.left, top: px.top }), px.data)).result;
+    const part = pad.pixels();
+    const { width, height } = pad.canvas;
+    const whole = { left: 0, top: 0, width, height, data: new Uint8Array(pad.ctx.getImageData(0, 0, width, height).data.buffer) };
+    return { sent: part.width * part.height, canvas: width * height, part: await read(part), whole: await read(whole) };
+}"""
+
+
+@pytest.mark.parametrize("digit, scale, centre", [("7", 1.0, (140, 160)), ("3", 0.6, (480, 160)),
+                                                  ("1", 0.35, (945, 300)), ("4", 0.35, (40, 50))],
+                         ids=["large", "middle", "small-in-a-corner", "small-in-the-other"])
+def test_a_drawing_is_read_from_its_inked_part_as_from_the_whole_canvas(app, digit, scale, centre):
+    # Only the window around the ink is sent (a wide pad is mostly paper): it reads as the whole
+    # canvas does, its box in canvas pixels, however small the digit or close to an edge.
+    clear(app)
+    for points in DIGITS[digit]:
+        mouse_stroke(app, [(centre[0] + scale * (x - TEMPLATE_CENTRE[0]), centre[1] + scale * (y - TEMPLATE_CENTRE[1]))
+                           for x, y in points])
+    app.wait_for_function("t => document.querySelector('[data-testid=prediction]')?.textContent === t", arg=digit)
+    found = app.evaluate(READ_PART_AND_WHOLE)
+    assert found["sent"] < found["canvas"] / 2
+    assert found["part"]["text"] == found["whole"]["text"] == digit
+    (part,), (whole,) = found["part"]["digits"], found["whole"]["digits"]
+    assert all(abs(a - b) <= 2 for a, b in zip(part["box"], whole["box"]))
+    assert abs(part["confidence"] - whole["confidence"]) < 0.05
 
 
 @pytest.mark.parametrize("stroke", [mouse_stroke, touch_stroke], ids=["mouse", "touch"])

@@ -225,6 +225,15 @@ def test_engine_maps_the_box_of_reduced_pixels_back_to_the_source(engine):
     assert result["digits"][0]["box"] == [400, 160, 120, 480]
 
 
+def test_engine_places_the_box_of_a_drawing_sent_in_part_where_it_is_on_the_canvas(engine):
+    # The page sends the 80x160 window around the ink that starts at (70, 20) on its canvas.
+    whole = predict_drawing(engine)
+    payload = {"width": 80, "height": 160, "left": 70, "top": 20}
+    part = engine.handle("predict_pixels", payload, canvas(80, 160, (30, 20, 30, 120)))
+    assert part["digits"][0]["box"] == whole["digits"][0]["box"] == [100, 40, 30, 120]
+    assert part["text"] == whole["text"]
+
+
 def test_engine_info_describes_the_loaded_model(engine):
     info = engine.handle("info", {})
     assert info["model"]["name"] == "logreg"
