@@ -369,6 +369,7 @@ def build(requested="auto", wheels_dir=None):
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM = os.environ.get("DIGITLAB_CHROMIUM", DEBIAN_CHROMIUM)  # the browser the tests drive
+WEBKIT_WEBDRIVER = "/usr/bin/WebKitWebDriver"  # and Safari's engine, through WebDriver (tests/webkit/)
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map, **{
@@ -408,14 +409,30 @@ def ensure_chromium():
         raise BuildError("the browser tests need Chromium at %s: run `apt-get install -y chromium` as root, "
                          "or name another with DIGITLAB_CHROMIUM" % CHROMIUM)
     say("installing Chromium (apt-get)")
+    apt_install(["chromium"])
+
+
+def ensure_webkit():
+    """The WebKit tests drive WebKitGTK (Debian's webkit2gtk-driver) on a virtual screen (xvfb); install
+    them when missing (needs root)."""
+    if os.path.exists(WEBKIT_WEBDRIVER) and shutil.which("Xvfb"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise BuildError("the WebKit tests need WebKitGTK's WebDriver and Xvfb: run "
+                         "`apt-get install -y webkit2gtk-driver xvfb` as root")
+    say("installing WebKitGTK's WebDriver and Xvfb (apt-get)")
+    apt_install(["webkit2gtk-driver", "xvfb"])
+
+
+def apt_install(packages):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq"] + packages, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def test(pytest_args):
     ensure_chromium()
+    ensure_webkit()
     build()
     return subprocess.run([sys.executable, "-m", "pytest"] + pytest_args, cwd=ROOT).returncode
 

@@ -81,6 +81,7 @@ async def engine_ready():
 
 
 async def start():
+    app.ui = "started"  # the start-up watchdog (start-guard.js) tells a page whose Python never ran
     engine.onProgress(create_proxy(on_progress))
     # Listening from the first moment: a drawing or a picture given while Python loads waits for it.
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))

@@ -72,6 +72,24 @@ export class TrainingCharts {
   }
 }
 
+/** Where the charts could not start: the same calls, and the reason where the curves would be. */
+export class NoCharts {
+  constructor(target, reason) {
+    const note = document.createElement("p");
+    note.dataset.testid = "charts-missing";
+    note.textContent = reason;
+    target.replaceChildren(note);
+  }
+
+  reset() {}
+
+  add() {}
+
+  points() {
+    return { batches: 0, epochs: 0 };
+  }
+}
+
 function digitCanvas(base64) {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const canvas = document.createElement("canvas");

@@ -4,7 +4,7 @@ import { Camera } from "./camera.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { DrawnClasses } from "./drawn-classes.js";
 import { EngineClient } from "./engine-client.js";
-import { TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
+import { NoCharts, TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
 import { downloadZip, filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, forgetModel, keepModel, restoreModel } from "./model-transfer.js";
 import { offerInstall } from "./install.js";
@@ -29,7 +29,8 @@ window.digitlab = {
   camera: new Camera(byTestId("camera-video")),
   /** The training worker, booted on first use. */
   trainer: () => (trainer = trainer || new EngineClient({ runtime, role: "trainer", kernel, fault })),
-  charts: new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
+  charts: optional("The training charts", () => new TrainingCharts(byTestId("chart-batch"), byTestId("chart-epoch")),
+    (reason) => new NoCharts(byTestId("chart-batch"), reason)),
   exportModel,
   keepModel,
   restoreModel,
@@ -54,6 +55,20 @@ window.digitlab = {
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };
+
+/**
+ * A part the rest of the app can do without: made by `make`, or, when that throws, by
+ * `standIn(reason)`, and the page says which part does not work and why.
+ */
+function optional(what, make, standIn) {
+  try {
+    return make();
+  } catch (err) {
+    const reason = `${what} could not start (${err.message}); the rest of the app works without them.`;
+    window.digitlabStart.problem(reason);
+    return standIn(reason);
+  }
+}
 
 offerInstall(byTestId("install"), byTestId("install-hint")); // the browser's offer can come before Python is up
 

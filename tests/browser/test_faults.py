@@ -244,3 +244,54 @@ def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "train-lr-error") == "" and text(app, "train-epochs-error") == ""
     seen("learning rate -1, epochs 0", "%s / %s, beside the fields" % (lr_said, epochs_said))
+
+
+# Start-up: a part that fails fails alone and says so; a start that hangs is said (start-guard.js)
+
+def test_a_browser_language_that_is_no_valid_tag_starts_the_charts_all_the_same(watched_context, app_url):
+    # WebKitGTK on a Linux machine in the "C" locale says navigator.language is "C": the chart library
+    # threw as it loaded, and the page never started.
+    context, watch = watched_context
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'language', { get: () => 'C' });")
+    page = open_app(context, watch, app_url + "?runtime=registry-only")
+    assert page.evaluate("navigator.language") == "en"
+    assert page.locator('[data-testid^="chart-"] .uplot').count() == 2
+    assert page.is_hidden('[data-testid="start-problems"]')
+
+
+def test_charts_that_cannot_load_fail_alone_and_drawing_and_training_work(watched_context, app_url):
+    context, watch = watched_context
+    page = context.new_page()
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.route("**/vendor/uplot/uPlot.iife.min.js", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(app_url + "?runtime=registry-only")
+    wait_until_ready(page)
+    said = page.locator('[data-testid="start-problems"] li').all_inner_texts()
+    assert said == ["uPlot.iife.min.js could not be loaded: part of the page is missing.",
+                    "The training charts could not start (uPlot is not defined); the rest of the app works without them."]
+    assert page.is_visible('[data-testid="start-problems"]')
+    assert text(page, "charts-missing") == said[1]
+    drawing_still_read(page)
+    train_small_mlp(page)
+    assert text(page, "train-status") == "Done"
+    watch.errors[:] = [e for e in watch.errors if "404" not in e]  # the browser logs the missing file
+    seen("the chart library cannot load", said[1])
+
+
+def test_a_start_that_hangs_is_said_after_a_minute_with_what_is_known(watched_context, app_url):
+    context, watch = watched_context
+    held = []
+    context.route("**/pyodide.asm.wasm", lambda route: held.append(route))  # never answered: the runtime's download hangs
+    page = context.new_page()
+    page.clock.install()  # time runs as usual, and the test can jump ahead
+    page.goto(app_url + "?runtime=registry-only")
+    page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent.startsWith('Loading the Python')",
+                           timeout=BOOT_TIMEOUT_MS)
+    assert page.is_hidden('[data-testid="start-problems"]')
+    page.clock.fast_forward("01:01")
+    page.wait_for_selector('[data-testid="start-problems"]:not([hidden])')
+    said = page.locator('[data-testid="start-problems"] li').all_inner_texts()
+    assert said == ['Still loading after 60 s. The engine is at "Loading the Python runtime (Pyodide 0.17.1)"; '
+                    "the page's Python has started. Reloading the page may help."]
+    assert held and text(page, "status") == "loading"
+    seen("a start that hangs (the runtime never downloads)", said[0])

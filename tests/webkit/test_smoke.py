@@ -1,0 +1,98 @@
+"""The page on WebKit (Safari's engine), in the steps a class's tablet takes: it starts with nothing
+failed, reads digits drawn with pointer events and a picture uploaded, loads and saves a model,
+trains an epoch, and opens again from its service worker with the server gone."""
+import random
+import threading
+
+import pytest
+import build
+from digitlab.model_file import load_model, model_bytes
+from tests.browser.strokes import DIGITS, number_strokes
+from tests.sets.numbers import numbers
+from tests.webkit.driving import BOOT_TIMEOUT_S, open_app, stroke, text, until
+
+PREDICTION_IS = "return document.querySelector('[data-testid=prediction]')?.textContent === arguments[0]"
+TRAINING_TIMEOUT_S = 600  # NumPy only: WebKitGTK gives a worker no WebGL2
+
+
+@pytest.fixture
+def app(webkit, app_url):
+    open_app(webkit, app_url)
+    return webkit
+
+
+def clear(driver):
+    driver.find_element("css selector", '[data-testid="clear"]').click()
+    until(driver, PREDICTION_IS, 10, "–")
+
+
+def test_the_page_starts_with_every_part_working(app):
+    assert app.execute_script("return document.querySelector('[data-testid=start-problems]').hidden")
+    assert app.execute_script("return document.querySelectorAll('[data-testid^=chart-] .uplot').length") == 2
+    assert app.execute_script("return Intl.getCanonicalLocales(navigator.language).length") == 1
+    assert text(app, "runtime").startswith("Pyodide")
+
+
+def test_digits_and_a_number_drawn_with_pointer_events_are_read(app):
+    for digit in "703":
+        clear(app)
+        for points in DIGITS[digit]:
+            stroke(app, points)
+        until(app, PREDICTION_IS, 30, digit)
+    clear(app)
+    for points in number_strokes("314", random.Random(3)):
+        stroke(app, points)
+    until(app, PREDICTION_IS, 30, "314")
+    assert len(app.find_elements("css selector", '[data-testid="digit-box"]')) == 3
+
+
+def test_an_uploaded_picture_of_a_number_is_read(app, tmp_path):
+    number = numbers("test", 1, seed=21, lengths=[4])[0]
+    path = tmp_path / "number.png"
+    path.write_bytes(number.data)
+    app.find_element("css selector", '[data-testid="upload-image"]').send_keys(str(path))
+    until(app, PREDICTION_IS, 30, number.text)
+    assert app.find_element("css selector", '[data-testid="upload-view"]').is_displayed()
+
+
+def test_a_model_file_is_loaded_and_the_model_in_use_saved(app, tmp_path):
+    saved = load_model(build.OUT + "/models/default.npz")
+    path = tmp_path / "tablet.npz"
+    path.write_bytes(model_bytes(saved.model, saved.labels, name="tablet"))
+    app.find_element("css selector", '[data-testid="load-model"]').send_keys(str(path))
+    until(app, "return document.querySelector('[data-testid=model-name]')?.textContent.includes('tablet')", 30)
+    app.find_element("css selector", '[data-testid="download-model"]').click()
+    said = until(app, "const m = document.querySelector('[data-testid=model-message]')?.textContent;"
+                      "return m && m.startsWith('Saved') && m", 30)
+    assert said.startswith("Saved tablet")
+    app.execute_script("return digitlab.forgetModel()")  # the next test starts from the built-in model
+
+
+def test_an_epoch_trains_in_numpy_and_the_engine_panel_says_why(app):
+    app.execute_script("""
+        const set = (id, value) => {
+            const field = document.querySelector(`[data-testid=${id}]`);
+            field.value = value;
+            field.dispatchEvent(new Event('change', { bubbles: true }));
+        };
+        set('train-model', 'mlp'); set('train-epochs', '1'); set('train-images', '50');""")
+    app.find_element("css selector", '[data-testid="train-start"]').click()
+    until(app, "return !document.querySelector('[data-testid=evaluation]')?.hidden", TRAINING_TIMEOUT_S)
+    assert text(app, "train-status") == "Done"
+    assert text(app, "gpu-training").startswith("no")  # with the reason: no WebGL2 in a worker here
+
+
+def test_the_page_opens_again_with_its_server_gone(webkit):
+    server = build.make_server(port=0)  # a server of its own, to stop
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    open_app(webkit, "http://127.0.0.1:%d/" % server.server_port)
+    kept = until(webkit, "const t = document.querySelector('[data-testid=offline]')?.textContent;"
+                         "return t && t !== '–' && t", BOOT_TIMEOUT_S)
+    if kept.startswith("no"):
+        server.shutdown()
+        pytest.skip("WebKitGTK keeps no offline copy here: %s" % kept)
+    server.shutdown()
+    server.server_close()
+    webkit.refresh()
+    until(webkit, "return document.querySelector('[data-testid=status]')?.textContent === 'ready'", BOOT_TIMEOUT_S)
+    assert webkit.execute_script("return navigator.serviceWorker.controller !== null")  # what answered, with no server
