@@ -49,7 +49,7 @@ function early(promise) {
   return promise;
 }
 
-async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected }) {
+async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected, pageWebGL2 }) {
   progress("Starting the engine", 0.01);
   fault = injected;
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
@@ -95,7 +95,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   }
 
   progress(role === "trainer" ? "Checking and timing the WebGL kernel" : "Probing WebGL", 0.97);
-  const device = probeWebGL();
+  const device = probeWebGL(pageWebGL2);
   bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };

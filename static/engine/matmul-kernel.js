@@ -111,12 +111,20 @@ void main() {
 }`;
 
 const NO_WEBGL2 = "This browser offers no WebGL2 here.";
+// WebKitGTK (and perhaps Safari) gives the page WebGL2 but its workers none. The trainer's Python can
+// use only a kernel it can wait on, and waiting on the page needs SharedArrayBuffer, which WebKitGTK
+// offers no page (bench_page_kernel.py measured the way through the page: faster, where usable).
+const NO_WEBGL2_IN_WORKERS = "This browser gives WebGL2 to the page but not to its workers, and the trainer "
+  + "cannot wait on the page's here.";
 const NO_FLOAT_TARGETS = "WebGL2 cannot render to float textures here (no EXT_color_buffer_float).";
 
 class KernelUnavailable extends Error {}
 
-/** What the device offers, without keeping a context: {webgl2, renderer, floatRenderTarget, reason}. */
-function probeWebGL() {
+/**
+ * What the device offers, without keeping a context: {webgl2, renderer, floatRenderTarget, reason}.
+ * `pageWebGL2`: whether the page found WebGL2 on its own canvas (the reason differs).
+ */
+function probeWebGL(pageWebGL2 = false) {
   const found = { webgl2: false, renderer: null, floatRenderTarget: false, maxTextureSize: 0, reason: null };
   let gl = null;
   try {
@@ -125,7 +133,7 @@ function probeWebGL() {
     gl = null;
   }
   if (!gl) {
-    found.reason = NO_WEBGL2;
+    found.reason = pageWebGL2 ? NO_WEBGL2_IN_WORKERS : NO_WEBGL2;
     return found;
   }
   found.webgl2 = true;
@@ -140,8 +148,8 @@ function probeWebGL() {
 }
 
 class MatmulKernel {
-  constructor() {
-    const canvas = new OffscreenCanvas(1, 1);
+  /** `canvas`: the worker's own; a page whose browser offers workers no WebGL2 may lend one of its own. */
+  constructor(canvas = new OffscreenCanvas(1, 1)) {
     const gl = canvas.getContext("webgl2", { antialias: false, depth: false, stencil: false, alpha: true });
     if (!gl) throw new KernelUnavailable(NO_WEBGL2);
     if (!gl.getExtension("EXT_color_buffer_float")) throw new KernelUnavailable(NO_FLOAT_TARGETS);

@@ -12,7 +12,8 @@ export class EngineClient {
    * fault: a command the worker fails once (browser tests only).
    */
   constructor({ runtime = null, role = "predictor", kernel = null, fault = null } = {}) {
-    this.init = { type: "init", base: document.baseURI, runtime, role, kernel, fault };
+    const pageWebGL2 = role === "trainer" && pageHasWebGL2(); // only the trainer's kernel needs WebGL2
+    this.init = { type: "init", base: document.baseURI, runtime, role, kernel, fault, pageWebGL2 };
     this.listeners = [];
     this.trainingListeners = [];
     this.onRestart = null;
@@ -107,4 +108,11 @@ export class EngineClient {
       if (resolve) resolve(message.reply);
     }
   }
+}
+
+/** Whether the page has WebGL2 on a canvas of its own: the worker's reason for having none depends on it. */
+function pageHasWebGL2() {
+  const gl = document.createElement("canvas").getContext("webgl2");
+  gl?.getExtension("WEBGL_lose_context")?.loseContext(); // give the context back now
+  return gl !== null;
 }

@@ -12,11 +12,16 @@ context. Prints:
   - per runtime: the page ready (status "ready", engine and UI) cold and on a second visit, and
     as a ratio to TF.js's first answer in the same run (tfjs_first_answer.html: TF.js WebGL, the
     codelab CNN, one 28x28 image read); the first answer to a drawn digit (stroke end to answer
-    shown); the median and p90 engine round trip for the drawing canvas holding one digit and
-    holding a five-digit number.
+    shown); the median and p90 engine round trip for what the drawing pad sends (its inked part)
+    when it holds one digit and when it holds a five-digit number;
+  - per browser, Chromium and WebKitGTK (Safari's engine, through WebDriver on a virtual screen) in
+    the same run: one cold visit each, its time to ready, first answer and median round trip for a
+    drawn digit, and the images per second of one epoch of the page's CNN (2,000 digits, batch 64),
+    with the kernel the trainer used.
 """
 import argparse
 import collections
+import json
 import os
 import statistics
 import sys
@@ -28,10 +33,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "browser")]
 
 import build  # noqa: E402
-from bench_tfjs import stage_bench_files  # noqa: E402
+from bench_tfjs import TRAIN_OURS, stage_bench_files  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, runtimes_in_build  # noqa: E402
 from drawing import draw_digit, draw_number  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+from strokes import DIGITS  # noqa: E402
+
+from tests.webkit.driving import evaluate, start_webkit, stroke, until, virtual_screen  # noqa: E402
 
 READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 # Page time at which the status turns "ready": watched from before the page's own scripts run.
@@ -74,6 +82,7 @@ ROUND_TRIPS = """async (n) => {
   return { times, text };
 }"""
 NUMBER = "90210"
+TRAINING = json.dumps({"architecture": "cnn", "epochs": 1, "batch_size": 64, "per_label": 200})
 
 
 def visit(page, url):
@@ -128,6 +137,57 @@ def latencies(browser, url, predictions):
     return first_ms, digit, number
 
 
+def summary(ready_s, first_ms, digit, trained):
+    epoch = trained["epochs"][0]
+    matmul = trained["matmul"]
+    return {"ready": ready_s, "first": first_ms, "digit": statistics.median(digit["times"]),
+            "images_per_s": epoch["images_per_second"],
+            "kernel": "WebGL" if matmul["active"] else "NumPy (%s)" % matmul["reason"]}
+
+
+def chromium_line(browser, url, predictions):
+    context, page = new_page(browser)
+    ready_s, _ = visit(page, url)
+    page.evaluate(WATCH_ANSWERS)
+    draw_digit(page, "7")
+    page.wait_for_function("window.bench.answers.length >= 1", timeout=30000)
+    first_ms = page.evaluate("bench.answers[0] - bench.strokeEnds[0]")
+    digit = page.evaluate(ROUND_TRIPS, predictions)
+    trained = page.evaluate(TRAIN_OURS, TRAINING)
+    context.close()
+    return summary(ready_s, first_ms, digit, trained)
+
+
+def webkit_line(url, predictions):
+    """The same steps in WebKitGTK: WebDriver cannot run a script before the page's own, so the
+    watch for "ready" starts once the page has loaded, long before the engine is up."""
+    with virtual_screen() as display:
+        driver = start_webkit(display)
+        try:
+            driver.get(url)
+            driver.execute_script(RECORD_READY)
+            until(driver, "return window.readyAt", 300)
+            ready_s = driver.execute_script("return window.readyAt") / 1000
+            evaluate(driver, WATCH_ANSWERS)
+            for points in DIGITS["7"]:
+                stroke(driver, points)
+            until(driver, "return window.bench.answers.length >= 1", 30)
+            first_ms = driver.execute_script("return bench.answers[0] - bench.strokeEnds[0]")
+            digit = evaluate(driver, ROUND_TRIPS, predictions)
+            trained = evaluate(driver, TRAIN_OURS, TRAINING, timeout_s=1200)
+        finally:
+            driver.quit()
+    return summary(ready_s, first_ms, digit, trained)
+
+
+def print_browsers(lines):
+    print("\nper browser (one cold visit each; train: one epoch of the page's CNN, 2,000 digits, batch 64)")
+    print("%-12s%10s%10s%10s%14s  %s" % ("browser", "ready s", "first ms", "digit ms", "train img/s", "trainer's products"))
+    for name, line in lines.items():
+        print("%-12s%10.2f%10.0f%10.1f%14.0f  %s" % (name, line["ready"], line["first"], line["digit"],
+                                                   line["images_per_s"], line["kernel"]))
+
+
 def median_stages(runs):
     """[(stage, median ms)] over boots whose stages match the first's."""
     names = [name for name, _ in runs[0]]
@@ -150,6 +210,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--boots", type=int, default=3)
     parser.add_argument("--predictions", type=int, default=100)
+    parser.add_argument("--browsers", default="chromium,webkit", help="the per-browser lines: chromium, webkit")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
         build.build()
@@ -165,7 +226,12 @@ def main():
             found = boots(browser, url, base + "bench/tfjs_first_answer.html", args.boots)
             print_stages(name, found)
             rows[name] = (found, latencies(browser, url, args.predictions))
+        lines = {}
+        if "chromium" in args.browsers:
+            lines["Chromium"] = chromium_line(browser, base + "?runtime=registry-only", args.predictions)
         browser.close()
+    if "webkit" in args.browsers:
+        lines["WebKitGTK"] = webkit_line(base + "?runtime=registry-only", args.predictions)
     server.shutdown()
     print("\n%-14s%12s%12s%12s%12s%12s%12s%10s%10s%10s%10s%10s" % (
         "runtime", "ready cold", "ready 2nd", "TF.js cold", "TF.js 2nd", "ratio cold", "ratio 2nd",
@@ -179,7 +245,8 @@ def main():
             statistics.median(number["times"]), p90(number["times"])))
         print("  (the number drawn, %s, was read as %r)" % (NUMBER, number["text"]))
     print("(seconds to ready: median of %d visits each; TF.js = its first answer; ratio = ours / TF.js; "
-          "round trips: %d engine requests with the 960x320 canvas)" % (args.boots, args.predictions))
+          "round trips: %d engine requests with what the drawing pad sends, its inked part)" % (args.boots, args.predictions))
+    print_browsers(lines)
 
 
 if __name__ == "__main__":

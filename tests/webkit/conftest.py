@@ -6,17 +6,13 @@ webkit2gtk-driver and xvfb) as it does Chromium.
 Each suite runs twice, in the machine's own locale (a bare Linux machine's "C" gives WebKit a
 language that is no valid tag) and in en_US.
 """
-import glob
 import os
-import subprocess
 import threading
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.webkitgtk.options import Options
-from selenium.webdriver.webkitgtk.service import Service
 
 import build
+from tests.webkit.driving import start_webkit, virtual_screen
 
 LOCALES = {"machine-locale": None, "en_US": "en_US.UTF-8"}  # None: the machine's own LANG
 
@@ -29,16 +25,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def screen():
-    """A virtual X display for the MiniBrowser: its name (":N"), the first one free."""
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as displayfd:
-        display = ":" + displayfd.readline().strip()
-    yield display
-    xvfb.terminate()
-    xvfb.wait()
+    with virtual_screen() as display:
+        yield display
 
 
 @pytest.fixture(scope="session")
@@ -51,23 +39,10 @@ def app_url():
     server.shutdown()
 
 
-def minibrowser():
-    found = glob.glob("/usr/lib/*/webkit2gtk-4.1/MiniBrowser")
-    assert found, "WebKitGTK's MiniBrowser is not installed: `python build.py test` installs webkit2gtk-driver"
-    return found[0]
-
-
 @pytest.fixture(scope="module", params=list(LOCALES))
 def webkit(request, screen):
     """A WebKitGTK browser in one locale, for a module's tests."""
-    env = dict(os.environ, DISPLAY=screen)
-    if LOCALES[request.param]:
-        env.update(LANG=LOCALES[request.param], LC_ALL=LOCALES[request.param])
-    options = Options()
-    options.binary_location = minibrowser()
-    options.add_argument("--automation")
-    driver = webdriver.WebKitGTK(options=options, service=Service(executable_path=build.WEBKIT_WEBDRIVER, env=env))
-    driver.set_window_size(1100, 900)
+    driver = start_webkit(screen, LOCALES[request.param])
     yield driver
     driver.quit()
 

@@ -1,14 +1,58 @@
-"""Driving the page in WebKitGTK through WebDriver: waits that tolerate a page still loading, and
-strokes made of WebDriver's pointer actions."""
-from selenium.common.exceptions import WebDriverException
+"""Driving the page in WebKitGTK through WebDriver: the browser on a virtual screen, waits that
+tolerate a page still loading, and strokes made of WebDriver's pointer actions. Used by the WebKit
+tests and by the benchmarks that compare browsers."""
+import contextlib
+import glob
+import os
+import subprocess
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.webkitgtk.options import Options
+from selenium.webdriver.webkitgtk.service import Service
+
+import build
 
 from tests.browser.strokes import densify
 
+# Where the page says what it is doing or what went wrong.
+SAYING = ("status", "stage", "start-problems", "message", "prediction", "model-message", "train-status", "gpu-kernel")
 BOOT_TIMEOUT_S = 180  # WebKit runs Pyodide slower than Chromium: ready in 10-13 s on a quiet machine
+
+
+@contextlib.contextmanager
+def virtual_screen():
+    """An X display of its own (Xvfb, the first number free) for the MiniBrowser: its name, ":N"."""
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as displayfd:
+        display = ":" + displayfd.readline().strip()
+    try:
+        yield display
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+
+
+def start_webkit(display, locale=None):
+    """WebKitGTK's MiniBrowser under WebDriver on `display`, in `locale` (None: the machine's own)."""
+    found = glob.glob("/usr/lib/*/webkit2gtk-4.1/MiniBrowser")
+    assert found, "WebKitGTK's MiniBrowser is not installed: `python build.py test` installs webkit2gtk-driver"
+    env = dict(os.environ, DISPLAY=display)
+    if locale:
+        env.update(LANG=locale, LC_ALL=locale)
+    options = Options()
+    options.binary_location = found[0]
+    options.add_argument("--automation")
+    driver = webdriver.WebKitGTK(options=options, service=Service(executable_path=build.WEBKIT_WEBDRIVER, env=env))
+    driver.set_window_size(1100, 900)
+    return driver
 
 
 def until(driver, script, timeout_s=60, *args):
@@ -16,7 +60,28 @@ def until(driver, script, timeout_s=60, *args):
     are missing for a moment, and a script run as it unloads has no result) returns something true;
     returns that."""
     wait = WebDriverWait(driver, timeout_s, poll_frequency=0.2, ignored_exceptions=[WebDriverException])
-    return wait.until(lambda d: d.execute_script(script, *args))
+    try:
+        return wait.until(lambda d: d.execute_script(script, *args))
+    except TimeoutException:
+        raise AssertionError("waited %d s for: %s\nthe page says: %s" % (timeout_s, script, said(driver))) from None
+
+
+def said(driver):
+    """What the page shows where it reports (a failed wait's context)."""
+    return {testid: text(driver, testid) for testid in SAYING}
+
+
+def evaluate(driver, function, *args, timeout_s=600):
+    """Call the JavaScript `function` (source text, may be async) with JSON-able `args` and wait for
+    its result, however long within `timeout_s` (WebDriver's own script timeout is 30 s)."""
+    driver.execute_script(
+        "window.evaluated = undefined; Promise.resolve((%s)(...arguments)).then("
+        "(value) => { window.evaluated = { value }; }, (err) => { window.evaluated = { failed: String(err) }; });"
+        % function, *args)
+    found = until(driver, "return window.evaluated", timeout_s)
+    if "failed" in found:
+        raise RuntimeError(found["failed"])
+    return found.get("value")
 
 
 def text(driver, testid):

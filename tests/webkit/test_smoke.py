@@ -12,7 +12,7 @@ from tests.sets.numbers import numbers
 from tests.webkit.driving import BOOT_TIMEOUT_S, open_app, stroke, text, until
 
 PREDICTION_IS = "return document.querySelector('[data-testid=prediction]')?.textContent === arguments[0]"
-TRAINING_TIMEOUT_S = 600  # NumPy only: WebKitGTK gives a worker no WebGL2
+TRAINING_TIMEOUT_S = 300  # 50 digits a label, one epoch, in NumPy (no WebGL2 in a WebKitGTK worker): 15 s quiet
 
 
 @pytest.fixture
@@ -79,7 +79,9 @@ def test_an_epoch_trains_in_numpy_and_the_engine_panel_says_why(app):
     app.find_element("css selector", '[data-testid="train-start"]').click()
     until(app, "return !document.querySelector('[data-testid=evaluation]')?.hidden", TRAINING_TIMEOUT_S)
     assert text(app, "train-status") == "Done"
-    assert text(app, "gpu-training").startswith("no")  # with the reason: no WebGL2 in a worker here
+    assert text(app, "gpu-training").startswith("no")
+    assert text(app, "gpu-kernel") == ("NumPy only: This browser gives WebGL2 to the page but not to its workers, "
+                                       "and the trainer cannot wait on the page's here.")
 
 
 def test_the_page_opens_again_with_its_server_gone(webkit):
@@ -96,3 +98,13 @@ def test_the_page_opens_again_with_its_server_gone(webkit):
     webkit.refresh()
     until(webkit, "return document.querySelector('[data-testid=status]')?.textContent === 'ready'", BOOT_TIMEOUT_S)
     assert webkit.execute_script("return navigator.serviceWorker.controller !== null")  # what answered, with no server
+
+
+def test_the_camera_on_a_machine_without_one_is_said_in_words(app):
+    # WebKitGTK here has no camera (iPad Safari's is tested as far as a browser can be: Chromium's
+    # fake camera, through the <video playsinline muted autoplay> iOS asks for): the page says so.
+    before = text(app, "camera-message")
+    app.find_element("css selector", '[data-testid="camera-open"]').click()
+    said = until(app, "const m = document.querySelector('[data-testid=camera-message]')?.textContent;"
+                      "return m !== arguments[0] && m !== 'Opening the camera…' && m", 30, before)
+    assert "camera" in said.lower() and not app.find_element("css selector", '[data-testid="camera-take"]').is_enabled()
