@@ -1,5 +1,6 @@
 // A WebGL2 matrix product for the engine's worker: C = op(A) · op(B), float32, row-major,
-// where op(X) is X or Xᵀ. Runs on an OffscreenCanvas, so it needs no page.
+// where op(X) is X or Xᵀ. Runs on an OffscreenCanvas, so it needs no page (a page may lend its own
+// canvas: bench_page_kernel.py measures that way for browsers whose workers have no WebGL2).
 //
 // A product takes three steps, over float textures:
 //   upload   A and B go up as RGBA32F textures holding each matrix as it is stored, four
