@@ -10,6 +10,7 @@ Standard library only: this file runs before anything is installed.
 """
 import argparse
 import base64
+import contextlib
 import functools
 import hashlib
 import http.server
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import urllib.request
 import zipfile
 
@@ -388,6 +390,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 def make_server(host="127.0.0.1", port=8000, directory=OUT):
     handler = functools.partial(Handler, directory=directory)
     return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+@contextlib.contextmanager
+def serving():
+    """build/ (built first if need be) served on a free local port in a thread, for the tests: its URL."""
+    if not os.path.exists(os.path.join(OUT, "runtime.json")):
+        build()
+    server = make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield "http://127.0.0.1:%d/" % server.server_port
+    finally:
+        server.shutdown()
 
 
 def serve(host, port):

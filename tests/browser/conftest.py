@@ -6,7 +6,6 @@ to reach a non-local host fails it.
 import json
 import os
 import sys
-import threading
 from urllib.parse import urlparse
 
 import pytest
@@ -36,12 +35,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def app_url():
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
-    server = build.make_server(port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield "http://127.0.0.1:%d/" % server.server_port
-    server.shutdown()
+    with build.serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

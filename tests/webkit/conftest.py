@@ -6,8 +6,6 @@ webkit2gtk-driver and xvfb) as it does Chromium.
 Each suite runs twice, in the machine's own locale (a bare Linux machine's "C" gives WebKit a
 language that is no valid tag) and in en_US.
 """
-import os
-import threading
 
 import pytest
 
@@ -31,12 +29,8 @@ def screen():
 
 @pytest.fixture(scope="session")
 def app_url():
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
-    server = build.make_server(port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield "http://127.0.0.1:%d/" % server.server_port
-    server.shutdown()
+    with build.serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=list(LOCALES))
