@@ -41,7 +41,7 @@ export class DrawingPad {
    * when it is blank), as {left, top, width, height, data: RGBA Uint8Array}, ready to transfer.
    */
   pixels() {
-    const { left, top, width, height } = this.ink ? this.window() : { left: 0, top: 0, ...this.size() };
+    const { left, top, width, height } = this.ink ? this.readingWindow() : { left: 0, top: 0, ...this.size() };
     const image = this.ctx.getImageData(left, top, width, height);
     return { left, top, width, height, data: new Uint8Array(image.data.buffer) };
   }
@@ -56,7 +56,7 @@ export class DrawingPad {
   }
 
   /** The reading window: the ink with READ_MARGIN around it, its longer side grown to READ_SIDE. */
-  window() {
+  readingWindow() {
     const margin = READ_MARGIN * this.lineWidth;
     const least = READ_SIDE * this.lineWidth;
     const { width, height } = this.size();
