@@ -166,8 +166,7 @@ def webkit_line(url, predictions):
         try:
             driver.get(url)
             driver.execute_script(RECORD_READY)
-            until(driver, "return window.readyAt", 300)
-            ready_s = driver.execute_script("return window.readyAt") / 1000
+            ready_s = until(driver, "return window.readyAt", 300) / 1000
             evaluate(driver, WATCH_ANSWERS)
             for points in DIGITS["7"]:
                 stroke(driver, points)

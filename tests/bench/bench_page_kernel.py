@@ -16,7 +16,6 @@ import argparse
 import os
 import shutil
 import sys
-import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
@@ -36,7 +35,7 @@ SHAPES = [
     (64 * 28 * 28, 3 * 3 * 1, 16),  # first convolution, forward
     (64, 7 * 7 * 32, 256),  # dense head, forward
 ]
-RUN = "(shapes, repeats) => runBench(shapes, repeats)"
+RUN = "([shapes, repeats]) => runBench(shapes, repeats)"  # one argument: Playwright passes one
 
 
 def chromium_rows(url, repeats):
@@ -44,7 +43,7 @@ def chromium_rows(url, repeats):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(url)
-        found = page.evaluate("([shapes, repeats]) => runBench(shapes, repeats)", [[list(s) for s in SHAPES], repeats])
+        found = page.evaluate(RUN, [[list(s) for s in SHAPES], repeats])
         browser.close()
     return found
 
@@ -54,7 +53,7 @@ def webkit_rows(url, repeats):
         driver = start_webkit(display)
         try:
             driver.get(url)
-            return evaluate(driver, RUN, [list(s) for s in SHAPES], repeats, timeout_s=900)
+            return evaluate(driver, RUN, [[list(s) for s in SHAPES], repeats], timeout_s=900)
         finally:
             driver.quit()
 
@@ -67,17 +66,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
-    bench_dir = os.path.join(build.OUT, "bench")
-    os.makedirs(bench_dir, exist_ok=True)
-    for name in PAGE_FILES:
-        shutil.copyfile(os.path.join(HERE, name), os.path.join(bench_dir, name))
-    server = build.make_server(port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = "http://127.0.0.1:%d/bench/page_kernel.html" % server.server_port
-    results = {"Chromium": chromium_rows(url, args.repeats), "WebKitGTK": webkit_rows(url, args.repeats)}
-    server.shutdown()
+    with build.serving() as base:
+        bench_dir = os.path.join(build.OUT, "bench")
+        os.makedirs(bench_dir, exist_ok=True)
+        for name in PAGE_FILES:
+            shutil.copyfile(os.path.join(HERE, name), os.path.join(bench_dir, name))
+        url = base + "bench/page_kernel.html"
+        results = {"Chromium": chromium_rows(url, args.repeats), "WebKitGTK": webkit_rows(url, args.repeats)}
     print("%-10s %-18s %8s %10s %12s %10s %12s %12s" % (
         "browser", "m x k x n", "MFLOP", "NumPy ms", "page GL ms", "error", "worker GL ms", "page/NumPy"))
     for browser, found in results.items():

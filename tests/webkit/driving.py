@@ -90,6 +90,11 @@ def text(driver, testid):
 
 def open_app(driver, url):
     driver.get(url)
+    wait_until_ready(driver)
+
+
+def wait_until_ready(driver):
+    """Until the page's engine and UI are up (after a load or a reload)."""
     until(driver, "return document.querySelector('[data-testid=status]')?.textContent === 'ready'", BOOT_TIMEOUT_S)
 
 

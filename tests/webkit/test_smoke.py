@@ -9,7 +9,7 @@ import build
 from digitlab.model_file import load_model, model_bytes
 from tests.browser.strokes import DIGITS, number_strokes
 from tests.sets.numbers import numbers
-from tests.webkit.driving import BOOT_TIMEOUT_S, open_app, stroke, text, until
+from tests.webkit.driving import BOOT_TIMEOUT_S, open_app, stroke, text, until, wait_until_ready
 
 PREDICTION_IS = "return document.querySelector('[data-testid=prediction]')?.textContent === arguments[0]"
 TRAINING_TIMEOUT_S = 300  # 50 digits a label, one epoch, in NumPy (no WebGL2 in a WebKitGTK worker): 15 s quiet
@@ -96,7 +96,7 @@ def test_the_page_opens_again_with_its_server_gone(webkit):
     server.shutdown()
     server.server_close()
     webkit.refresh()
-    until(webkit, "return document.querySelector('[data-testid=status]')?.textContent === 'ready'", BOOT_TIMEOUT_S)
+    wait_until_ready(webkit)
     assert webkit.execute_script("return navigator.serviceWorker.controller !== null")  # what answered, with no server
 
 
