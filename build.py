@@ -22,7 +22,6 @@ import sys
 import tarfile
 import threading
 import urllib.request
-import zipfile
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(ROOT, "build")
@@ -75,7 +74,7 @@ WHEELS = {
 
 RUNTIMES = {
     "registry-only": {"label": "Pyodide 0.17.1", "indexURL": "vendor/pyodide-0.17.1/",
-                      "packages": ["numpy", "pillow"]},
+                      "packages": ["numpy", "pillow"], "bytecode": "bytecode/pyodide-0.17.1.tar"},
     "current": {"label": "Pyodide 314.0.7", "indexURL": "vendor/pyodide-314.0.7/",
                 "packages": ["numpy", "pillow"]},
 }
@@ -95,6 +94,8 @@ MANIFEST = {  # build/manifest.webmanifest; its URLs are relative to it, so the 
 }
 SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
+BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
+BYTECODE_STEP = os.path.join(ROOT, "pyodide-bytecode.js")  # and what makes the runtime's compiled modules
 MODEL = os.path.join("models", "default.npz")
 MNIST_STORE = os.path.join("data", "mnist.npz")
 # What the default model depends on: retrain when any of it changes.
@@ -332,18 +333,55 @@ def write_service_worker():
                 % (digest.hexdigest()[:16], json.dumps(["./"] + files, indent=0), template))
 
 
+def write_tar(target, files):
+    """An uncompressed ustar of {path in the archive: file on disk}: the same bytes for the same files."""
+    with tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, source in sorted(files.items()):
+            info = tar.gettarinfo(source, arcname=name)
+            info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = 0, 0o644, 0, 0, "", ""
+            with open(source, "rb") as f:
+                tar.addfile(info, f)
+
+
+def files_under(folder, suffix):
+    """{path relative to `folder`, with slashes: path} of its files ending in `suffix`."""
+    return {os.path.relpath(os.path.join(d, name), folder).replace(os.sep, "/"): os.path.join(d, name)
+            for d, _, names in os.walk(folder) for name in names if name.endswith(suffix)}
+
+
 def bundle_package():
-    """Zip py/digitlab for the worker, which imports it with zipimport."""
-    target = os.path.join(OUT, "digitlab.zip")
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
-        for folder, _, files in sorted(os.walk(os.path.join(PY, "digitlab"))):
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    path = os.path.join(folder, name)
-                    info = zipfile.ZipInfo(os.path.relpath(path, PY), date_time=(2020, 1, 1, 0, 0, 0))
-                    with open(path, "rb") as f:
-                        z.writestr(info, f.read(), zipfile.ZIP_DEFLATED)
-    return target
+    """py/digitlab's sources as a tar, which the engine worker unpacks (tar-files.js)."""
+    write_tar(os.path.join(OUT, BUNDLE), {"digitlab/" + name: path for name, path in
+                                          files_under(os.path.join(PY, "digitlab"), ".py").items()})
+
+
+def compile_in_node(runtime, staging, bytecode=None):
+    """Boot the engine in Node as the page does (pyodide-bytecode.js), first writing `bytecode` (a
+    tar the build made) if given; -> {path in Pyodide's file system: .pyc in `staging`} of every
+    module it compiled from source."""
+    shutil.rmtree(staging, ignore_errors=True)
+    subprocess.run(["node", BYTECODE_STEP, os.path.join(OUT, runtime["indexURL"]), ",".join(runtime["packages"]),
+                    os.path.join(OUT, BUNDLE), os.path.join(OUT, MODEL), staging] + ([bytecode] if bytecode else []),
+                   check=True, stdout=subprocess.DEVNULL)
+    return files_under(staging, ".pyc") if os.path.isdir(staging) else {}
+
+
+def compile_bytecode(runtimes):
+    """The Python 3.8 bytecode of every module Pyodide 0.17's engine compiles as it boots, made
+    when its sources or the runtime changed."""
+    runtime = runtimes["registry-only"]
+    cached = os.path.join(CACHE, "bytecode", os.path.basename(runtime["bytecode"]))
+    stamp = cached + ".key"
+    inputs = [os.path.join(OUT, BUNDLE), BYTECODE_STEP, os.path.join(ROOT, "static", "engine", "python-files.js")]
+    key = " ".join([PACKAGES["pyodide-0.17.1"][2]] + runtime["packages"] + [file_digest(f, "sha256").hex() for f in inputs])
+    if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
+        say("compiling the engine's Python to bytecode (Pyodide 0.17.1 in Node)")
+        write_tar(cached, compile_in_node(runtime, os.path.join(CACHE, "bytecode", "staging")))
+        with open(stamp, "w") as f:
+            f.write(key)
+    target = os.path.join(OUT, runtime["bytecode"])
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(cached, target)
 
 
 def build(requested="auto", wheels_dir=None):
@@ -357,8 +395,9 @@ def build(requested="auto", wheels_dir=None):
     write_manifest()
     write_icons()
     bundle_package()
+    compile_bytecode(runtimes)
     config = {"default": runtime, "reason": reason, "runtimes": runtimes,
-              "bundle": "digitlab.zip", "model": MODEL.replace(os.sep, "/"),
+              "bundle": BUNDLE, "model": MODEL.replace(os.sep, "/"),
               "data": MNIST_STORE.replace(os.sep, "/")}
     with open(os.path.join(OUT, "runtime.json"), "w") as f:
         json.dump(config, f, indent=1)

@@ -3,10 +3,10 @@
 // The page runs two: a predictor, and a trainer started on first use, so a
 // long training batch never delays a prediction. The trainer also hands its
 // matrix products to the WebGL kernel (matmul-kernel.js) where that pays.
-/* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply */
+/* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply, APP_FOLDER, writeTar, writeBeforePythonStarts */
 "use strict";
 
-importScripts("../reply.js", "matmul-kernel.js");
+importScripts("../reply.js", "matmul-kernel.js", "python-files.js");
 
 let booting = null;
 let call = null;
@@ -59,29 +59,33 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   const indexURL = new URL(runtime.indexURL, base).href;
   // Our files download while the runtime loads; each is awaited where it is needed.
   const bundle = early(fetchBytes(new URL(build.bundle, base)));
+  const bytecode = runtime.bytecode ? early(fetchBytes(new URL(runtime.bytecode, base))) : null;
   const model = early(fetchBytes(new URL(build.model, base)));
   mnistURL = new URL(build.data, base);
   const mnist = role === "trainer" ? early(fetchBytes(mnistURL)) : null;
 
   progress(`Loading the Python runtime (${runtime.label})`, 0.05);
+  // The runtime's modules compiled at build time (pyodide-bytecode.js), beside their sources
+  // before Python starts: it then skips compiling them on every visit.
+  const bytecodeWritten = bytecode ? writeBeforePythonStarts(bytecode) : null;
   importScripts(indexURL + "pyodide.js");
   const pyodide = await loadPyodide({ indexURL });
+  await bytecodeWritten;
   runtimeModule = pyodide._module || pyodide;
 
   progress("Loading numpy and Pillow", 0.5);
   await pyodide.loadPackage(runtime.packages);
 
+  progress("Loading digitlab", 0.6);
+  const FS = pyodide.FS || pyodide._module.FS; // 0.17 keeps FS on _module
+  writeTar(FS, await bundle, APP_FOLDER);
+
   progress("Importing numpy", 0.65); // timed apart: the boot benchmark's stages
   pyodide.runPython("import numpy");
   progress("Importing Pillow", 0.75);
   pyodide.runPython("import PIL.Image");
-
-  progress("Loading digitlab", 0.8);
-  const FS = pyodide.FS || pyodide._module.FS; // 0.17 keeps FS on _module
-  FS.writeFile("/digitlab.zip", await bundle);
-  const bridge = pyodide.runPython(
-    "import sys\nsys.path.insert(0, '/digitlab.zip')\nfrom digitlab import bridge\nbridge"
-  );
+  progress("Importing digitlab", 0.8);
+  const bridge = pyodide.runPython(`import sys\nsys.path.insert(0, "${APP_FOLDER}")\nfrom digitlab import bridge\nbridge`);
   call = bridge.call;
 
   progress("Loading the model", 0.9);

@@ -132,7 +132,7 @@ def test_a_server_that_stops_mid_boot_is_said_and_try_again_boots_keeping_the_dr
         server.stop()
         page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'error'")
         said = text(page, "stage")
-        assert said == ("The engine could not start: digitlab.zip could not be fetched: the server does not answer."
+        assert said == ("The engine could not start: digitlab.tar could not be fetched: the server does not answer."
                         " It starts again on your next action.")
         server.start_again()
         page.click('[data-testid="retry"]')

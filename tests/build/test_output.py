@@ -1,6 +1,7 @@
 """The build output: self-contained, with the runtime choice written down and a good model."""
 import json
 import os
+import tarfile
 
 import pytest
 
@@ -37,6 +38,20 @@ def test_every_file_the_page_names_is_in_the_build(out):
         assert os.path.exists(os.path.join(out, path)), path
     for name in ["micropython.mjs", "micropython.wasm"]:
         assert os.path.exists(os.path.join(out, "vendor", "micropython", name))
+
+
+def test_the_engine_boots_in_pyodide_017_compiling_none_of_its_python(out, tmp_path):
+    """The bytecode the build wrote is what Pyodide 0.17 runs: booted with it as the page boots it
+    (in Node), the engine reads a digit having compiled no module from its source."""
+    with open(os.path.join(out, "runtime.json")) as f:
+        runtime = json.load(f)["runtimes"]["registry-only"]
+    bytecode = os.path.join(out, runtime["bytecode"])
+    with tarfile.open(bytecode) as tar:
+        names = tar.getnames()
+    for where in ("lib/python3.8/__pycache__/", "lib/python3.8/site-packages/numpy/core/__pycache__/",
+                  "lib/python3.8/site-packages/PIL/__pycache__/", "app/digitlab/__pycache__/"):
+        assert any(name.startswith(where) for name in names), where  # Python's start, numpy, Pillow, ours
+    assert build.compile_in_node(runtime, str(tmp_path), bytecode) == {}
 
 
 def test_the_default_model_reaches_97_percent_on_the_test_digits(out):
