@@ -144,7 +144,7 @@ def _build(meta):
     if not (isinstance(shape, list) and len(shape) == 3 and all(isinstance(d, int) and 0 < d <= 512 for d in shape)):
         raise ModelFileError("Damaged model file: its input shape is invalid.")
     try:
-        model = Sequential(spec, shape, max_params=MAX_PARAMS)
+        model = Sequential(spec, shape, max_params=MAX_PARAMS, initialise=False)  # its weights come next
     except (TypeError, ValueError, KeyError) as err:
         raise ModelFileError("Damaged model file: its architecture cannot be built (%s)." % _short(err))
     if model.output_shape != (len(meta["labels"]),):

@@ -10,6 +10,7 @@ import pytest
 
 from digitlab.errors import ModelFileError
 from digitlab.model_file import load_model, model_bytes, save_model
+from digitlab.nn import layers
 from digitlab.nn.losses import softmax
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import CNN
@@ -131,6 +132,20 @@ def test_float32_round_trip_is_exact(tmp_path):
         np.testing.assert_array_equal(loaded[key], value)
     images = sample_images()
     np.testing.assert_array_equal(saved.predict_proba(images), softmax(model.forward(images)))
+
+
+def test_loading_draws_no_random_weights_it_would_overwrite(good, monkeypatch):
+    """The page loads its model as it boots: random initial weights would only cost time there."""
+    def without_random_numbers(initialiser):
+        def initialise(rng, *args):
+            assert rng is None, "random weights were drawn while loading a model"
+            return initialiser(rng, *args)
+        return initialise
+
+    for name in ("he_normal", "glorot_uniform"):
+        monkeypatch.setattr(layers, name, without_random_numbers(getattr(layers, name)))
+    saved = load_model(good)
+    assert all(np.any(value != 0) for _, value in saved.model.named_params() if value.ndim == 2)
 
 
 def test_loading_from_bytes_equals_loading_from_a_path(tmp_path, good):

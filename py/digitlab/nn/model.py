@@ -5,15 +5,16 @@ from .layers import LAYERS
 
 
 class Sequential:
-    def __init__(self, spec, input_shape, seed=0, max_params=None):
+    def __init__(self, spec, input_shape, seed=0, max_params=None, initialise=True):
         """`spec` is a list of {"type": kind, **config}; `input_shape` is (H, W, C).
 
         With `max_params`, a spec that would need more parameters is refused
-        (ValueError) before anything is allocated.
+        (ValueError) before anything is allocated. `initialise=False` leaves the
+        weights zero, for a model whose weights are loaded next.
         """
         self.spec = [dict(s) for s in spec]
         self.input_shape = tuple(input_shape)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed) if initialise else None
         self.layers = []
         self.shapes = [self.input_shape]  # shapes[i] is what layer i reads
         shape, total = self.input_shape, 0
