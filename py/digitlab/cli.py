@@ -1,4 +1,4 @@
-"""Command line: python -m digitlab predict|train|eval."""
+"""Command line: python -m digitlab predict|train|eval|export."""
 import argparse
 import json
 import os
@@ -81,6 +81,14 @@ def _parser():
                                "scored), or a .npz image store")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=_eval)
+
+    export = commands.add_parser("export", help="write a model for other tools: ONNX, or a TensorFlow.js layers model")
+    export.add_argument("model", metavar="MODEL", help="a digitlab model file")
+    export.add_argument("out", metavar="OUT", help="the .onnx file to write; for tfjs, the folder for model.json and "
+                                                   "its weights")
+    export.add_argument("--format", choices=["onnx", "tfjs"], default="onnx")
+    export.add_argument("--float16", action="store_true", help="ONNX: store the weights as float16 (half the size)")
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -108,6 +116,28 @@ def _read_model(path):
         raise DigitlabError("no model at %s (run `python build.py` or pass --model)" % path)
     with open(path, "rb") as f:
         return load_model(f.read())
+
+
+def _export(args):
+    from .interop.onnx_export import onnx_bytes
+    from .interop.onnx_proto import OPSET
+    from .interop.tfjs_export import tfjs_files
+
+    saved = _read_model(args.model)
+    if args.format == "onnx":
+        files, folder = {os.path.basename(args.out): onnx_bytes(saved, float16=args.float16)}, os.path.dirname(args.out)
+        said = "ONNX opset %d" % OPSET
+    else:
+        files, folder, said = tfjs_files(saved), args.out, "a TensorFlow.js layers model"
+    if folder and not os.path.isdir(folder):
+        if args.format == "onnx":
+            raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
+        os.makedirs(folder)
+    for name, data in files.items():
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+    print("%s -> %s (%s; labels %s)" % (args.model, args.out, said, " ".join(saved.labels)))
+    return 0
 
 
 def _predict(args):
