@@ -9,35 +9,16 @@ import pytest
 
 import build
 from digitlab import cli
-from digitlab.data.store import load_set
 from digitlab.interop.onnx_export import INPUT, onnx_bytes
 from digitlab.interop.onnx_proto import OPSET
-from digitlab.model_file import load_model, model_bytes
-from digitlab.nn.model import Sequential
-from digitlab.nn.zoo import ARCHITECTURES, architecture
-
-LABELS = list("0123456789")
-
-
-def trained_looking(name, seed=0):
-    """A model of architecture `name` whose every weight and bias is non-zero, so each is checked."""
-    model = Sequential(architecture(name, 10), (28, 28, 1), seed=seed)
-    rng = np.random.default_rng(seed)
-    for _, value in model.named_params():
-        value += rng.normal(0, 0.05, value.shape).astype(np.float32)
-    return load_model(model_bytes(model, LABELS, name=name, temperature=1.7))
-
+from digitlab.model_file import load_model
+from digitlab.nn.zoo import ARCHITECTURES
+from tests.unit.exported import LABELS, digits, trained_looking, trained_looking_file
 
 def onnx_runtime_answers(data, images):
     """ONNX Runtime's output for NHWC `images`, given as the graph wants them, NCHW."""
     session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
     return session.run(None, {INPUT: images.transpose(0, 3, 1, 2)})[0]
-
-
-def digits(count):
-    """The first `count` test digits, as the engine feeds them (float32 NHWC, ink 1)."""
-    test_set = load_set(os.path.join(build.OUT, build.MNIST_STORE), "test")
-    return (test_set.images[:count].astype(np.float32) / 255)[..., None], test_set.labels[:count]
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
@@ -75,7 +56,7 @@ def test_the_built_in_model_reads_200_test_digits_in_onnx_runtime_as_in_digitlab
 
 def test_the_cli_exports_onnx_and_says_so(tmp_path, capsys):
     model_path = tmp_path / "model.npz"
-    model_path.write_bytes(model_bytes(trained_looking("mlp").model, LABELS, name="mlp"))
+    model_path.write_bytes(trained_looking_file("mlp"))
     out = tmp_path / "model.onnx"
     assert cli.main(["export", str(model_path), str(out)]) == 0
     assert "ONNX opset %d" % OPSET in capsys.readouterr().out
@@ -86,6 +67,6 @@ def test_the_cli_refuses_a_missing_model_or_folder_in_one_line(tmp_path, capsys)
     assert cli.main(["export", str(tmp_path / "none.npz"), str(tmp_path / "m.onnx")]) == 1
     assert capsys.readouterr().err.startswith("digitlab: no model at")
     model_path = tmp_path / "model.npz"
-    model_path.write_bytes(model_bytes(trained_looking("logreg").model, LABELS))
+    model_path.write_bytes(trained_looking_file("logreg"))
     assert cli.main(["export", str(model_path), str(tmp_path / "no" / "m.onnx")]) == 1
     assert "no folder" in capsys.readouterr().err
