@@ -1,4 +1,4 @@
-"""Command line: python -m digitlab predict|train|eval|export."""
+"""Command line: python -m digitlab predict|train|eval|export|import."""
 import argparse
 import json
 import os
@@ -89,6 +89,11 @@ def _parser():
     export.add_argument("--format", choices=["onnx", "tfjs"], default="onnx")
     export.add_argument("--float16", action="store_true", help="ONNX: store the weights as float16 (half the size)")
     export.set_defaults(run=_export)
+
+    imports = commands.add_parser("import", help="make a digitlab model file of an ONNX image classifier")
+    imports.add_argument("onnx", metavar="IN.onnx")
+    imports.add_argument("out", metavar="OUT", help="the model file to write (exactly this path)")
+    imports.set_defaults(run=_import)
     return parser
 
 
@@ -118,26 +123,50 @@ def _read_model(path):
         return load_model(f.read())
 
 
+def _check_folder(path):
+    """Say now, not after the work, that `path` cannot be written for want of its folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DigitlabError("cannot write %s: no folder %s" % (path, folder))
+
+
 def _export(args):
     from .interop.onnx_export import onnx_bytes
     from .interop.onnx_proto import OPSET
     from .interop.tfjs_export import tfjs_files
 
     saved = _read_model(args.model)
+    _check_folder(args.out)
     if args.format == "onnx":
         files, folder = {os.path.basename(args.out): onnx_bytes(saved, float16=args.float16)}, os.path.dirname(args.out)
         said = "ONNX opset %d" % OPSET
     else:
         files, folder, said = tfjs_files(saved), args.out, "a TensorFlow.js layers model"
-    if folder and not os.path.isdir(folder):
-        if args.format == "onnx":
-            raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
-        os.makedirs(folder)
+        os.makedirs(folder, exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(folder, name), "wb") as f:
             f.write(data)
     print("%s -> %s (%s; labels %s)" % (args.model, args.out, said, " ".join(saved.labels)))
     return 0
+
+
+def _import(args):
+    from .interop.onnx_import import import_onnx
+
+    if not os.path.isfile(args.onnx):
+        raise DigitlabError("no ONNX file at %s" % args.onnx)
+    _check_folder(args.out)
+    with open(args.onnx, "rb") as f:
+        data = import_onnx(f.read(), name=os.path.splitext(os.path.basename(args.onnx))[0])
+    with open(args.out, "wb") as f:
+        f.write(data)
+    saved = load_model(data)
+    print("%s -> %s (%s; labels %s)" % (args.onnx, args.out, _layers(saved.model.spec), " ".join(saved.labels)))
+    return 0
+
+
+def _layers(spec):
+    return ", ".join(layer["type"] for layer in spec)
 
 
 def _predict(args):
@@ -173,9 +202,7 @@ def _train(args):
     from .data.sources import is_folder, training_sets
     from .data.store import unvalidated
 
-    folder = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(folder):  # say so now, not after training
-        raise DigitlabError("cannot write %s: no folder %s" % (args.out, folder))
+    _check_folder(args.out)
     skipped = []
     train_set, val_set = training_sets(args.data, lambda path, reason: _skip(skipped, path, reason), args.val)
     found = _counts(train_set, val_set if args.val is None else None)  # every image the folder gave

@@ -15,7 +15,7 @@ IR_VERSION = 7  # ONNX 1.8's, the first with opset 13
 OPSET = 13
 FLOAT, INT64, FLOAT16 = 1, 7, 10  # TensorProto.DataType
 DTYPES = {FLOAT: np.dtype("<f4"), INT64: np.dtype("<i8"), FLOAT16: np.dtype("<f2")}
-ATTRIBUTE_FLOAT, ATTRIBUTE_INT, ATTRIBUTE_STRING, ATTRIBUTE_INTS = 1, 2, 3, 7  # AttributeProto.AttributeType
+ATTRIBUTE_FLOAT, ATTRIBUTE_INT, ATTRIBUTE_STRING, ATTRIBUTE_TENSOR, ATTRIBUTE_INTS = 1, 2, 3, 4, 7  # AttributeType
 EXTERNAL = 1  # TensorProto.DataLocation
 
 Node = namedtuple("Node", "op_type name inputs outputs attributes")
@@ -108,7 +108,7 @@ def _read_graph(data, max_values):
     budget = [max_values, max_values]  # what every initialiser together may still hold, and at most
     for number, _, value in pb.read_fields(data):
         if number == 1:
-            nodes.append(_read_node(value))
+            nodes.append(_read_node(value, budget))
         elif number == 5:
             name, array = _read_tensor(value, budget)
             initializers[name] = array
@@ -121,7 +121,7 @@ def _read_graph(data, max_values):
     return Graph(nodes, initializers, [i for i in inputs if i[0] not in initializers], outputs)
 
 
-def _read_node(data):
+def _read_node(data, budget):
     op_type, name, inputs, outputs, attributes = "", "", [], [], {}
     for number, _, value in pb.read_fields(data):
         if number == 1:
@@ -133,13 +133,14 @@ def _read_node(data):
         elif number == 4:
             op_type = _text(value)
         elif number == 5:
-            key, attr = _read_attribute(value)
+            key, attr = _read_attribute(value, budget)
             attributes[key] = attr
     return Node(op_type, name or op_type, inputs, outputs, attributes)
 
 
-def _read_attribute(data):
-    """-> (name, value): an int, a float, text, or a list of ints; other kinds as None (refused where used)."""
+def _read_attribute(data, budget):
+    """-> (name, value): an int, a float, text, a list of ints or an array (a Constant's); other
+    kinds as None (refused where used)."""
     name, values, kind = "", {}, 0
     ints = []
     for field in pb.read_fields(data):
@@ -160,6 +161,8 @@ def _read_attribute(data):
         return name, _text(values.get(4, b""))
     if kind == ATTRIBUTE_INTS:
         return name, ints
+    if kind == ATTRIBUTE_TENSOR and 5 in values:
+        return name, _read_tensor(values[5], budget)[1]
     return name, None
 
 
