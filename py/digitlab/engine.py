@@ -47,6 +47,7 @@ class Engine:
             "info": self.info,
             "load_model": self.load_model,
             "export_model": self.export_model,
+            "import_onnx": self.import_onnx,
             "inspect_image": self.inspect_image,
             "predict_pixels": self.predict_pixels,
             "load_data": self.load_data,
@@ -137,12 +138,27 @@ class Engine:
         return self._model_info()
 
     def export_model(self, payload, data=None):
-        """The current model as a model file, base64-encoded for the page to download."""
-        weights = "float16" if payload.get("float16") else "float32"
+        """The current model as a file, base64-encoded for the page to download: a model file, or
+        with {"format": "onnx"} an ONNX file for other tools."""
         saved = self._model()
-        blob = model_bytes(saved.model, saved.labels, name=saved.name, weights_dtype=weights,
-                           metrics=saved.meta.get("metrics", {}), temperature=saved.temperature)
+        if payload.get("format") == "onnx":
+            from .interop.onnx_export import onnx_bytes  # only when asked: the boot need not load it
+
+            blob = onnx_bytes(saved, float16=bool(payload.get("float16")))
+        else:
+            blob = model_bytes(saved.model, saved.labels, name=saved.name,
+                               weights_dtype="float16" if payload.get("float16") else "float32",
+                               metrics=saved.meta.get("metrics", {}), temperature=saved.temperature)
         return {"name": saved.name, "bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+
+    def import_onnx(self, payload, data):
+        """An ONNX file -> the model file of its network, base64-encoded, for the page to use and keep."""
+        from .interop.onnx_import import import_onnx
+
+        if not data:
+            raise DigitlabError("The ONNX file is empty.")
+        blob = import_onnx(data, name=str(payload.get("name", ""))[:100])
+        return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
 
     def inspect_image(self, payload, data):
         """Vet an image file from its header alone; say what size to decode it at."""

@@ -49,12 +49,20 @@ async def restore(builtin):
         answer(reply["error"]["message"])
 
 
-async def download(event):
-    reply = json.loads(await app.exportModel(app.engine, element("float16").checked))
+async def download_as(file_format):
+    reply = json.loads(await app.exportModel(app.engine, element("float16").checked, file_format))
     if reply["ok"]:
         answer(view.saved_line(reply["result"], "the model in use"))
     else:
         answer(reply["error"]["message"])
+
+
+async def download(event):
+    await download_as("digitlab")
+
+
+async def download_onnx(event):
+    await download_as("onnx")
 
 
 async def load_file(file):
@@ -94,6 +102,7 @@ async def reset(event):
 async def start(builtin):
     await restore(builtin)
     element("download-model").addEventListener("click", create_proxy(download))
+    element("download-onnx").addEventListener("click", create_proxy(download_onnx))
     element("load-model").addEventListener("change", create_proxy(chosen))
     drop = element("model-drop")
     drop.addEventListener("dragover", create_proxy(drag_over))

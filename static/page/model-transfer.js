@@ -6,21 +6,34 @@
 import { fromBase64, saveBytes } from "./download.js";
 import { modelStore } from "./model-store.js";
 
-/** Export `engine`'s current model; resolves to the reply with {name, bytes, data: Uint8Array}. */
-async function exported(engine, float16) {
-  const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16 })));
+const FORMATS = { digitlab: ".npz", onnx: ".onnx" }; // what the engine exports, and its files' extension
+const ONNX_FILE = /\.onnx$/i; // a file the engine imports (import_onnx) before it is used
+
+/**
+ * Export `engine`'s current model (`format`: digitlab's own or "onnx", for other tools);
+ * resolves to the reply with {name, bytes, data: Uint8Array}.
+ */
+async function exported(engine, float16, format = "digitlab") {
+  const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16, format })));
   if (reply.ok) reply.result.data = fromBase64(reply.result.base64);
   return reply;
 }
 
 /** Download `engine`'s model as a file; resolves to a small JSON reply for the UI. */
-export async function exportModel(engine, float16) {
-  const reply = await exported(engine, float16);
+export async function exportModel(engine, float16, format = "digitlab") {
+  const reply = await exported(engine, float16, format);
   if (!reply.ok) return JSON.stringify(reply);
   const { name, bytes, data } = reply.result;
-  const filename = `${name || "model"}${float16 ? ".f16" : ""}.npz`;
+  const filename = `${name || "model"}${float16 ? ".f16" : ""}${FORMATS[format]}`;
   saveBytes(data, filename);
   return Reply.ok({ name, bytes, filename });
+}
+
+/** An ONNX file made a model file by `engine`; resolves to the reply with {data: Uint8Array}. */
+async function fromOnnx(engine, data, name) {
+  const reply = JSON.parse(await engine.request("import_onnx", JSON.stringify({ name: name.replace(ONNX_FILE, "") }), data));
+  if (reply.ok) reply.result.data = fromBase64(reply.result.base64);
+  return reply;
 }
 
 /** Why the browser's storage refused, in words. */
@@ -31,15 +44,16 @@ function storageProblem(err) {
 
 /**
  * Make model bytes the predictor's model and keep them for the next visit.
- * `source` is a Uint8Array, or an engine (the trainer) whose model is taken.
+ * `source` is a Uint8Array (a model file, or an ONNX file when `name` ends in .onnx, made a model
+ * file first), or an engine (the trainer) whose model is taken.
  * Resolves to the predictor's JSON reply; a refused model changes nothing. When the browser
  * will not store it (full, private mode), the model is in use all the same, and the result's
  * `not_kept` says why it will be gone after a reload.
  */
 export async function keepModel(predictor, source, name) {
   let data = source;
-  if (!(source instanceof Uint8Array)) {
-    const reply = await exported(source, false);
+  if (!(source instanceof Uint8Array) || ONNX_FILE.test(name)) {
+    const reply = source instanceof Uint8Array ? await fromOnnx(predictor, source, name) : await exported(source, false);
     if (!reply.ok) return JSON.stringify(reply);
     data = reply.result.data;
   }

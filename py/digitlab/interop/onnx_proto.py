@@ -187,7 +187,9 @@ def _read_tensor(data, budget):
         raise OnnxError("the tensor %r has a type digitlab does not read (ONNX type %d)" % (name, data_type))
     if any(d < 0 for d in dims):
         raise OnnxError("the tensor %r declares a negative size" % name)
-    count = int(np.prod(dims, dtype=object))
+    count = 1
+    for dim in dims:  # in Python integers: a hostile file's sizes must not wrap around
+        count *= dim
     if count > budget[0]:
         raise OnnxError("its tensors hold more than the %d numbers a model may have" % budget[1])
     budget[0] -= count
