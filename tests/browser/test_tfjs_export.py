@@ -7,37 +7,22 @@ import numpy as np
 import pytest
 
 import build
-from digitlab import cli
 from digitlab.model_file import load_model
-from tests.unit.exported import digits, trained_looking_file
+from tests.unit.exported import TFJS_PREDICT, digits, tfjs_site, trained_looking_file
 
 COUNT = 200
-# Each model's answers to the digits, in TensorFlow.js's CPU backend (exact float32, like NumPy).
-PREDICT = """async ({ names, images, count }) => {
-  await tf.setBackend('cpu');
-  const x = tf.tensor4d(images, [count, 28, 28, 1]);
-  const answers = {};
-  for (const name of names) {
-    const model = await tf.loadLayersModel(`${name}/model.json`);
-    answers[name] = Array.from(model.predict(x).dataSync());
-  }
-  return answers;
-}"""
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """A site with TensorFlow.js and our models exported by the CLI: (its URL, {name: SavedModel})."""
     site = tmp_path_factory.mktemp("tfjs-site")
-    build.extract("tfjs", str(site), ["package/dist/tf.min.js"])
-    (site / "index.html").write_text("<!doctype html><script src='tf.min.js'></script>")
     models = {"built-in": os.path.join(build.OUT, build.MODEL)}
     for name in ("codelab", "mlp"):  # a convolution without padding; a flatten first, and dropout
         models[name] = str(site / (name + ".npz"))
         with open(models[name], "wb") as f:
             f.write(trained_looking_file(name))
-    for name, path in models.items():
-        assert cli.main(["export", path, str(site / name), "--format", "tfjs"]) == 0
+    tfjs_site(site, models)
     server = build.make_server(port=0, directory=str(site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield "http://127.0.0.1:%d/" % server.server_port, {name: load_model(path) for name, path in models.items()}
@@ -51,7 +36,9 @@ def test_tfjs_reads_the_exported_models_and_gives_our_probabilities_on_200_test_
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.goto(url)
     images, _ = digits(COUNT)
-    answers = page.evaluate(PREDICT, {"names": list(models), "images": images.ravel().tolist(), "count": COUNT})
+    # TensorFlow.js's CPU backend: exact float32, as NumPy computes
+    answers = page.evaluate(TFJS_PREDICT, {"names": list(models), "images": images.ravel().tolist(), "count": COUNT,
+                                           "backend": "cpu"})
     for name, saved in models.items():
         theirs = np.array(answers[name], np.float32).reshape(COUNT, -1)
         ours = saved.predict_proba(images)
