@@ -54,6 +54,8 @@ def PYSCRIPT_FILES(name):
 
 
 MICROPYTHON_FILES = ["package/micropython.mjs", "package/micropython.wasm"]
+# The page's code editor: CodeMirror 6, from the chunks of PyScript's package (file name prefix: exports).
+EDITOR_EXPORTS = {"codemirror-": "EditorView, basicSetup", "codemirror_lang-python-": "python"}
 UPLOT_FILES = ["package/dist/uPlot.iife.min.js", "package/dist/uPlot.min.css"]
 PYODIDE_017_FILES = ["package/dist/" + f for f in (
     "pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json",
@@ -206,6 +208,7 @@ def choose_runtime(requested, wheels_dir):
 def vendor(runtime, wheels):
     vendor_dir = os.path.join(OUT, "vendor")
     extract("pyscript", os.path.join(vendor_dir, "pyscript"), PYSCRIPT_FILES)
+    write_editor_module(vendor_dir)
     extract("micropython", os.path.join(vendor_dir, "micropython"), MICROPYTHON_FILES)
     extract("uplot", os.path.join(vendor_dir, "uplot"), UPLOT_FILES)
     extract("pyodide-0.17.1", os.path.join(vendor_dir, "pyodide-0.17.1"), PYODIDE_017_FILES)
@@ -217,6 +220,19 @@ def vendor(runtime, wheels):
             shutil.copyfile(os.path.join(wheels, name), os.path.join(dest, name))
         runtimes["current"] = RUNTIMES["current"]
     return runtimes
+
+
+def write_editor_module(vendor_dir):
+    """vendor/codemirror.js: CodeMirror 6 as PyScript's package bundles it for its own editor, under
+    names of ours (its files' names carry a hash that changes with each PyScript version)."""
+    lines = []
+    for prefix, names in EDITOR_EXPORTS.items():
+        found = [f for f in os.listdir(os.path.join(vendor_dir, "pyscript")) if f.startswith(prefix) and f.endswith(".js")]
+        if len(found) != 1:
+            raise BuildError("%s lacks one %s*.js for the code editor (found %s)" % (PACKAGES["pyscript"][0], prefix, found))
+        lines.append('export { %s } from "./pyscript/%s";' % (names, found[0]))
+    with open(os.path.join(vendor_dir, "codemirror.js"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------- data and model

@@ -20,7 +20,10 @@ def call(command, payload_json, buffer=None):
     try:
         result = _engine.handle(command, json.loads(payload_json), _to_bytes(buffer))
     except DigitlabError as err:
-        return json.dumps({"ok": False, "error": {"type": type(err).__name__, "message": str(err)}})
+        error = {"type": type(err).__name__, "message": str(err)}
+        if getattr(err, "line", None):
+            error["line"] = err.line  # a problem in the page's network code: the editor marks it
+        return json.dumps({"ok": False, "error": error})
     return json.dumps({"ok": True, "result": result})
 
 

@@ -24,9 +24,10 @@ from .data.nondigits import with_none_of_these
 from .data.store import known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
 from .errors import DigitlabError
-from .model_file import load_model, model_bytes
-from .nn import ops
+from .model_file import MAX_PARAMS, load_model, model_bytes
+from .nn import editable, ops
 from .nn.dispatch import MatmulDispatch
+from .nn.model import Sequential
 from .recognise import THRESHOLD, recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
@@ -58,6 +59,8 @@ class Engine:
             "zip_files": self.zip_files,
             "unzip": self.unzip,
             "samples": self.samples,
+            "code_examples": self.code_examples,
+            "check_code": self.check_code,
             "train_start": self.train_start,
             "train_step": self.train_step,
             "train_cancel": self.train_cancel,
@@ -249,14 +252,39 @@ class Engine:
         if payload.get("none_of_these") and own:
             train, test = with_none_of_these(train, test, seed=0)
         base = self._base() if payload.get("base") and own else None
+        code = payload.get("code") if base is None else None  # a network written in the page
+        spec = self._network(str(code), train)[0] if code else None
+        name = editable.NAME if code else payload.get("architecture", "cnn")
         try:
-            self.training = session.TrainingSession(train, test, payload.get("architecture", "cnn"),
-                                                    session.config_from(payload), base)
+            self.training = session.TrainingSession(train, test, name, session.config_from(payload), base, spec)
         except ValueError as err:
             raise DigitlabError("Cannot train: %s." % err)
         run = self.training
         return {"images": len(train), "total_steps": run.total_steps, "config": run.config.as_dict(),
                 "architecture": run.architecture}
+
+    def code_examples(self, payload=None, data=None):
+        """The networks to start from, as Python ({name: {title, code}}), and the training step's lines."""
+        return {"examples": editable.examples(), "step": editable.training_step()}
+
+    def check_code(self, payload, data=None):
+        """A network written in the page, checked on the training data: its layers' output shapes,
+        its parameter count, and one batch through it."""
+        spec, model = self._network(str(payload.get("code", "")), self._data()[0])
+        return {"spec": spec, "params": model.count_params(),
+                "shapes": [list(shape) for shape in model.shapes], "classes": model.output_shape[0]}
+
+    def _network(self, code, train):
+        """(spec, model) of network code, which a batch of `train` goes through once (a dry run)."""
+        shape = train.images.shape[1:] + (1,)
+        spec = editable.spec_of_code(code, len(train.label_names), shape, MAX_PARAMS)
+        model = Sequential(spec, shape)
+        batch = train.images[:8].astype(np.float32)[..., None] / 255  # (8, H, W, 1)
+        try:
+            model.forward(batch)
+        except (ValueError, FloatingPointError) as err:
+            raise editable.CodeError(None, "One batch through the network failed: %s." % err)
+        return spec, model
 
     def train_step(self, payload, data=None):
         result = self._session().step(float(payload.get("seconds", 0.25)))

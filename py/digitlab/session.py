@@ -42,9 +42,10 @@ def subset_per_label(image_set, per_label):
 
 
 class TrainingSession:
-    def __init__(self, train_set, test_set, name, config, base=None):
-        """Train architecture `name` from scratch, or with a `base` network a new head on its features."""
-        if base is None and name not in ARCHITECTURES:
+    def __init__(self, train_set, test_set, name, config, base=None, spec=None):
+        """Train architecture `name` (or, named so, the `spec` of a network written in the page) from
+        scratch, or with a `base` network a new head on its features."""
+        if base is None and spec is None and name not in ARCHITECTURES:
             raise ValueError("unknown model %r" % name)
         self.architecture, self.config = ("transfer" if base is not None else name), config
         self.train_set, self.test_set = train_set, test_set
@@ -53,7 +54,7 @@ class TrainingSession:
             self.events = fit_head(self.model, train_set, test_set, seed=config.seed, epochs=config.epochs)
             self.total_steps = head_steps(self.model, len(train_set), config.epochs)
         else:
-            spec = architecture(name, len(train_set.label_names))
+            spec = spec or architecture(name, len(train_set.label_names))
             self.model = Sequential(spec, train_set.images.shape[1:] + (1,), seed=config.seed)
             self.events = fit(self.model, train_set, config, val_set=test_set)
             self.total_steps = -(-len(train_set) // config.batch_size) * config.epochs

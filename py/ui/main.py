@@ -8,6 +8,7 @@ from pyscript.ffi import create_proxy
 import camera
 import classes
 import models
+import network
 import results
 import training
 import view
@@ -110,6 +111,7 @@ async def start():
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.offline_line(json.loads(await app.keepOffline())))
     app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
+    await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
 
 
 await start()

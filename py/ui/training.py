@@ -5,6 +5,7 @@ from pyscript import document
 from pyscript.ffi import create_proxy
 
 import models
+import network
 import view
 from dom import answered, app, element, say
 
@@ -57,17 +58,21 @@ async def start_training(event):
     numbers = {name: element(testid).value for name, testid in view.FIELDS.items()}
     settings, problems = view.training_settings(element("train-model").value, numbers, element("train-images").value,
                                                 element("train-transfer").checked, element("train-none").checked,
-                                                run["settings"])
+                                                run["settings"], network.code())
     for name, testid in view.FIELDS.items():
         say(testid + "-error", problems.get(name, ""))  # said next to its field
     if problems:
         buttons(False)
         say("train-status", "Some settings are out of range: see the notes beside them.")
         return
-    started = answered(await worker.request("train_start", json.dumps(settings)), "train-status")
-    if started is None:
+    reply = json.loads(await worker.request("train_start", json.dumps(settings)))
+    if not reply["ok"]:
         buttons(False)
+        say("train-status", reply["error"]["message"])
+        if reply["error"].get("line"):
+            network.problem(reply)  # the network's code: its line marked in the editor
         return
+    started = reply["result"]
     run["total"], run["paused"] = started["total_steps"], False
     element("evaluation").hidden = True
     element("train-progress").value = 0

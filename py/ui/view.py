@@ -127,15 +127,21 @@ def reads_digits(model):
 FIELDS = {"epochs": "train-epochs", "batch_size": "train-batch", "lr": "train-lr"}  # setting -> its field
 
 
-def training_settings(model, numbers, per_label, transfer, none_of_these, settings):
+NETWORK_IN_PYTHON = "python"  # the model choice that trains the network written in the page
+
+
+def training_settings(model, numbers, per_label, transfer, none_of_these, settings, code=None):
     """The training form -> (the trainer's payload, {setting: what is wrong with its value}).
 
     `numbers` holds the fields' texts by setting name; `settings` is the engine's definition of each
     (default, min, max, kind), which the engine applies again. With `transfer`, a folder's classes
     are learnt on the digit network's features; with `none_of_these`, a class for everything else
-    is added (MNIST ignores both).
+    is added (MNIST ignores both). The model `python` trains `code`, the network written in the
+    page, from scratch.
     """
     payload = {"architecture": model, "base": bool(transfer), "none_of_these": bool(none_of_these)}
+    if model == NETWORK_IN_PYTHON:
+        payload.update(code=code or "", base=False)
     problems = {}
     for name, text in numbers.items():
         value, problem = setting_value(text, settings[name])
@@ -157,6 +163,13 @@ def setting_value(text, setting):
     if value is None or not setting["min"] <= value <= setting["max"]:
         return None, "%s from %g to %g" % ("A whole number" if whole else "A number", setting["min"], setting["max"])
     return value, None
+
+
+def network_line(checked):
+    """A checked network, e.g. 'Checked: 28x28x1 → 14x14x16 → … → 10 · 12,858 parameters.'"""
+    shapes = ["x".join(str(d) for d in shape) for shape in checked["shapes"]]
+    return "Checked: %s · %s parameters. Train it with “The network in Python”." % (
+        " → ".join(shapes), "{:,}".format(checked["params"]))
 
 
 def training_line(started):

@@ -52,6 +52,8 @@ window.digitlab = {
   unsaved: false,
   /** Resolves on the next click of `button`. */
   clicked: (button) => new Promise((resolve) => button.addEventListener("click", resolve, { once: true })),
+  /** The network's code editor in `parent`, loaded on first use; resolves to it (also `code`). */
+  codeEditor: async (parent) => (window.digitlab.code = new (await import("./code-editor.js")).CodeEditor(parent)),
   /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
   readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
 };

@@ -249,3 +249,17 @@ def test_a_model_in_use_that_the_browser_would_not_keep_says_so_and_how_to_keep_
     assert view.accepted_line("mine.npz", "the browser's storage for this page is full") == (
         "Now recognising with mine.npz, but it is not kept in this browser: the browser's storage for this page "
         "is full. Download it to keep it.")
+
+
+def test_the_network_in_python_is_trained_from_scratch_with_its_code():
+    payload, problems = view.training_settings("python", {"epochs": "1", "batch_size": "64", "lr": "0.01"}, "50",
+                                               True, False, SETTINGS, "model = [Flatten(), Dense(units=classes)]")
+    assert not problems and payload["code"].startswith("model = [") and payload["base"] is False
+    payload, _ = view.training_settings("cnn", {"epochs": "1", "batch_size": "64", "lr": "0.01"}, "", True, False,
+                                        SETTINGS, "model = []")
+    assert "code" not in payload
+
+
+def test_a_checked_network_is_said_by_its_shapes_and_parameters():
+    said = view.network_line({"shapes": [[28, 28, 1], [784], [10]], "params": 7850})
+    assert said == "Checked: 28x28x1 → 784 → 10 · 7,850 parameters. Train it with “The network in Python”."

@@ -17,6 +17,10 @@ class Layer:
         self.params = {}
         self.grads = {}
 
+    def config(self):
+        """The constructor's settings: with `kind`, the layer's entry in a model's spec."""
+        return {}
+
     def build(self, input_shape, rng):
         """Allocate parameters for one sample of `input_shape`; return the output shape."""
         return input_shape
@@ -44,6 +48,9 @@ class Dense(Layer):
         super().__init__()
         self.units = units
         self.init = init
+
+    def config(self):
+        return {"units": self.units, "init": self.init}
 
     def build(self, input_shape, rng):
         (fan_in,) = input_shape
@@ -78,6 +85,9 @@ class Conv2D(Layer):
     def __init__(self, filters, kernel, stride=1, pad=0):
         super().__init__()
         self.filters, self.kernel, self.stride, self.pad = filters, kernel, stride, pad
+
+    def config(self):
+        return {"filters": self.filters, "kernel": self.kernel, "stride": self.stride, "pad": self.pad}
 
     def build(self, input_shape, rng):
         h, w, c = input_shape
@@ -126,6 +136,9 @@ class MaxPool2D(Layer):
     def __init__(self, size=2):
         super().__init__()
         self.size = size
+
+    def config(self):
+        return {"size": self.size}
 
     def build(self, input_shape, rng):
         h, w, c = input_shape
@@ -183,6 +196,9 @@ class Dropout(Layer):
         super().__init__()
         self.rate = rate
         self.rng = np.random.default_rng(seed)
+
+    def config(self):
+        return {"rate": self.rate}
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
