@@ -366,7 +366,7 @@ def files_under(folder, suffix):
 
 
 def bundle_package():
-    """py/digitlab's sources as a tar, which the engine worker unpacks (tar-files.js)."""
+    """py/digitlab's sources as a tar, which the engine worker unpacks (python-files.js)."""
     write_tar(os.path.join(OUT, BUNDLE), {"digitlab/" + name: path for name, path in
                                           files_under(os.path.join(PY, "digitlab"), ".py").items()})
 

@@ -252,9 +252,9 @@ class Engine:
         if payload.get("none_of_these") and own:
             train, test = with_none_of_these(train, test, seed=0)
         base = self._base() if payload.get("base") and own else None
-        code = payload.get("code") if base is None else None  # a network written in the page
-        spec = self._network(str(code), train)[0] if code else None
-        name = editable.NAME if code else payload.get("architecture", "cnn")
+        name = payload.get("architecture", "cnn")
+        written = name == editable.NAME and base is None  # a network written in the page, as Python
+        spec = self._network(str(payload.get("code") or ""), train)[0] if written else None
         try:
             self.training = session.TrainingSession(train, test, name, session.config_from(payload), base, spec)
         except ValueError as err:
@@ -282,7 +282,7 @@ class Engine:
         batch = train.images[:8].astype(np.float32)[..., None] / 255  # (8, H, W, 1)
         try:
             model.forward(batch)
-        except (ValueError, FloatingPointError) as err:
+        except (ValueError, ArithmeticError) as err:
             raise editable.CodeError(None, "One batch through the network failed: %s." % err)
         return spec, model
 

@@ -139,7 +139,7 @@ def _build(meta):
     spec, shape = meta.get("architecture"), meta.get("input_shape")
     if not isinstance(spec, list) or not all(isinstance(s, dict) and s.get("type") in LAYERS for s in spec):
         raise ModelFileError("Damaged model file: its architecture names an unknown layer.")
-    if not all(_sane_setting(v) for s in spec for k, v in s.items() if k != "type"):
+    if not all(sane_setting(v) for s in spec for k, v in s.items() if k != "type"):
         raise ModelFileError("Damaged model file: a layer setting is out of range.")
     if not (isinstance(shape, list) and len(shape) == 3 and all(isinstance(d, int) and 0 < d <= 512 for d in shape)):
         raise ModelFileError("Damaged model file: its input shape is invalid.")
@@ -153,7 +153,7 @@ def _build(meta):
     return model
 
 
-def _sane_setting(value):
+def sane_setting(value):
     """Layer settings are small numbers or an initialiser name; this bounds memory use."""
     if isinstance(value, str):
         return value in ("he", "glorot")

@@ -108,10 +108,10 @@ async def start():
         await read_upload(waiting["upload"])
     elif pad.inked:  # strokes drawn while the engine was loading
         await recognise_drawing()
+    await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.offline_line(json.loads(await app.keepOffline())))
     app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
-    await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
 
 
 await start()

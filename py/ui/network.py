@@ -8,6 +8,7 @@ import view
 from dom import app, element, say
 
 editor = {"view": None, "examples": {}, "trainer": None}  # trainer: the UI's way to the idle trainer
+ANSWER_WITHIN_S = 10  # the trainer's Python stops the code itself after 2 s; this catches what it cannot
 
 
 def code():
@@ -35,7 +36,7 @@ async def check(event=None):
     worker = await editor["trainer"]("code-message", "checking the network")
     if worker is None:
         return False
-    reply = json.loads(await worker.request("check_code", json.dumps({"code": code()})))
+    reply = json.loads(await worker.requestWithin(ANSWER_WITHIN_S, "check_code", json.dumps({"code": code()})))
     if not reply["ok"]:
         problem(reply)
         return False
@@ -59,7 +60,11 @@ async def start(engine, idle_trainer):
         option.value, option.textContent = name, example["title"]
         select.appendChild(option)
     select.value = "cnn"
-    editor["view"] = await app.codeEditor(element("code-editor"))
+    try:
+        editor["view"] = await app.codeEditor(element("code-editor"))
+    except Exception as err:  # the rest of the page works on without the editor, and says so
+        say("code-message", "The code editor could not start (%s)." % err)
+        return
     show_example()
     select.addEventListener("change", create_proxy(show_example))
     element("code-check").addEventListener("click", create_proxy(check))

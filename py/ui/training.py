@@ -65,7 +65,10 @@ async def start_training(event):
         buttons(False)
         say("train-status", "Some settings are out of range: see the notes beside them.")
         return
-    reply = json.loads(await worker.request("train_start", json.dumps(settings)))
+    if settings["architecture"] == view.NETWORK_IN_PYTHON:  # the user's code runs as it starts
+        reply = json.loads(await worker.requestWithin(network.ANSWER_WITHIN_S, "train_start", json.dumps(settings)))
+    else:
+        reply = json.loads(await worker.request("train_start", json.dumps(settings)))
     if not reply["ok"]:
         buttons(False)
         say("train-status", reply["error"]["message"])

@@ -127,7 +127,8 @@ def reads_digits(model):
 FIELDS = {"epochs": "train-epochs", "batch_size": "train-batch", "lr": "train-lr"}  # setting -> its field
 
 
-NETWORK_IN_PYTHON = "python"  # the model choice that trains the network written in the page
+NETWORK_IN_PYTHON = "python"  # the model choice that trains the network written in the page (index.html's
+# option, digitlab.nn.editable.NAME in the engine)
 
 
 def training_settings(model, numbers, per_label, transfer, none_of_these, settings, code=None):

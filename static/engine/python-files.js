@@ -45,12 +45,12 @@ function writeBeforePythonStarts(bytes) {
       configurable: true,
       set: (value) => { create = value; }, // pyodide.asm.js's `var _createPyodideModule = ...`
       get: () => (Module) => {
-        Module.preRun = [() => {
+        Module.preRun = [].concat(Module.preRun || [], () => {
           Module.addRunDependency("bytecode");
           bytes.then((tar) => writeTar(Module.FS, tar, ""))
             .then(resolve, reject)
             .finally(() => Module.removeRunDependency("bytecode"));
-        }];
+        });
         return create(Module);
       },
     });

@@ -81,6 +81,20 @@ export class EngineClient {
     return this.send(command, payloadJSON, bytes);
   }
 
+  /**
+   * A request that runs code of the user's own, which a worker cannot interrupt: past `seconds`
+   * without an answer the worker is stopped (the reply says so) and started again by the next request.
+   */
+  async requestWithin(seconds, command, payloadJSON = "{}", bytes = null) {
+    const timer = setTimeout(() => this.stop(`Stopped after ${seconds} s without an answer: does the code run on?`),
+      seconds * 1000);
+    try {
+      return await this.request(command, payloadJSON, bytes);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A request to the worker as it is: onRestart's own requests use this. */
   send(command, payloadJSON = "{}", bytes = null) {
     const id = this.nextId++;

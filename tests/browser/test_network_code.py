@@ -53,3 +53,13 @@ def test_a_syntax_error_and_a_shape_error_are_marked_on_their_line_and_the_panel
 
     app.select_option('[data-testid="code-example"]', "mlp")
     assert check(app).startswith("Checked: 28x28x1 → 784 → 256")
+
+
+def test_code_that_runs_on_inside_one_call_is_stopped_with_its_worker_and_the_panel_works_on(app):
+    app.wait_for_function(EDITOR_UP, timeout=30000)
+    # One builtin call, which no Python-level limit can interrupt: the page stops the worker.
+    app.evaluate("code => digitlab.code.setText(code)",
+                 "total = sum(range(10 ** 13))\nmodel = [Flatten(), Dense(units=classes)]\n")
+    assert "without an answer" in check(app)
+    app.select_option('[data-testid="code-example"]', "logreg")
+    assert check(app).startswith("Checked: 28x28x1 → 784 → 10")  # a new trainer answers

@@ -79,11 +79,34 @@ def test_code_that_sets_no_list_of_layers_is_told_what_to_write():
 
 
 def test_too_many_parameters_are_refused_before_they_are_allocated():
-    line, message = problem("model = [\n    Flatten(),\n    Dense(units=100000),\n    Dense(units=classes),\n]\n")
-    assert line == 3 and "more than %d parameters" % MAX_PARAMS in message
+    code = "model = [\n    Flatten(),\n    Dense(units=4096),\n    Dense(units=4096),\n    Dense(units=4096),\n" \
+           "    Dense(units=classes),\n]\n"
+    line, message = problem(code)
+    assert line == 5 and "more than %d parameters" % MAX_PARAMS in message
 
 
 def test_the_training_step_shown_is_train_py_s_own():
     step = training_step()
     assert step.startswith("for x, y in iterate_batches(")
     assert "model.backward(grad" in step and step.rstrip().endswith("optimizer.step(model.trainable_layers(), lr)")
+
+
+@pytest.mark.parametrize("setting, said", [
+    ("Dense(units=5000)", "Dense(units=5000): a whole number from 1 to 4096"),
+    ("Dense(units=classes, init='xavier')", "Dense(init='xavier'): not a setting a model file can keep"),
+    ("Dropout(rate=1.0)", "Dropout(rate=1.0): a rate from 0 up to (not including) 1"),
+    ("MaxPool2D(size=0)", "MaxPool2D(size=0): a whole number from 1 to 4096"),
+    ("Conv2D(filters=4, kernel=3, stride=1.0)", "Conv2D(stride=1.0): a whole number from 1 to 4096"),
+])
+def test_a_setting_a_model_file_would_refuse_is_refused_on_its_line(setting, said):
+    line, message = problem("model = [\n    Flatten(),\n    %s,\n    Dense(units=classes),\n]\n" % setting
+                            if not setting.startswith(("MaxPool", "Conv")) else
+                            "model = [\n    Conv2D(filters=4, kernel=3),\n    %s,\n    Flatten(),\n"
+                            "    Dense(units=classes),\n]\n" % setting)
+    assert line == 3 and message == "Line 3: " + said
+
+
+def test_the_code_reaches_our_layers_and_a_few_builtins_nothing_to_import_or_open():
+    assert problem("import sys\nmodel = []\n") == (1, "Line 1: ImportError: __import__ not found")
+    assert problem("open('/etc/passwd')\n")[1] == "Line 1: NameError: name 'open' is not defined"
+    assert spec("width = max(8, 4)\nmodel = [Flatten(), Dense(units=width * 2), Dense(units=classes)]\n")[1]["units"] == 16

@@ -1,6 +1,8 @@
 """ONNX import: graphs shaped as PyTorch's and TensorFlow's exporters write them (built here with
 the `onnx` helper API), run by ONNX Runtime and by the digitlab model made of them; and the files
 we refuse, each in one line, before anything large is allocated."""
+import tracemalloc
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -11,7 +13,8 @@ from digitlab import cli
 from digitlab.errors import ModelFileError
 from digitlab.interop.onnx_export import onnx_bytes
 from digitlab.interop.onnx_import import import_onnx
-from digitlab.model_file import load_model
+from digitlab.model_file import load_model, model_bytes
+from digitlab.nn.model import Sequential
 from digitlab.nn.losses import softmax
 from tests.unit.exported import trained_looking
 
@@ -222,3 +225,50 @@ def test_the_cli_imports_and_says_what_it_made(tmp_path, capsys):
     assert load_model(str(out)).name == "tf"
     assert cli.main(["import", str(tmp_path / "none.onnx"), str(out)]) == 1
     assert "no ONNX file at" in capsys.readouterr().err
+
+
+def test_a_relu_between_the_flatten_and_the_dense_layer_keeps_the_rows_in_order():
+    model = Sequential([{"type": "conv2d", "filters": 4, "kernel": 3}, {"type": "flatten"}, {"type": "relu"},
+                        {"type": "dense", "units": 10}], (28, 28, 1), seed=2)
+    saved = load_model(model_bytes(model, list("0123456789")))
+    np.testing.assert_allclose(load_model(import_onnx(onnx_bytes(saved))).predict_proba(IMAGES),
+                               saved.predict_proba(IMAGES), atol=1e-6, rtol=0)
+
+
+def test_a_div_before_the_last_layer_is_refused_not_moved_to_the_end():
+    nodes = [node("Gemm", ["x", "w1"], "h", "fc1"), node("Div", ["h", "t"], "d", "scale"),
+             node("Relu", ["d"], "r", "relu"), node("Gemm", ["r", "w2"], "out", "fc2")]
+    data = onnx_file(nodes, initialisers(w1=weights(784, 20), t=np.array(2.0, np.float32), w2=weights(20, 10)),
+                     ["batch", 784])
+    assert "'relu' (Relu) comes after a Div" in refusal(data)
+
+
+def test_a_convolution_with_a_zero_stride_is_refused():
+    nodes = [node("Conv", ["x", "w"], "c", "still", kernel_shape=[3, 3], strides=[0, 0]),
+             node("Flatten", ["c"], "f", "flat"), node("Gemm", ["f", "w2"], "out", "fc")]
+    data = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 28, 28])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])],
+        initialisers(w=weights(4, 1, 3, 3), w2=weights(26 * 26 * 4, 10)))).SerializeToString()
+    assert "'still' (Conv) has a stride of 0" in refusal(data)
+
+
+def test_fields_of_the_wrong_wire_type_are_refused_without_allocating_what_they_claim():
+    node_output_as_a_number = b"\x10\x80\x80\x80\x80\x08"  # output = 2**31, a number where a name belongs
+    name_as_a_huge_number = b"\x3a\x08\x0a\x06" + node_output_as_a_number  # graph { node { ... } }
+    graph_as_a_number = b"\x38\x05"  # graph = 5
+    for data in (name_as_a_huge_number, graph_as_a_number):
+        tracemalloc.start()
+        try:
+            assert "not a readable ONNX file" in refusal(data)
+            assert tracemalloc.get_traced_memory()[1] < 10 * 2 ** 20
+        finally:
+            tracemalloc.stop()
+
+
+def test_a_tensor_of_many_dimensions_is_refused_at_once():
+    tensor = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1] * 100000)
+    graph = helper.make_graph([node("Gemm", ["x", "w"], "out", "fc")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 784])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])], [tensor])
+    assert "more than 8 dimensions" in refusal(helper.make_model(graph).SerializeToString())

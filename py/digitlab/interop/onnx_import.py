@@ -28,9 +28,11 @@ def import_onnx(data, name=""):
     try:
         graph, metadata, _ = onnx.read_model(data, MAX_PARAMS)
         spec, weights, temperature = _Reader(graph).read()
+        model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, initialise=False)
     except onnx.OnnxError as err:
         raise ModelFileError("This ONNX file cannot be imported: %s." % err)
-    model = Sequential(spec, INPUT_SHAPE, initialise=False)
+    except ValueError as err:  # layers whose shapes do not fit the 28x28 input
+        raise ModelFileError("This ONNX file cannot be imported: its layers do not fit a 28x28 image (%s)." % err)
     for layer, params in zip(model.layers, weights):
         for key, value in params.items():
             layer.params[key][...] = value
@@ -59,8 +61,9 @@ class _Reader:
         self.spec, self.weights = [], []
         self.temperature, self.finished = None, False
         self.layout = "nchw"  # what the ONNX tensor holds: nchw, nhwc, or flat (after a flatten)
-        self.flat_order = None  # a flatten's order of values: "chw" (ONNX's) or "hwc" (ours)
         self.flat_from = None  # the (H, W, C) it flattened
+        self.reorder_next_dense = False  # the first dense layer after an NCHW flatten: rows to (H, W, C)
+        self.calibrated = False  # after the temperature's Div, only the softmax may follow
         self.shape = INPUT_SHAPE  # (H, W, C) of the current tensor, in our terms
 
     def read(self):
@@ -118,6 +121,8 @@ class _Reader:
         return self.constants[node.inputs[index]]
 
     def _read_node(self, node):
+        if self.calibrated and node.op_type not in ("Softmax", "LogSoftmax", "Identity", "Dropout"):
+            self._refuse(node, "comes after a Div, which digitlab reads only as the calibration before the softmax")
         read = {"Conv": self._conv, "MaxPool": self._maxpool, "Relu": self._relu, "Flatten": self._flatten_node,
                 "Reshape": self._reshape, "Gemm": self._gemm, "MatMul": self._matmul, "Add": self._add,
                 "Transpose": self._transpose, "Div": self._div, "Softmax": self._softmax,
@@ -151,6 +156,8 @@ class _Reader:
             self._refuse(node, "uses strides %s, pads %s, dilations or groups digitlab's convolutions do not have"
                          % (strides, pads))
         stride, pad = strides[0], pads[0]
+        if stride < 1 or pad < 0 or k < 1:
+            self._refuse(node, "has a stride of %s, a pad of %s or a kernel of %s" % (stride, pad, k))
         w = weight.transpose(2, 3, 1, 0).reshape(k * k * self.shape[2], filters)  # (F, C, KH, KW) -> (KH*KW*C, F)
         b = np.zeros(filters, np.float32) if bias is None else bias
         self._add_layer({"type": "conv2d", "filters": int(filters), "kernel": int(k), "stride": int(stride),
@@ -166,6 +173,8 @@ class _Reader:
                 or a.get("ceil_mode", 0) or set(a.get("dilations", [1])) != {1}):
             self._refuse(node, "is not a square pooling with its stride equal to its size, which digitlab's is")
         size = kernel[0]
+        if size < 1:
+            self._refuse(node, "pools windows of %s" % size)
         self._add_layer({"type": "maxpool2d", "size": int(size)})
         self.shape = (self.shape[0] // size, self.shape[1] // size, self.shape[2])
 
@@ -200,7 +209,8 @@ class _Reader:
 
     def _flatten(self, order):
         self._add_layer({"type": "flatten"})
-        self.layout, self.flat_order, self.flat_from = "flat", order, self.shape
+        self.layout, self.flat_from = "flat", self.shape
+        self.reorder_next_dense = order == "chw"
         self.shape = (int(np.prod(self.shape)),)
 
     def _dense(self, node, weight, bias):
@@ -208,7 +218,8 @@ class _Reader:
         self._expect_layout(node, "flat")
         if weight.ndim != 2 or weight.shape[0] != self.shape[0]:
             self._refuse(node, "has a weight of shape %s for %d inputs" % (list(weight.shape), self.shape[0]))
-        if self.flat_order == "chw" and self.spec[-1]["type"] == "flatten":
+        if self.reorder_next_dense:  # (a ReLU or Dropout may stand between the flatten and it)
+            self.reorder_next_dense = False
             h, w, c = self.flat_from
             weight = weight.reshape(c, h, w, -1).transpose(1, 2, 0, 3).reshape(h * w * c, -1)
         units = weight.shape[1]
@@ -237,7 +248,7 @@ class _Reader:
         divisor = np.ravel(self._constant_input(node, 1))
         if divisor.size != 1 or not self.spec or self.spec[-1]["type"] != "dense" or self.temperature is not None:
             self._refuse(node, "divides by something other than one calibration temperature after the last layer")
-        self.temperature = float(divisor[0])
+        self.temperature, self.calibrated = float(divisor[0]), True
 
     def _softmax(self, node):
         if node.attributes.get("axis", -1) not in (-1, 1):

@@ -17,6 +17,7 @@ FLOAT, INT64, FLOAT16 = 1, 7, 10  # TensorProto.DataType
 DTYPES = {FLOAT: np.dtype("<f4"), INT64: np.dtype("<i8"), FLOAT16: np.dtype("<f2")}
 ATTRIBUTE_FLOAT, ATTRIBUTE_INT, ATTRIBUTE_STRING, ATTRIBUTE_TENSOR, ATTRIBUTE_INTS = 1, 2, 3, 4, 7  # AttributeType
 EXTERNAL = 1  # TensorProto.DataLocation
+MAX_DIMS = 8  # a tensor's dimensions: ours have at most 4
 
 Node = namedtuple("Node", "op_type name inputs outputs attributes")
 Graph = namedtuple("Graph", "nodes initializers inputs outputs")  # inputs, outputs: [(name, dims)]
@@ -83,13 +84,19 @@ def read_model(data, max_values):
         metadata = dict(_pair(value) for number, _, value in fields if number == 14)
         opsets = dict(_pair_opset(value) for number, _, value in fields if number == 8)
         return _read_graph(graphs[0], max_values), metadata, opsets
+    except OnnxError:
+        raise
     except pb.WireError as err:
         raise OnnxError("it is not a readable ONNX file (%s)" % err)
     except UnicodeDecodeError:
         raise OnnxError("it is not a readable ONNX file (a name is not text)")
+    except (TypeError, AttributeError, ValueError, OverflowError):  # a field of another wire type than ONNX's
+        raise OnnxError("it is not a readable ONNX file (a field has the wrong type)")
 
 
 def _text(value):
+    if not isinstance(value, (bytes, memoryview)):  # a number where text belongs: never bytes(number), its size
+        raise pb.WireError("a name is not text")
     return bytes(value).decode("utf-8")
 
 
@@ -185,13 +192,13 @@ def _read_tensor(data, budget):
             raise OnnxError("the tensor %r refers to data outside the file, which digitlab never reads" % name)
     if data_type not in DTYPES:
         raise OnnxError("the tensor %r has a type digitlab does not read (ONNX type %d)" % (name, data_type))
-    if any(d < 0 for d in dims):
-        raise OnnxError("the tensor %r declares a negative size" % name)
+    if any(d < 0 for d in dims) or len(dims) > MAX_DIMS:
+        raise OnnxError("the tensor %r declares a negative size or more than %d dimensions" % (name, MAX_DIMS))
     count = 1
     for dim in dims:  # in Python integers: a hostile file's sizes must not wrap around
         count *= dim
-    if count > budget[0]:
-        raise OnnxError("its tensors hold more than the %d numbers a model may have" % budget[1])
+        if count > budget[0]:
+            raise OnnxError("its tensors hold more than the %d numbers a model may have" % budget[1])
     budget[0] -= count
     dtype = DTYPES[data_type]
     if raw is not None:
@@ -199,17 +206,22 @@ def _read_tensor(data, budget):
             raise OnnxError("the tensor %r holds %d bytes for %d numbers" % (name, len(raw), count))
         array = np.frombuffer(raw, dtype=dtype)
     else:
-        array = np.array(_listed_numbers(numbers, data_type), dtype=dtype)
+        array = np.array(_listed_numbers(numbers, data_type, count), dtype=dtype)
         if array.size != count:
             raise OnnxError("the tensor %r holds %d numbers, not %d" % (name, array.size, count))
     return name, array.astype(dtype.newbyteorder("=")).reshape(dims)
 
 
-def _listed_numbers(numbers, data_type):
+def _listed_numbers(numbers, data_type, count):
+    """A tensor's numbers listed one by one (not raw), their bytes checked against `count` first."""
+    fields = numbers.get(7 if data_type == INT64 else 4, [])
+    size = sum(len(value) if wire_type == pb.LENGTH else 4 for _, wire_type, value in fields)
+    if size > count * pb.MAX_VARINT_BYTES:
+        raise OnnxError("a tensor lists more numbers than it declares")
     if data_type == INT64:
-        return [v for field in numbers.get(7, []) for v in pb.read_packed_varints(field)]
+        return [v for field in fields for v in pb.read_packed_varints(field)]
     values = []
-    for _, wire_type, value in numbers.get(4, []):
+    for _, wire_type, value in fields:
         raw = bytes(value) if wire_type == pb.LENGTH else value.to_bytes(4, "little")
         values.extend(np.frombuffer(raw, dtype="<f4").tolist())
     return values

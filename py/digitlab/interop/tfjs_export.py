@@ -12,6 +12,7 @@ import json
 import numpy as np
 
 from .. import __version__
+from ..errors import DigitlabError
 from .onnx_export import INPUT_NOTE
 
 WEIGHTS_FILE = "weights.bin"
@@ -22,7 +23,10 @@ def tfjs_files(saved):
     """-> {file name: bytes}: model.json and the weights file it names."""
     model = saved.model
     layers, weights = [], []  # Keras layer configs; (name, array) in the order of the weights file
-    last_dense = max(i for i, spec in enumerate(model.spec) if spec["type"] == "dense")
+    denses = [i for i, spec in enumerate(model.spec) if spec["type"] == "dense"]
+    if not denses:  # the temperature is folded into the last dense layer
+        raise DigitlabError("A TensorFlow.js export needs a network that ends in a dense layer.")
+    last_dense = denses[-1]
     for index, spec in enumerate(model.spec):
         for class_name, config, params in _keras_layers(model.layers[index], spec, index):
             if index == last_dense and params:  # logits / T, folded into the weights

@@ -6,15 +6,24 @@ the list it leaves in `model` becomes a spec: data, as model files keep it, neve
 problem comes back as a `CodeError` naming the line it is on: a syntax error's, the line of the
 code that raised, or the line of the layer whose shapes do not fit.
 """
+import builtins
 import sys
 import time
 
 from ..errors import DigitlabError
-from .layers import LAYERS
+from ..model_file import MAX_SETTING, sane_setting
+from .layers import LAYERS, Layer
 from .model import Sequential
 from .zoo import CNN, CODELAB, LOGREG, MLP
 
 TIME_LIMIT_S = 2.0  # defining a network takes milliseconds: a loop that runs on is stopped
+# What the code may call besides the layers: enough to compute a network, nothing to import or
+# open with (a builtin that runs long, which the time limit cannot stop, the page stops: the
+# engine client's requestWithin).
+BUILTINS = ("abs", "bool", "dict", "enumerate", "float", "int", "isinstance", "len", "list", "max", "min",
+            "print", "range", "reversed", "round", "sorted", "str", "sum", "tuple", "zip",
+            "Exception", "ValueError", "TypeError")
+WHOLE_SETTINGS = ("units", "filters", "kernel", "stride", "size")  # counts and sizes: whole numbers from 1
 FILE = "<network>"  # the code's file name in tracebacks
 CLASSES = "classes"  # the name the code reads the number of labels from
 NAME = "python"  # a model made of such code: its name in the model file (its spec is data there)
@@ -74,15 +83,29 @@ def spec_of_code(source, classes, input_shape, max_params):
     layers = _run(source, classes)
     spec = [dict(type=layer.kind, **layer.config()) for layer in layers]
     for count, layer in enumerate(layers, 1):  # the first layer whose shapes do not fit, by its line
+        _check_settings(layer, spec[count - 1])
         try:
             model = Sequential(spec[:count], input_shape, max_params=max_params, initialise=False)
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, ArithmeticError) as err:
             raise CodeError(layer.line, "%s does not fit here: %s." % (type(layer).__name__, err))
     if model.output_shape != (classes,):
         raise CodeError(layers[-1].line, "the network ends in %s numbers; it must end in one score per label "
                                          "(%d here): Dense(units=classes)"
                         % ("x".join(str(d) for d in model.output_shape), classes))
     return spec
+
+
+def _check_settings(layer, entry):
+    """Settings a model file would refuse, refused here, on the layer's line: the network must save."""
+    for key, value in entry.items():
+        if key == "type":
+            continue
+        whole = key in WHOLE_SETTINGS
+        if (not sane_setting(value) or (whole and (not isinstance(value, int) or value < 1))
+                or (key == "pad" and not isinstance(value, int)) or (key == "rate" and not 0 <= value < 1)):
+            raise CodeError(layer.line, "%s(%s=%r): %s" % (
+                type(layer).__name__, key, value, "a whole number from 1 to %d" % MAX_SETTING if whole else
+                "a rate from 0 up to (not including) 1" if key == "rate" else "not a setting a model file can keep"))
 
 
 def training_step():
@@ -106,6 +129,7 @@ def _run(source, classes):
         raise CodeError(err.lineno, "SyntaxError: %s" % err.msg)
     namespace = {cls.__name__: _noting_its_line(cls) for cls in LAYERS.values()}
     namespace[CLASSES] = classes
+    namespace["__builtins__"] = {name: getattr(builtins, name) for name in BUILTINS}
     try:
         _with_time_limit(lambda: exec(code, namespace))
     except CodeError:
@@ -113,7 +137,7 @@ def _run(source, classes):
     except Exception as err:  # the user's code: whatever it raises is said, on its line
         raise CodeError(_line_in_code(err), "%s: %s" % (type(err).__name__, err))
     layers = namespace.get("model")
-    if not (isinstance(layers, list) and layers and all(hasattr(layer, "line") for layer in layers)):
+    if not (isinstance(layers, list) and layers and all(isinstance(layer, Layer) for layer in layers)):
         raise CodeError(None, "The code must set model to a list of layers, such as "
                               "model = [Flatten(), Dense(units=classes)].")
     return layers
@@ -138,11 +162,12 @@ def _with_time_limit(run):
                             "the code ran for more than %g s and was stopped" % TIME_LIMIT_S)
         return trace
 
+    before = sys.gettrace()
     sys.settrace(trace)
     try:
         run()
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
 
 
 def _line_in_code(err):
