@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import InvalidSessionIdException, TimeoutException, WebDriverException
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
@@ -59,9 +59,16 @@ def until(driver, script, timeout_s=60, *args):
     """Wait until `script` (a function body that may find nothing yet: after a load its elements
     are missing for a moment, and a script run as it unloads has no result) returns something true;
     returns that."""
+    def look(d):
+        try:
+            return d.execute_script(script, *args)
+        except InvalidSessionIdException:  # not a page still loading: the browser is gone, so say it now
+            raise AssertionError("WebKit's session ended (its browser closed or crashed) while waiting "
+                                 "for: %s" % script) from None
+
     wait = WebDriverWait(driver, timeout_s, poll_frequency=0.2, ignored_exceptions=[WebDriverException])
     try:
-        return wait.until(lambda d: d.execute_script(script, *args))
+        return wait.until(look)
     except TimeoutException:
         raise AssertionError("waited %d s for: %s\nthe page says: %s" % (timeout_s, script, said(driver))) from None
 
