@@ -93,6 +93,8 @@ async def on_step(reply_json):
         if reply["error"]["type"] == "EngineFailed":  # a new trainer starts on the MNIST digits
             show_mnist_data(None)
         return
+    if run["cancelled"]:  # a slice that was under way when Cancel was pressed: "Cancelled" stays
+        return
     step = reply["result"]
     show_kernel(step["matmul"])
     app.charts.add(json.dumps(step))
