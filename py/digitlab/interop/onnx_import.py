@@ -26,7 +26,7 @@ TO_NCHW, TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
 def import_onnx(data, name=""):
     """ONNX bytes -> the bytes of a digitlab model file of the same network (checked as any model file)."""
     try:
-        graph, metadata, _ = onnx.read_model(data, MAX_PARAMS)
+        graph, metadata = onnx.read_model(data, MAX_PARAMS)
         spec, weights, temperature = _Reader(graph).read()
         model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, initialise=False)
     except onnx.OnnxError as err:

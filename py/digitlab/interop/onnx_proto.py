@@ -75,15 +75,14 @@ def model(graph_bytes, metadata, doc, producer_version):
 # ---------------------------------------------------------------- reading
 
 def read_model(data, max_values):
-    """ONNX bytes -> (Graph, {metadata key: value}, {opset domain: version})."""
+    """ONNX bytes -> (Graph, {metadata key: value})."""
     try:
         fields = pb.read_fields(data)
         graphs = [value for number, _, value in fields if number == 7]
         if len(graphs) != 1:
             raise OnnxError("it holds no graph" if not graphs else "it holds several graphs")
         metadata = dict(_pair(value) for number, _, value in fields if number == 14)
-        opsets = dict(_pair_opset(value) for number, _, value in fields if number == 8)
-        return _read_graph(graphs[0], max_values), metadata, opsets
+        return _read_graph(graphs[0], max_values), metadata
     except OnnxError:
         raise
     except pb.WireError as err:
@@ -103,11 +102,6 @@ def _text(value):
 def _pair(entry):
     fields = {number: value for number, _, value in pb.read_fields(entry)}
     return _text(fields.get(1, b"")), _text(fields.get(2, b""))
-
-
-def _pair_opset(entry):
-    fields = {number: value for number, _, value in pb.read_fields(entry)}
-    return _text(fields.get(1, b"")), fields.get(2, 0)
 
 
 def _read_graph(data, max_values):
