@@ -27,7 +27,6 @@ from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
 from .nn import editable, ops
 from .nn.dispatch import MatmulDispatch
-from .nn.model import Sequential
 from .recognise import THRESHOLD, recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
@@ -277,8 +276,7 @@ class Engine:
     def _network(self, code, train):
         """(spec, model) of network code, which a batch of `train` goes through once (a dry run)."""
         shape = train.images.shape[1:] + (1,)
-        spec = editable.spec_of_code(code, len(train.label_names), shape, MAX_PARAMS)
-        model = Sequential(spec, shape)
+        spec, model = editable.network_of_code(code, len(train.label_names), shape, MAX_PARAMS)
         batch = train.images[:8].astype(np.float32)[..., None] / 255  # (8, H, W, 1)
         try:
             model.forward(batch)

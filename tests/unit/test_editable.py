@@ -3,7 +3,7 @@ every problem said on its line."""
 import pytest
 
 from digitlab.model_file import MAX_PARAMS, load_model, model_bytes
-from digitlab.nn.editable import CodeError, EXAMPLES, examples, source_of, spec_of_code, training_step
+from digitlab.nn.editable import CodeError, EXAMPLES, examples, network_of_code, source_of, training_step
 from digitlab.nn.layers import LAYERS
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import ARCHITECTURES, architecture
@@ -12,7 +12,7 @@ SHAPE = (28, 28, 1)
 
 
 def spec(code, classes=10):
-    return spec_of_code(code, classes, SHAPE, MAX_PARAMS)
+    return network_of_code(code, classes, SHAPE, MAX_PARAMS)[0]
 
 
 def problem(code, classes=10):

@@ -77,9 +77,9 @@ def examples():
             for name, (title, watch, spec) in EXAMPLES.items()}
 
 
-def spec_of_code(source, classes, input_shape, max_params):
-    """Run `source` -> the spec of the layers it leaves in `model`, checked against `input_shape`
-    and `classes`; raises CodeError."""
+def network_of_code(source, classes, input_shape, max_params):
+    """Run `source` -> (the spec of the layers it leaves in `model`, checked against `input_shape` and
+    `classes`; that network built, its weights left zero); raises CodeError."""
     layers = _run(source, classes)
     spec = [dict(type=layer.kind, **layer.config()) for layer in layers]
     for count, layer in enumerate(layers, 1):  # the first layer whose shapes do not fit, by its line
@@ -92,7 +92,7 @@ def spec_of_code(source, classes, input_shape, max_params):
         raise CodeError(layers[-1].line, "the network ends in %s numbers; it must end in one score per label "
                                          "(%d here): Dense(units=classes)"
                         % ("x".join(str(d) for d in model.output_shape), classes))
-    return spec
+    return spec, model
 
 
 def _check_settings(layer, entry):
