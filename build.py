@@ -272,21 +272,27 @@ def training_key(store):
     return h.hexdigest()
 
 
+def cached_copy(cached, key, make, doing, target):
+    """Copy the file `cached` (in .cache/) to `target` (in build/), first making it with `make()`, and
+    saying `doing`, when it is missing or was made from another `key` (its .key stamp)."""
+    stamp = cached + ".key"
+    if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
+        say(doing)
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        make()
+        with open(stamp, "w") as f:
+            f.write(key)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(cached, target)
+
+
 def build_model(store):
     """Train the default model in CPython when it is missing or stale."""
     cached = os.path.join(CACHE, "model", "default.npz")
-    stamp = cached + ".key"
-    key = training_key(store)
-    if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
-        say("training the default model (CPython, about four minutes on two cores)")
-        os.makedirs(os.path.dirname(cached), exist_ok=True)
-        subprocess.run([sys.executable, "-m", "digitlab", "train", "--data", store, "--out", cached]
-                       + TRAIN_ARGS, check=True, env=python_env())
-        with open(stamp, "w") as f:
-            f.write(key)
-    target = os.path.join(OUT, MODEL)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copyfile(cached, target)
+    cached_copy(cached, training_key(store),
+                lambda: subprocess.run([sys.executable, "-m", "digitlab", "train", "--data", store, "--out", cached]
+                                       + TRAIN_ARGS, check=True, env=python_env()),
+                "training the default model (CPython, about four minutes on two cores)", os.path.join(OUT, MODEL))
 
 
 # ---------------------------------------------------------------- app files
@@ -387,17 +393,10 @@ def compile_bytecode(runtimes):
     when its sources or the runtime changed."""
     runtime = runtimes["registry-only"]
     cached = os.path.join(CACHE, "bytecode", os.path.basename(runtime["bytecode"]))
-    stamp = cached + ".key"
     inputs = [os.path.join(OUT, BUNDLE), BYTECODE_STEP, os.path.join(ROOT, "static", "engine", "python-files.js")]
     key = " ".join([PACKAGES["pyodide-0.17.1"][2]] + runtime["packages"] + [file_digest(f, "sha256").hex() for f in inputs])
-    if not (os.path.exists(cached) and os.path.exists(stamp) and open(stamp).read() == key):
-        say("compiling the engine's Python to bytecode (Pyodide 0.17.1 in Node)")
-        write_tar(cached, compile_in_node(runtime, os.path.join(CACHE, "bytecode", "staging")))
-        with open(stamp, "w") as f:
-            f.write(key)
-    target = os.path.join(OUT, runtime["bytecode"])
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copyfile(cached, target)
+    cached_copy(cached, key, lambda: write_tar(cached, compile_in_node(runtime, os.path.join(CACHE, "bytecode", "staging"))),
+                "compiling the engine's Python to bytecode (Pyodide 0.17.1 in Node)", os.path.join(OUT, runtime["bytecode"]))
 
 
 def build(requested="auto", wheels_dir=None):
