@@ -101,7 +101,7 @@ async function bootLikeTheEngine() {
   const FS = pyodide.FS || pyodide._module.FS;
   writeTar(FS, new Uint8Array(fs.readFileSync(digitlabTar)), APP_FOLDER);
   pyodide.runPython("import numpy\nimport PIL.Image");
-  const bridge = pyodide.runPython(`import sys\nsys.path.insert(0, "${APP_FOLDER}")\nfrom digitlab import bridge\nbridge`);
+  const bridge = pyodide.runPython(IMPORT_BRIDGE);
   const answer = (command, payload, data) => {
     const reply = JSON.parse(bridge.call(command, JSON.stringify(payload), data));
     if (!reply.ok) throw new Error(`${command}: ${reply.error.message}`);

@@ -3,7 +3,7 @@
 // The page runs two: a predictor, and a trainer started on first use, so a
 // long training batch never delays a prediction. The trainer also hands its
 // matrix products to the WebGL kernel (matmul-kernel.js) where that pays.
-/* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply, APP_FOLDER, writeTar, writeBeforePythonStarts */
+/* global loadPyodide, importScripts, MatmulKernel, probeWebGL, Reply, APP_FOLDER, IMPORT_BRIDGE, writeTar, writeBeforePythonStarts */
 "use strict";
 
 importScripts("../reply.js", "matmul-kernel.js", "python-files.js");
@@ -85,7 +85,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   progress("Importing Pillow", 0.75);
   pyodide.runPython("import PIL.Image");
   progress("Importing digitlab", 0.8);
-  const bridge = pyodide.runPython(`import sys\nsys.path.insert(0, "${APP_FOLDER}")\nfrom digitlab import bridge\nbridge`);
+  const bridge = pyodide.runPython(IMPORT_BRIDGE);
   call = bridge.call;
 
   progress("Loading the model", 0.9);

@@ -2,10 +2,12 @@
 // the build compiled reach the engine as tars `build.py` writes (ustar, Python's tarfile). A
 // classic script, shared by the engine worker (importScripts) and the build's bytecode step
 // (pyodide-bytecode.js, in Node), so the build writes them exactly as the page does.
-/* exported APP_FOLDER, writeTar, writeBeforePythonStarts */
+/* exported APP_FOLDER, IMPORT_BRIDGE, writeTar, writeBeforePythonStarts */
 "use strict";
 
 const APP_FOLDER = "/app"; // where digitlab's package is unpacked: the first folder on sys.path
+// Python that puts that folder first on sys.path and gives JavaScript digitlab's bridge.
+const IMPORT_BRIDGE = `import sys\nsys.path.insert(0, "${APP_FOLDER}")\nfrom digitlab import bridge\nbridge`;
 const TAR_BLOCK = 512;
 
 /** Every regular file of the tar `bytes` (a Uint8Array), written under the folder `root` of `FS`. */
