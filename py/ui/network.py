@@ -31,17 +31,16 @@ def problem(reply):
 
 
 async def check(event=None):
-    """The code checked by the trainer on its data: True when it builds and runs."""
+    """Check the code in the trainer, on its data, and say how it went."""
     say("code-message", "Checking…")
     worker = await editor["trainer"]("code-message", "checking the network")
     if worker is None:
-        return False
+        return
     reply = json.loads(await worker.requestWithin(ANSWER_WITHIN_S, "check_code", json.dumps({"code": code()})))
-    if not reply["ok"]:
+    if reply["ok"]:
+        say("code-message", view.network_line(reply["result"]))
+    else:
         problem(reply)
-        return False
-    say("code-message", view.network_line(reply["result"]))
-    return True
 
 
 async def start(engine, idle_trainer):
