@@ -39,11 +39,14 @@ class SavedModel:
         """The logits' divisor that makes confidences honest (calibrate.py); 1 for an uncalibrated model."""
         return self.meta.get("calibration", {}).get("temperature", 1.0)
 
+    def logits(self, x, batch_size=256):
+        """The network's logits for a float32 NHWC batch, calibrated (divided by the temperature)."""
+        out = [self.model.forward(x[i:i + batch_size]) / self.temperature for i in range(0, len(x), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0,) + self.model.output_shape, np.float32)
+
     def predict_proba(self, x, batch_size=256):
         """Calibrated class probabilities for a float32 NHWC batch."""
-        out = [softmax(self.model.forward(x[i:i + batch_size]) / self.temperature)
-               for i in range(0, len(x), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0,) + self.model.output_shape, np.float32)
+        return softmax(self.logits(x, batch_size))
 
 
 def save_model(target, model, labels, name="", weights_dtype="float32", metrics=None, temperature=None):

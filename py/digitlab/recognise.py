@@ -9,6 +9,7 @@ import numpy as np
 from .data.images import decode_image, rgba_to_gray
 from .data.nondigits import NONE_OF_THESE
 from .errors import EmptyImageError
+from .nn.losses import softmax
 from .preprocess import ink_map, normalise
 from .segment import Digit, find_digits
 
@@ -18,6 +19,12 @@ from .segment import Digit, find_digits
 THRESHOLD = 0.5
 UNSURE = "?"
 CANDIDATES = 3  # the best labels kept for a digit, "?" or not
+# Each digit is read as it is and moved a pixel left and right, and the three readings' logits
+# averaged. On pictures made from held-out training digits, two models trained apart read 0.3-1.3 %
+# more single digits and (for one of them) numbers right, at the cost of at most 1 % more non-digits
+# taken for digits; moving the digit up and down as well did no better (tests/bench/bench_recipes.py
+# --shifts). It triples the classifier's work: a few milliseconds a number.
+SHIFTS = ((0, 0), (0, 1), (0, -1))  # (rows, columns)
 
 
 def reads_a_line(saved):
@@ -49,12 +56,22 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
 
 def _digits(saved, gray, classes):
     def classify(batch):  # (N, 28, 28) -> (N, len(classes))
-        return saved.predict_proba(batch[..., None])[:, classes]
+        return read_shifted(saved, batch)[:, classes]
 
     if reads_a_line(saved):
         return find_digits(ink_map(gray), classify)
     image, box = normalise(gray)
     return [Digit(box, classify(image[None])[0])], None
+
+
+def read_shifted(saved, batch):
+    """(N, 28, 28) normalised digits -> (N, classes) probabilities of the logits averaged over SHIFTS.
+
+    A digit's frame has blank margins, so rolling it a pixel moves its ink and wraps only blank.
+    """
+    moved = np.concatenate([np.roll(batch, shift, axis=(1, 2)) for shift in SHIFTS])  # (S*N, 28, 28)
+    logits = saved.logits(moved[..., None]).reshape(len(SHIFTS), len(batch), -1)  # (S, N, classes)
+    return softmax(logits.mean(axis=0))
 
 
 def _entry(labels, digit, scale, origin, threshold):
