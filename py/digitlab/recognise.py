@@ -23,9 +23,9 @@ CANDIDATES = 3  # the best labels kept for a digit, "?" or not
 # readings' logits averaged. On pictures made from held-out training digits, two models trained
 # apart read 0.3-1.3 % more single digits and (for one of them) numbers right, at the cost of at
 # most 1 % more non-digits taken for digits; moving the digit up and down as well did no better
-# (tests/bench/bench_recipes.py --shifts). Reading again only the doubtful ones (under 0.8 or 0.95
+# (tests/bench/bench_recipes.py --moves). Reading again only the doubtful ones (under 0.8 or 0.95
 # sure: the same figures) spares the page's engine, where each reading costs milliseconds.
-SHIFTS = ((0, 0), (0, 1), (0, -1))  # (rows, columns): the digit as it is first
+MOVES = ((0, 1), (0, -1))  # (rows, columns): the readings besides the digit as it is
 REREAD = 0.8
 
 
@@ -68,16 +68,16 @@ def _digits(saved, gray, classes):
 
 def read_shifted(saved, batch):
     """(N, 28, 28) normalised digits -> (N, classes) probabilities: each digit's calibrated logits,
-    averaged over SHIFTS where it reads less than REREAD sure.
+    averaged with those of the digit moved by MOVES where it reads less than REREAD sure.
 
     A digit's frame has blank margins, so rolling it a pixel moves its ink and wraps only blank.
     """
     logits = saved.logits(batch[..., None])  # (N, classes)
     doubtful = np.flatnonzero(softmax(logits).max(axis=1) < REREAD)  # (D,)
-    if doubtful.size and len(SHIFTS) > 1:
-        moved = np.concatenate([np.roll(batch[doubtful], shift, axis=(1, 2)) for shift in SHIFTS[1:]])  # (S'*D, 28, 28)
-        others = saved.logits(moved[..., None]).reshape(len(SHIFTS) - 1, doubtful.size, -1)  # (S', D, classes)
-        logits[doubtful] = (logits[doubtful] + others.sum(axis=0)) / len(SHIFTS)
+    if doubtful.size and MOVES:
+        moved = np.concatenate([np.roll(batch[doubtful], move, axis=(1, 2)) for move in MOVES])  # (M*D, 28, 28)
+        others = saved.logits(moved[..., None]).reshape(len(MOVES), doubtful.size, -1)  # (M, D, classes)
+        logits[doubtful] = (logits[doubtful] + others.sum(axis=0)) / (1 + len(MOVES))
     return softmax(logits)
 
 

@@ -1,7 +1,7 @@
 """Benchmark (not a test): choose the default model's recipe on held-out *training* digits.
 
     python tests/bench/bench_recipes.py [--recipes wide-30-warp,wide-30-all] [--seeds 0]
-                                        [--shifts "0:0 0:0,0:1,0:-1"]
+                                        [--moves "none 0:1,0:-1"]
 
 The last 160 training digits of each label are held out; each recipe trains on the other
 6,400 (less the tenth it holds out to calibrate its confidence on, where it calibrates) and is
@@ -9,9 +9,9 @@ scored on those 1,600: as 28x28 digits, as single digits photographed or written
 and as numbers composed from them, clean and photographed (a number is only as right as the
 worst of its digits). Non-digits drawn afresh (and typed in fonts) score how often the model
 says "?" to what is not a digit, and the held-out digits how often it wrongly says "?" to a
-digit, at several thresholds. With --shifts, the pictures are read once per set of shifts given
-(recognise.SHIFTS: a digit read as it is and moved, the readings' logits averaged), each set a
-list of rows:columns. The test split is never looked at: the recipe chosen here is
+digit, at several thresholds. With --moves, the pictures are read once per set of moves given
+(recognise.MOVES: a doubtful digit read again moved by each, the readings' logits averaged), each
+set a list of rows:columns, or "none" for one reading. The test split is never looked at: the recipe chosen here is
 then trained on all 8,000 training digits by build.py.
 """
 import argparse
@@ -103,10 +103,10 @@ def main():
     parser.add_argument("--recipes", default=",".join(RECIPES))
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--save", metavar="DIR", help="also keep each model trained, as DIR/RECIPE-SEED.npz")
-    parser.add_argument("--shifts", help="sets of shifts to read the pictures with, space-separated, "
-                                         "each rows:columns,... (default: recognise.SHIFTS)")
+    parser.add_argument("--moves", help="sets of moves to read the pictures with, space-separated, each "
+                                        "rows:columns,... or none (default: recognise.MOVES)")
     args = parser.parse_args()
-    readings = [_shifts(text) for text in args.shifts.split()] if args.shifts else [recognise.SHIFTS]
+    readings = [_moves(text) for text in args.moves.split()] if args.moves else [recognise.MOVES]
     train_set, held_out = split_training_digits()
     sets = pictures(held_out)
     print("digits: held-out 28x28 accuracy; rejected: held-out digits read ? at %s; then each set read right; "
@@ -123,19 +123,19 @@ def main():
             top = saved.predict_proba(held_out.images[..., None].astype(np.float32) / 255).max(axis=1)
             print("%-16s seed %d  T %.2f  digits %.2f%%  rejected %.2f%%  (%.0f s)" % (
                 name, seed, saved.temperature, 100 * digits, 100 * np.mean(top < THRESHOLD), seconds), flush=True)
-            for shifts in readings:
-                recognise.SHIFTS = shifts
-                print("    read with shifts %s: %s" % (" ".join("%d:%d" % s for s in shifts), "  ".join(
+            for moves in readings:
+                recognise.MOVES = moves
+                print("    read with moves %s: %s" % (" ".join("%d:%d" % m for m in moves) or "none", "  ".join(
                     "%s %.1f%%" % (k, 100 * v) for k, v in score(saved, sets).items())), flush=True)
-            recognise.SHIFTS = readings[0]
+            recognise.MOVES = readings[0]
             nondigit_top = _nondigit_confidence(saved, sets["non-digits"])
             print("    threshold " + "  ".join("%.1f: non-digits %.1f%% digits %.2f%%" % (
                 t, 100 * np.mean(nondigit_top < t), 100 * np.mean(top < t)) for t in THRESHOLDS), flush=True)
 
 
-def _shifts(text):
-    """"0:0,0:1" -> ((0, 0), (0, 1))"""
-    return tuple(tuple(int(v) for v in pair.split(":")) for pair in text.split(","))
+def _moves(text):
+    """"0:1,0:-1" -> ((0, 1), (0, -1)); "none" -> ()"""
+    return () if text == "none" else tuple(tuple(int(v) for v in pair.split(":")) for pair in text.split(","))
 
 
 def _nondigit_confidence(saved, items):

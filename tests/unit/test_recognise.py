@@ -6,7 +6,7 @@ from digitlab.model_file import load_model, model_bytes
 from digitlab.nn.losses import softmax
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import architecture
-from digitlab.recognise import SHIFTS, read_shifted
+from digitlab.recognise import MOVES, read_shifted
 
 LABELS = [str(d) for d in range(10)]
 DIGITS = np.random.default_rng(0).random((4, 28, 28)).astype(np.float32)
@@ -22,7 +22,7 @@ def test_doubtful_readings_average_the_calibrated_logits_of_the_moved_digits(mon
     monkeypatch.setattr(recognise, "REREAD", 1.01)  # every digit is doubtful
     saved = linear_model(temperature=2.5)
     # Logits linear in the pixels: the mean of the moved digits' logits is the logits of their mean picture.
-    mean_picture = np.mean([np.roll(DIGITS, shift, axis=(1, 2)) for shift in SHIFTS], axis=0)  # (4, 28, 28)
+    mean_picture = np.mean([DIGITS] + [np.roll(DIGITS, move, axis=(1, 2)) for move in MOVES], axis=0)  # (4, 28, 28)
     expected = softmax(saved.model.forward(mean_picture[..., None]) / 2.5)
     np.testing.assert_allclose(read_shifted(saved, DIGITS), expected, atol=1e-5)
 
