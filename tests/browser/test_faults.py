@@ -284,7 +284,10 @@ def test_a_start_that_hangs_is_said_after_a_minute_with_what_is_known(watched_co
     context.route("**/pyodide.asm.wasm", lambda route: held.append(route))  # never answered: the runtime's download hangs
     page = context.new_page()
     page.clock.install()  # time runs as usual, and the test can jump ahead
-    page.goto(app_url + "?runtime=registry-only")
+    runtime_asked = context.expect_event("request", lambda request: request.url.endswith("/pyodide.asm.wasm"),
+                                         timeout=BOOT_TIMEOUT_MS)
+    with runtime_asked:  # seen from goto on, so a request made before the wait below is not missed
+        page.goto(app_url + "?runtime=registry-only")
     page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent.startsWith('Loading the Python')",
                            timeout=BOOT_TIMEOUT_MS)
     assert page.is_hidden('[data-testid="start-problems"]')
