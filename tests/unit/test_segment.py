@@ -166,7 +166,7 @@ def bar_classifier(batch):
     """A stand-in that is sure of anything at most as wide as it is tall, and unsure of wider ink."""
     probs = []
     for digit in batch:
-        rows, cols = np.nonzero(digit > 0.5)
+        rows, cols = np.nonzero(digit > 0.5 * digit.max())
         upright = np.ptp(cols) <= np.ptp(rows)
         p = np.full(10, 0.0001 if upright else 0.1)
         p[1] = 0.9991 if upright else 0.1
@@ -192,6 +192,18 @@ def test_touching_digits_are_cut_where_the_pieces_read_best():
     left, right = [d.box for d in digits]
     assert left == (50, 20, 50, 80)
     assert right in [(100, 20, 51, 80), (101, 20, 50, 80)]  # the cut is at the touching column
+
+
+def test_a_faint_mark_beside_written_ones_is_a_shadow_not_a_digit():
+    ink = sheet(500, 160)
+    for x in (40, 140, 240):
+        bar(ink, x, 20, 30, 80)
+    ink[30:90, 330:350] = 0.4  # the edge of a shadow: as big as a digit, but not as dark
+    digits, _ = find_digits(ink, bar_classifier)
+    assert [d.box for d in digits] == [(40, 20, 30, 80), (140, 20, 30, 80), (240, 20, 30, 80)]
+    alone = sheet(500, 160)
+    alone[30:90, 330:350] = 0.4  # by itself, the same mark is all there is to read
+    assert [d.box for d in find_digits(alone, bar_classifier)[0]] == [(330, 30, 20, 60)]
 
 
 def test_a_blank_map_has_no_digit():
@@ -240,7 +252,7 @@ def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
     def sure_of_parts(batch):  # sure of anything but ink wider than tall and not flat: it would cut the tail
         probs = []
         for digit in batch:
-            rows, cols = np.nonzero(digit > 0.5)
+            rows, cols = np.nonzero(digit > 0.5 * digit.max())
             wide, flat = np.ptp(cols) > np.ptp(rows), np.ptp(rows) < 0.3 * np.ptp(cols)
             p = np.full(10, 0.1 if wide and not flat else 0.0001)
             p[1] = 0.1 if wide and not flat else 0.9991

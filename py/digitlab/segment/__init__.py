@@ -2,6 +2,7 @@
 
     ink map (H, W) -> mask -> components (components.py)
       -> the marks of one line: pieces merged, specks and rules dropped (layout.py)
+      -> marks far fainter than the line's others dropped: the edge of a shadow is no writing
       -> wide marks cut where the classifier reads the pieces best (split.py)
       -> per digit, its MNIST-normalised 28x28 image and its box
 
@@ -16,6 +17,8 @@ from .layout import line_count, line_marks
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
+FAINT = 0.5  # a mark whose strongest ink is under this share of the line's typical mark's is no writing:
+             # the edge of a shadow or a smudge (in our photos, under 0.4 where digits reach 0.9)
 SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much of the line height
 
 
@@ -39,9 +42,11 @@ def find_digits(ink, classify):
         raise EmptyImageError("No digit found: the image is blank.")
     if line_count(marks, line) > 1:
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
-    marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     labels = components.label_image()  # (H, W)
-    candidates = [_candidates(ink, labels, mark, _scale(mark, line)) for mark in marks]
+    marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
+    owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
+    marks = [mark for mark, _ in owned]
+    candidates = [_candidates(mine, mark, _scale(mark, line)) for mark, mine in owned]
     probs = classify(np.stack([image for found in candidates for _, image, _ in found]))  # (N, classes)
     digits, first = [], 0
     for mark, found in zip(marks, candidates):
@@ -56,9 +61,17 @@ def find_digits(ink, classify):
                                  "are read." % (MAX_DIGITS, MAX_DIGITS))
 
 
-def _candidates(ink, labels, mark, height):
-    """The mark's candidate digits: [((start, end) columns of the mark, 28x28 image, box)]."""
-    mine = _own_ink(ink, labels, mark)
+def _written(owned):
+    """The (mark, its own ink) pairs written with the line's pen: those whose strongest ink reaches
+    FAINT of the median mark's (so a mark alone is always kept)."""
+    peaks = [float(mine.max()) for _, mine in owned]
+    typical = float(np.median(peaks))
+    return [pair for pair, peak in zip(owned, peaks) if peak >= FAINT * typical]
+
+
+def _candidates(mine, mark, height):
+    """The mark's candidate digits, from its own ink `mine`: [((start, end) columns of the mark,
+    28x28 image, box)]."""
     found = []
     for piece in _pieces(mark, mine, height):
         normalised = _normalised(mine, mark, piece)
