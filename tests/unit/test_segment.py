@@ -8,7 +8,8 @@ import pytest
 from digitlab.errors import EmptyImageError
 from digitlab.segment import MAX_DIGITS, find_digits
 from digitlab.segment.components import Components
-from digitlab.segment.layout import line_marks
+from digitlab.segment.layout import Mark, line_marks, line_tilt
+from PIL import Image
 from digitlab.segment.split import best_pieces, cut_candidates
 
 
@@ -204,6 +205,39 @@ def test_a_faint_mark_beside_written_ones_is_a_shadow_not_a_digit():
     alone = sheet(500, 160)
     alone[30:90, 330:350] = 0.4  # by itself, the same mark is all there is to read
     assert [d.box for d in find_digits(alone, bar_classifier)[0]] == [(330, 30, 20, 60)]
+
+
+def lean(image):
+    """Degrees from upright of the ink's long axis in an (H, W) image (its second moments)."""
+    rows, cols = np.indices(image.shape)
+    total = image.sum()
+    dy, dx = rows - (rows * image).sum() / total, cols - (cols * image).sum() / total
+    yy, xx, xy = (image * dy * dy).sum(), (image * dx * dx).sum(), (image * dx * dy).sum()
+    return float(np.degrees(0.5 * np.arctan2(2 * xy, yy - xx)))
+
+
+def test_the_digits_of_a_line_photographed_askew_are_turned_level_before_they_are_read():
+    ink = sheet(600, 300)
+    for x in (150, 270, 390):
+        bar(ink, x, 90, 16, 120)  # three upright 1s on a level line
+    askew = np.asarray(Image.fromarray(ink, mode="F").rotate(8, Image.BILINEAR))  # the page turned 8 degrees
+    seen = []
+    digits, _ = find_digits(askew, lambda batch: seen.extend(batch) or bar_classifier(batch))
+    assert len(digits) == 3
+    assert all(abs(lean(image)) < 1.5 for image in seen), [lean(image) for image in seen]
+    assert marks_of(askew)[0][0][1] > marks_of(askew)[0][2][1]  # the boxes stay where the ink is: rising
+
+
+def test_a_tilt_is_measured_on_three_marks_or_more_and_up_to_twenty_degrees():
+    def tilt_of(middles, side=20):
+        return line_tilt([Mark([i], (x - side, y - side, x + side, y + side), 1) for i, (x, y) in enumerate(middles)])
+
+    assert tilt_of([(100, 100), (200, 110), (300, 120)]) == pytest.approx(np.degrees(np.arctan(0.1)))
+    one_high = [(100, 100), (200, 110), (300, 120), (400, 130), (500, 60)]  # a 7 written high, say
+    assert tilt_of(one_high) == pytest.approx(np.degrees(np.arctan(0.1)))
+    assert tilt_of([(100, 100), (200, 110)]) == 0  # two digits' middles differ by their own height
+    assert tilt_of([(100, 100), (200, 101), (300, 102)]) == 0  # under 2 degrees: level enough
+    assert tilt_of([(100, 100), (200, 150), (300, 200)]) == 0  # 27 degrees: no line of writing
 
 
 def test_a_blank_map_has_no_digit():

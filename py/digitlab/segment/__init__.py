@@ -3,17 +3,19 @@
     ink map (H, W) -> mask -> components (components.py)
       -> the marks of one line: pieces merged, specks and rules dropped (layout.py)
       -> marks far fainter than the line's others dropped: the edge of a shadow is no writing
+      -> the line's tilt (layout.py), by which each digit is turned level before it is read
       -> wide marks cut where the classifier reads the pieces best (split.py)
       -> per digit, its MNIST-normalised 28x28 image and its box
 
 Every candidate digit of the image is classified in one batch.
 """
 import numpy as np
+from PIL import Image
 
 from ..errors import EmptyImageError
 from ..preprocess import INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
-from .layout import line_count, line_marks
+from .layout import line_count, line_marks, line_tilt
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
@@ -46,7 +48,8 @@ def find_digits(ink, classify):
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
     marks = [mark for mark, _ in owned]
-    candidates = [_candidates(mine, mark, _scale(mark, line)) for mark, mine in owned]
+    tilt = line_tilt(marks)
+    candidates = [_candidates(mine, mark, _scale(mark, line), tilt) for mark, mine in owned]
     probs = classify(np.stack([image for found in candidates for _, image, _ in found]))  # (N, classes)
     digits, first = [], 0
     for mark, found in zip(marks, candidates):
@@ -69,12 +72,12 @@ def _written(owned):
     return [pair for pair, peak in zip(owned, peaks) if peak >= FAINT * typical]
 
 
-def _candidates(mine, mark, height):
-    """The mark's candidate digits, from its own ink `mine`: [((start, end) columns of the mark,
-    28x28 image, box)]."""
+def _candidates(mine, mark, height, tilt):
+    """The mark's candidate digits, from its own ink `mine`, each turned by `tilt` degrees:
+    [((start, end) columns of the mark, 28x28 image, box)]."""
     found = []
     for piece in _pieces(mark, mine, height):
-        normalised = _normalised(mine, mark, piece)
+        normalised = _normalised(mine, mark, piece, tilt)
         if normalised is not None:
             found.append((piece,) + normalised)
     return found
@@ -109,8 +112,10 @@ def _pieces(mark, mine, height):
     return pieces if whole in pieces else pieces + [whole]
 
 
-def _normalised(mine, mark, piece):
-    """(28x28 digit, box in the ink map) for columns `piece` of the mark, or None where it has no ink."""
+def _normalised(mine, mark, piece, tilt):
+    """(28x28 digit, box in the ink map) for columns `piece` of the mark, turned by `tilt` degrees
+    (Pillow's sense: counter-clockwise) before it is normalised; None where it has no ink. The box
+    is the piece's as it stands in the picture."""
     start, end = piece
     crop = mine[:, start:end]
     try:
@@ -118,4 +123,8 @@ def _normalised(mine, mark, piece):
     except EmptyImageError:
         return None
     box = (mark.box[0] + start + x, mark.box[1] + y, w, h)
+    if tilt:
+        crop = crop[y:y + h, x:x + w]
+        crop = np.asarray(Image.fromarray(crop, mode="F").rotate(tilt, Image.BILINEAR, expand=True))  # (H'', W'')
+        x, y, w, h = bounding_box(crop)
     return centre_in_frame(fit_box(crop, (x, y, w, h))), box

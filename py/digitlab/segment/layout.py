@@ -22,6 +22,8 @@ RULE_LENGTH = 1.5  # a component this long (times the line height)...
 RULE_THICKNESS = 0.3  # ...and this flat (height over width) is an underline or a ruled line
 MAX_MARKS = 200  # the largest components considered: noise, text or a grid cannot make it hang
 NEXT_LINE = 0.75  # marks whose middles are further apart than this (times the line height) are on two lines
+TILT_MARKS = 3  # a line's tilt is measured on at least this many marks (two digits' middles differ by their own)...
+TILT = (2.0, 20.0)  # ...and put right when it is this many degrees, or more, up to this many (past it: no line)
 
 
 class Mark:
@@ -77,6 +79,24 @@ def line_count(marks, height):
             size = 0
         size += 1
     return sum(1 for n in sizes + [size] if n >= 2)
+
+
+def line_tilt(marks):
+    """The degrees to turn the line's digits by to level it, counter-clockwise as Pillow turns (0
+    for fewer than TILT_MARKS marks, or a tilt outside TILT): a photo taken askew turns every
+    digit with the line. The slope is the median of the slopes between pairs of mark middles,
+    so one mark higher or lower than the others moves it little."""
+    if len(marks) < TILT_MARKS:
+        return 0.0
+    middles = np.array([((m.box[0] + m.box[2]) / 2.0, (m.box[1] + m.box[3]) / 2.0) for m in marks])  # (N, 2)
+    first, second = np.triu_indices(len(marks), 1)  # every pair
+    run = middles[second, 0] - middles[first, 0]  # (P,)
+    rise = middles[second, 1] - middles[first, 1]  # (P,) downwards, as rows count
+    slopes = rise[run > 0] / run[run > 0]
+    if not slopes.size:
+        return 0.0
+    degrees = float(np.degrees(np.arctan(np.median(slopes))))  # a line falling to the right turns back anticlockwise
+    return degrees if TILT[0] <= abs(degrees) <= TILT[1] else 0.0
 
 
 def line_height(marks):
