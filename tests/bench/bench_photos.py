@@ -1,6 +1,6 @@
 """Benchmark (not a test): photos, thick pens and "not sure", on the test split, in one run.
 
-    python tests/bench/bench_photos.py [--count 400] [--seed 1] [--page 40]
+    python tests/bench/bench_photos.py [--count 400] [--seed 1] [--no-page]
 
 Prints, for the built-in model (build/models/default.npz):
 - single digits by presentation: MNIST's own 28x28 test digits; the same digits as clean
