@@ -195,34 +195,6 @@ def test_touching_digits_are_cut_where_the_pieces_read_best():
     assert right in [(100, 20, 51, 80), (101, 20, 50, 80)]  # the cut is at the touching column
 
 
-def thin_classifier(batch):
-    """A stand-in that is sure of ink at most half as wide as it is tall (a 1), unsure of anything wider."""
-    probs = []
-    for digit in batch:
-        rows, cols = np.nonzero(digit > 0.5 * digit.max())
-        p = np.full(10, 0.1)
-        if np.ptp(cols) <= 0.5 * np.ptp(rows):
-            p = np.full(10, 0.0001)
-            p[1] = 0.9991
-        probs.append(p)
-    return np.array(probs)
-
-
-def test_a_pair_narrower_than_wide_is_cut_when_it_is_wider_than_the_lines_digits():
-    ink = sheet(600, 160)
-    for x in (40, 140, 240):
-        bar(ink, x, 20, 30, 80)
-    bar(ink, 340, 20, 30, 80)
-    bar(ink, 370, 55, 1, 6)  # the ink that touches
-    bar(ink, 371, 20, 30, 80)  # the pair: 61 wide, under WIDE times its height of 80
-    boxes = [d.box for d in find_digits(ink, thin_classifier)[0]]
-    assert boxes[:4] == [(40, 20, 30, 80), (140, 20, 30, 80), (240, 20, 30, 80), (340, 20, 30, 80)]
-    assert boxes[4:] in ([(370, 20, 31, 80)], [(371, 20, 30, 80)])
-    two = ink.copy()
-    two[:, :230] = 0  # a digit and the pair: two marks tell no typical width, and the pair is not cut
-    assert [d.box for d in find_digits(two, thin_classifier)[0]] == [(240, 20, 30, 80), (340, 20, 61, 80)]
-
-
 def test_a_faint_mark_beside_written_ones_is_a_shadow_not_a_digit():
     ink = sheet(500, 160)
     for x in (40, 140, 240):

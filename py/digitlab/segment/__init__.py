@@ -16,7 +16,7 @@ from ..errors import EmptyImageError
 from ..preprocess import INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
 from .layout import line_count, line_marks, line_tilt
-from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score, typical_width
+from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
 FAINT = 0.5  # a mark whose strongest ink is under this share of the line's typical mark's is no writing:
@@ -48,8 +48,8 @@ def find_digits(ink, classify):
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
     marks = [mark for mark, _ in owned]
-    tilt, typical = line_tilt(marks), typical_width([mark.width for mark in marks])
-    candidates = [_candidates(mine, mark, _scale(mark, line), typical, tilt) for mark, mine in owned]
+    tilt = line_tilt(marks)
+    candidates = [_candidates(mine, mark, _scale(mark, line), tilt) for mark, mine in owned]
     probs = classify(np.stack([image for found in candidates for _, image, _ in found]))  # (N, classes)
     digits, first = [], 0
     for mark, found in zip(marks, candidates):
@@ -72,11 +72,11 @@ def _written(owned):
     return [pair for pair, peak in zip(owned, peaks) if peak >= FAINT * typical]
 
 
-def _candidates(mine, mark, height, typical, tilt):
+def _candidates(mine, mark, height, tilt):
     """The mark's candidate digits, from its own ink `mine`, each turned by `tilt` degrees:
-    [((start, end) columns of the mark, 28x28 image, box)]. `typical` is the line's mark width."""
+    [((start, end) columns of the mark, 28x28 image, box)]."""
     found = []
-    for piece in _pieces(mark, mine, height, typical):
+    for piece in _pieces(mark, mine, height):
         normalised = _normalised(mine, mark, piece, tilt)
         if normalised is not None:
             found.append((piece,) + normalised)
@@ -102,10 +102,10 @@ def _scale(mark, line):
     return max(mark.height, SCALE_FROM_LINE * line)
 
 
-def _pieces(mark, mine, height, typical):
+def _pieces(mark, mine, height):
     """The column ranges of the mark to classify: the whole mark, and for a wide one its candidate pieces."""
     whole = (0, mark.width)
-    if not is_wide(mark.width, height, typical):
+    if not is_wide(mark.width, height):
         return [whole]
     cuts = cut_candidates(mine.sum(axis=0), height)
     pieces = candidate_pieces(mark.width, height, cuts)

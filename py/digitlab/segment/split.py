@@ -1,10 +1,10 @@
 """Touching digits: where to cut a wide mark, chosen by the classifier's own confidence.
 
-A mark wider than a digit usually is (relative to its height), or clearly wider than the
-line's other marks, may hold several digits whose ink touches. Candidate cuts are the columns
-where the ink is thinnest (minima of the column profile). Every run of columns between two
-candidates (the mark's edges included) that is as wide as a digit can be is one candidate
-piece; the classifier reads all of them in one batch, and `best_pieces` picks the cuts whose pieces it reads best, all told:
+A mark wider than a digit usually is (relative to its height) may hold several digits whose
+ink touches. Candidate cuts are the columns where the ink is thinnest (minima of the column
+profile). Every run of columns between two candidates (the mark's edges included) that is
+as wide as a digit can be is one candidate piece; the classifier reads all of them in one
+batch, and `best_pieces` picks the cuts whose pieces it reads best, all told:
 
     score(piece) = log p_T(best label | piece) - WIDTH_PENALTY * max(0, width / height - PLAUSIBLE_WIDTH)
                    - PIECE_COST    (and -inf for a piece too flat to be a digit)
@@ -18,9 +18,7 @@ composed from held-out MNIST training digits, read by a model not trained on the
 import numpy as np
 
 WIDE = 1.1  # a mark at least this wide (times its height) is tried as touching digits (from 0.9
-           # to 1.3 the held-out numbers read the same: the higher, the fewer pieces to classify)...
-WIDER = 1.15  # ...and so is one this much wider than the line's median mark, in a line of LINE_MARKS or
-LINE_MARKS = 3  # more: a 1 touching a neighbour makes a pair narrower than WIDE, yet wider than a digit
+           # to 1.3 the held-out numbers read the same: the higher, the fewer pieces to classify)
 NARROWEST = 0.12  # no piece is narrower than this (a thin 1 is about 0.2)...
 WIDEST = 1.5  # ...nor wider than this (MNIST's widest 1 % of digits are over 1.4)
 FLAT = 0.4  # nor is a piece whose ink is less tall than this (times the mark's height): a tail, a cap
@@ -33,16 +31,8 @@ PIECE_COST = 0.2  # what each piece costs: with it, a cut must buy confidence
 TEMPERATURE = 3.0  # the logits are divided by this before the pieces' probabilities are compared
 
 
-def is_wide(width, height, typical=np.inf):
-    """Whether a mark `width` wide may be touching digits, for its `height` and the line's
-    `typical` width (see `typical_width`)."""
-    return width >= WIDE * height or width >= WIDER * typical
-
-
-def typical_width(widths):
-    """The median of a line's mark widths, or infinity for fewer than LINE_MARKS marks (two marks
-    tell no typical width: either may be the pair)."""
-    return float(np.median(widths)) if len(widths) >= LINE_MARKS else np.inf
+def is_wide(width, height):
+    return width >= WIDE * height
 
 
 def cut_candidates(profile, height):
