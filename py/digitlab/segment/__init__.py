@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import EmptyImageError
-from ..preprocess import INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
+from ..preprocess import BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
 from .layout import line_count, line_marks, line_tilt
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
@@ -21,6 +21,7 @@ from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
 FAINT = 0.5  # a mark whose strongest ink is under this share of the line's typical mark's is no writing:
              # the edge of a shadow or a smudge (in our photos, under 0.4 where digits reach 0.9)
+TURN_SIDE = 3 * BOX  # a digit to be turned level is first shrunk to this longer side (pixels)
 SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much of the line height
 
 
@@ -123,8 +124,10 @@ def _normalised(mine, mark, piece, tilt):
     except EmptyImageError:
         return None
     box = (mark.box[0] + start + x, mark.box[1] + y, w, h)
-    if tilt:
-        crop = crop[y:y + h, x:x + w]
-        crop = np.asarray(Image.fromarray(crop, mode="F").rotate(tilt, Image.BILINEAR, expand=True))  # (H'', W'')
+    if tilt:  # turned small: turning a photo's full-size digit cost more than the rest of its reading
+        scale = min(1.0, TURN_SIDE / float(max(w, h)))
+        small = Image.fromarray(crop[y:y + h, x:x + w], mode="F").resize(
+            (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX)
+        crop = np.asarray(small.rotate(tilt, Image.BILINEAR, expand=True))  # (H'', W'')
         x, y, w, h = bounding_box(crop)
     return centre_in_frame(fit_box(crop, (x, y, w, h))), box
