@@ -228,6 +228,15 @@ def test_the_digits_of_a_line_photographed_askew_are_turned_level_before_they_ar
     assert marks_of(askew)[0][0][1] > marks_of(askew)[0][2][1]  # the boxes stay where the ink is: rising
 
 
+def test_hairlines_photographed_askew_are_read_as_they_stand_when_turning_would_lose_them():
+    ink = sheet(3000, 1400)
+    for x in (500, 1300, 2100):
+        ink[200:1000, x] = 1.0  # three 1s a pixel wide and 800 high: shrunk to turn, they fade away
+    askew = np.asarray(Image.fromarray(ink, mode="F").rotate(8, Image.BILINEAR))
+    digits, _ = find_digits(askew, bar_classifier)
+    assert len(digits) == 3
+
+
 def test_a_tilt_is_measured_on_three_marks_or_more_and_up_to_twenty_degrees():
     def tilt_of(middles, side=20):
         return line_tilt([Mark([i], (x - side, y - side, x + side, y + side), 1) for i, (x, y) in enumerate(middles)])

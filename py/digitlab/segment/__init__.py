@@ -124,10 +124,22 @@ def _normalised(mine, mark, piece, tilt):
     except EmptyImageError:
         return None
     box = (mark.box[0] + start + x, mark.box[1] + y, w, h)
-    if tilt:  # turned small: turning a photo's full-size digit cost more than the rest of its reading
-        scale = min(1.0, TURN_SIDE / float(max(w, h)))
-        small = Image.fromarray(crop[y:y + h, x:x + w], mode="F").resize(
-            (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX)
-        crop = np.asarray(small.rotate(tilt, Image.BILINEAR, expand=True))  # (H'', W'')
-        x, y, w, h = bounding_box(crop)
+    turned = _turned(crop[y:y + h, x:x + w], tilt) if tilt else None
+    if turned is not None:
+        crop, (x, y, w, h) = turned
     return centre_in_frame(fit_box(crop, (x, y, w, h))), box
+
+
+def _turned(crop, tilt):
+    """(the crop turned by `tilt` degrees, its ink's box), shrunk to TURN_SIDE first (turning a
+    photo's full-size digit cost more than the rest of its reading); None where a hairline
+    shrinks below the ink threshold, and the digit is read as it stands."""
+    h, w = crop.shape
+    scale = min(1.0, TURN_SIDE / float(max(w, h)))
+    small = Image.fromarray(crop, mode="F").resize((max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
+                                                   Image.BOX)
+    turned = np.asarray(small.rotate(tilt, Image.BILINEAR, expand=True))  # (H', W')
+    try:
+        return turned, bounding_box(turned)
+    except EmptyImageError:
+        return None
