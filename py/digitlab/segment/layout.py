@@ -40,6 +40,11 @@ class Mark:
     def height(self):
         return self.box[3] - self.box[1]
 
+    @property
+    def middle(self):
+        """(x, y) of the box's centre."""
+        return (self.box[0] + self.box[2]) / 2.0, (self.box[1] + self.box[3]) / 2.0
+
     def absorb(self, other):
         x0, y0, x1, y1 = self.box
         ox0, oy0, ox1, oy1 = other.box
@@ -64,14 +69,14 @@ def line_marks(components):
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)  # chain caps across the page
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
-    return sorted(marks, key=lambda m: (m.box[0] + m.box[2]) / 2.0), height
+    return sorted(marks, key=lambda m: m.middle[0]), height
 
 
 def line_count(marks, height):
     """How many lines of at least two marks the marks make: their middles sorted top to bottom, a
     line ending where the next middle is more than NEXT_LINE below the last. A number is one
     line; a page of text is many."""
-    middles = sorted((m.box[1] + m.box[3]) / 2.0 for m in marks)
+    middles = sorted(m.middle[1] for m in marks)
     sizes, size = [], 1
     for upper, lower in zip(middles, middles[1:]):
         if lower - upper > NEXT_LINE * height:
@@ -88,7 +93,7 @@ def line_tilt(marks):
     so one mark higher or lower than the others moves it little."""
     if len(marks) < TILT_MARKS:
         return 0.0
-    middles = np.array([((m.box[0] + m.box[2]) / 2.0, (m.box[1] + m.box[3]) / 2.0) for m in marks])  # (N, 2)
+    middles = np.array([m.middle for m in marks])  # (N, 2)
     first, second = np.triu_indices(len(marks), 1)  # every pair
     run = middles[second, 0] - middles[first, 0]  # (P,)
     rise = middles[second, 1] - middles[first, 1]  # (P,) downwards, as rows count
