@@ -331,3 +331,35 @@ def test_cooled_scores_tell_a_clear_reading_from_a_saturated_one():
     # Both are "sure" by their softmax; only the clear one has a wide logit margin.
     clear, saturated = piece_score(probs(0.999999), 10, 20, 20), piece_score(probs(0.99), 10, 20, 20)
     assert clear - saturated > 0.5
+
+
+def narrow_classifier(batch):
+    """A stand-in sure of ink at most half as wide as it is tall (a 1), and unsure of wider ink."""
+    probs = []
+    for digit in batch:
+        rows, cols = np.nonzero(digit > 0.5 * digit.max())
+        narrow = np.ptp(cols) <= 0.5 * np.ptp(rows)
+        p = np.full(10, 0.0001 if narrow else 0.1)
+        p[1] = 0.9991 if narrow else 0.1
+        probs.append(p)
+    return np.array(probs)
+
+
+def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wide():
+    ink = sheet()
+    bar(ink, 40, 20, 25, 80)  # a digit of the line
+    bar(ink, 150, 20, 25, 80)  # two that touch: 51 px wide, under WIDE times their height...
+    bar(ink, 175, 55, 1, 6)
+    bar(ink, 176, 20, 25, 80)
+    digits, _ = find_digits(ink, narrow_classifier)  # ...and read whole, doubtfully
+    left = [d.box[0] for d in digits]
+    assert left[:2] == [40, 150] and left[2:] in ([175], [176])  # the cut is at the touching column
+
+
+def test_a_doubtful_mark_alone_is_not_cut():
+    ink = sheet()
+    bar(ink, 150, 20, 25, 80)
+    bar(ink, 175, 55, 1, 6)
+    bar(ink, 176, 20, 25, 80)
+    digits, _ = find_digits(ink, narrow_classifier)  # a letter B cut in two reads as a confident 1 and 3
+    assert [d.box for d in digits] == [(150, 20, 51, 80)]
