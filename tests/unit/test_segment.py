@@ -163,16 +163,21 @@ def test_best_pieces_takes_the_highest_scoring_chain():
     assert best_pieces(10, [(0, 4)], [0.0]) is None
 
 
-def bar_classifier(batch):
-    """A stand-in that is sure of anything at most as wide as it is tall, and unsure of wider ink."""
-    probs = []
-    for digit in batch:
-        rows, cols = np.nonzero(digit > 0.5 * digit.max())
-        upright = np.ptp(cols) <= np.ptp(rows)
-        p = np.full(10, 0.0001 if upright else 0.1)
-        p[1] = 0.9991 if upright else 0.1
-        probs.append(p)
-    return np.array(probs)
+def sure_up_to(widest):
+    """A stand-in classifier sure of ink at most `widest` times as wide as it is tall, and unsure of wider ink."""
+    def classify(batch):
+        probs = []
+        for digit in batch:
+            rows, cols = np.nonzero(digit > 0.5 * digit.max())
+            narrow = np.ptp(cols) <= widest * np.ptp(rows)
+            p = np.full(10, 0.0001 if narrow else 0.1)
+            p[1] = 0.9991 if narrow else 0.1
+            probs.append(p)
+        return np.array(probs)
+    return classify
+
+
+bar_classifier = sure_up_to(1.0)  # sure of upright bars
 
 
 def test_digits_whose_boxes_abut_come_out_separate():
@@ -333,16 +338,7 @@ def test_cooled_scores_tell_a_clear_reading_from_a_saturated_one():
     assert clear - saturated > 0.5
 
 
-def narrow_classifier(batch):
-    """A stand-in sure of ink at most half as wide as it is tall (a 1), and unsure of wider ink."""
-    probs = []
-    for digit in batch:
-        rows, cols = np.nonzero(digit > 0.5 * digit.max())
-        narrow = np.ptp(cols) <= 0.5 * np.ptp(rows)
-        p = np.full(10, 0.0001 if narrow else 0.1)
-        p[1] = 0.9991 if narrow else 0.1
-        probs.append(p)
-    return np.array(probs)
+narrow_classifier = sure_up_to(0.5)  # sure of a 1, unsure of two 1s that touch
 
 
 def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wide():
