@@ -46,7 +46,7 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     # out of the reading, and its share of the probability with it.
     labels = [label for label in saved.labels if not (reads_a_line(saved) and label == NONE_OF_THESE)]
     try:
-        digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels])
+        digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels], threshold)
     except EmptyImageError as err:
         return {"text": "", "digits": [], "note": str(err)}
     entries = [_entry(labels, digit, scale, origin, threshold) for digit in digits]
@@ -56,12 +56,12 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     return result
 
 
-def _digits(saved, gray, classes):
+def _digits(saved, gray, classes, threshold):
     def classify(batch):  # (N, 28, 28) -> (N, len(classes))
         return read_shifted(saved, batch)[:, classes]
 
     if reads_a_line(saved):
-        return find_digits(ink_map(gray), classify)
+        return find_digits(ink_map(gray), classify, unsure_below=threshold)  # a mark that would read "?" is tried cut
     image, box = normalise(gray)
     return [Digit(box, classify(image[None])[0])], None
 

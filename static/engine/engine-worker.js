@@ -180,8 +180,11 @@ async function decodeImage(bytes) {
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext("2d", { willReadFrequently: true }); // a CPU canvas: read back at once
   context.imageSmoothingQuality = "high";
-  context.drawImage(picture, 0, 0, width, height); // turned as its EXIF orientation says
-  picture.close();
+  try {
+    context.drawImage(picture, 0, 0, width, height); // turned as its EXIF orientation says
+  } finally {
+    picture.close();
+  }
   const pixels = context.getImageData(0, 0, width, height);
   const decoded = { width, height, source_width: size.width, source_height: size.height };
   return { size: decoded, pixels: new Uint8Array(pixels.data.buffer) };
@@ -189,22 +192,30 @@ async function decodeImage(bytes) {
 
 /**
  * The picture in `bytes` decoded at about width x height: a VideoFrame or an ImageBitmap. A JPEG
- * goes to ImageDecoder where the browser has one (Chromium): it decodes straight at a fraction
- * of the stored size, where createImageBitmap decodes every pixel and then reduces them (a 12 MP
- * photo: 16 against 93 ms, tests/bench/bench_photos.py). The signature only picks the decoder:
- * Python vetted the header.
+ * goes to ImageDecoder first where the browser has one (Chromium): it decodes straight at a
+ * fraction of the stored size, where createImageBitmap decodes every pixel and then reduces them
+ * (a 12 MP photo: 16 against 93 ms). Whatever ImageDecoder cannot read, createImageBitmap tries.
+ * The signature only picks the decoder: Python vetted the header.
  */
 async function decodeAt(bytes, width, height) {
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (jpeg && typeof ImageDecoder === "function") {
-    const decoder = new ImageDecoder({ data: bytes, type: "image/jpeg", desiredWidth: width, desiredHeight: height });
     try {
-      return (await decoder.decode()).image;
-    } finally {
-      decoder.close();
+      return await decodeScaled(bytes, width, height);
+    } catch (err) {
+      // a JPEG it does not take: the full decode below says whether the file is damaged
     }
   }
   return createImageBitmap(new Blob([bytes]), { resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
+}
+
+async function decodeScaled(bytes, width, height) {
+  const decoder = new ImageDecoder({ data: bytes, type: "image/jpeg", desiredWidth: width, desiredHeight: height });
+  try {
+    return (await decoder.decode()).image;
+  } finally {
+    decoder.close();
+  }
 }
 
 /**

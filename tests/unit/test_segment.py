@@ -347,7 +347,7 @@ def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wi
     bar(ink, 150, 20, 25, 80)  # two that touch: 51 px wide, under WIDE times their height...
     bar(ink, 175, 55, 1, 6)
     bar(ink, 176, 20, 25, 80)
-    digits, _ = find_digits(ink, narrow_classifier)  # ...and read whole, doubtfully
+    digits, _ = find_digits(ink, narrow_classifier, unsure_below=0.5)  # ...and read whole, doubtfully
     left = [d.box[0] for d in digits]
     assert left[:2] == [40, 150] and left[2:] in ([175], [176])  # the cut is at the touching column
 
@@ -357,5 +357,26 @@ def test_a_doubtful_mark_alone_is_not_cut():
     bar(ink, 150, 20, 25, 80)
     bar(ink, 175, 55, 1, 6)
     bar(ink, 176, 20, 25, 80)
-    digits, _ = find_digits(ink, narrow_classifier)  # a letter B cut in two reads as a confident 1 and 3
+    digits, _ = find_digits(ink, narrow_classifier, unsure_below=0.5)  # a B cut in two reads as a sure 1 and 3
     assert [d.box for d in digits] == [(150, 20, 51, 80)]
+
+
+def test_a_doubtful_mark_narrower_than_two_digits_is_not_cut():
+    ink = sheet()
+    bar(ink, 40, 20, 20, 80)
+    bar(ink, 150, 20, 22, 80)  # two bars touching, 45 px: under TWO_WIDE times their height
+    bar(ink, 172, 55, 1, 6)
+    bar(ink, 173, 20, 22, 80)
+    digits, _ = find_digits(ink, narrow_classifier, unsure_below=0.5)  # unsure of the pair, sure of each bar
+    assert [d.box[0] for d in digits] == [40, 150]
+
+
+def test_a_line_read_surely_is_classified_in_one_batch():
+    ink = sheet()
+    bar(ink, 40, 20, 25, 80)
+    bar(ink, 150, 20, 25, 80)
+    bar(ink, 175, 55, 1, 6)
+    bar(ink, 176, 20, 25, 80)  # a pair as wide as two digits, but read surely whole
+    batches = []
+    digits, _ = find_digits(ink, lambda batch: batches.append(len(batch)) or bar_classifier(batch), unsure_below=0.5)
+    assert [d.box[0] for d in digits] == [40, 150] and batches == [2]

@@ -24,10 +24,10 @@ FAINT = 0.5  # a mark whose strongest ink is under this share of the line's typi
              # the edge of a shadow or a smudge (in our photos, under 0.4 where digits reach 0.9)
 TURN_SIDE = 3 * BOX  # a digit to be turned level is first shrunk to this longer side (pixels)
 SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much of the line height
-DOUBTFUL = 0.5  # a mark of a line read whole less sure than this (it would read "?")...
-TWO_WIDE = 0.6  # ...and at least this wide (times its height) is read cut as well: two touching digits.
-                # On numbers of held-out training digits, 9 of 600 clean ones had a count wrong, 3 with
-                # this; doubting up to 0.8 sure mended one more, and cost the page's 5-digit case 84 ms
+TWO_WIDE = 0.6  # a mark read whole unsure, at least this wide (times its height), is read cut as well:
+                # two touching digits. On numbers of held-out training digits, 9 of 600 clean ones had
+                # a count wrong, 3 with this, and photo numbers read 2 more of 900; doubting marks up
+                # to 0.8 sure mended one more, and cost the page's 5-digit case 84 ms
 
 
 class Digit:
@@ -37,12 +37,13 @@ class Digit:
         self.box, self.probs = box, probs
 
 
-def find_digits(ink, classify):
+def find_digits(ink, classify, unsure_below=0.0):
     """Ink map (H, W) in [0, 1] -> ([Digit, ...] in reading order, a note or None).
 
     `classify` maps an (N, 28, 28) float32 batch of normalised digits to (N, classes)
-    probabilities. The note says what was left out when the picture has more marks than
-    a number has.
+    probabilities. A mark of a line read whole less sure than `unsure_below` (the reading's
+    threshold: it would read "?") is read cut as well, when it is wide enough for two digits.
+    The note says what was left out when the picture has more marks than a number has.
     """
     components = Components(ink >= INK_THRESHOLD)
     marks, line = line_marks(components)
@@ -54,7 +55,7 @@ def find_digits(ink, classify):
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
     marks = [mark for mark, _ in owned]
-    candidates, probs = _read_marks(owned, line, line_tilt(marks), classify)
+    candidates, probs = _read_marks(owned, line, line_tilt(marks), classify, unsure_below)
     digits = []
     for mark, found, mark_probs in zip(marks, candidates, probs):
         height = _scale(mark, line)
@@ -67,44 +68,42 @@ def find_digits(ink, classify):
                                  "are read." % (MAX_DIGITS, MAX_DIGITS))
 
 
-def _read_marks(owned, line, tilt, classify):
+def _read_marks(owned, line, tilt, classify, unsure_below):
     """Each mark's candidate digits and their probabilities: ([[candidate, ...] per mark], [(N_mark, classes)]).
 
-    A mark of a line of several, read whole and doubtfully, and wide enough to be two digits, is
-    read again cut as a wide mark is: two digits that touch can be narrower than a wide mark (a 1
-    beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
+    A mark of a line of several, read whole less than `unsure_below` sure and wide enough to be two
+    digits, is read again cut as a wide mark is: two digits that touch can be narrower than a wide
+    mark (a 1 beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
     """
     candidates = [_candidates(mine, mark, _scale(mark, line), tilt) for mark, mine in owned]
     probs = _classified(candidates, classify)
     if len(owned) < 2:
         return candidates, probs
-    again = [i for i, ((mark, _), found, mark_probs) in enumerate(zip(owned, candidates, probs))
-             if _doubtful(mark, _scale(mark, line), found, mark_probs)]
-    pieces = [_cut(owned[i][1], owned[i][0], _scale(owned[i][0], line), tilt) for i in again]
+    again, pieces = [], []
+    for i, ((mark, mine), found, mark_probs) in enumerate(zip(owned, candidates, probs)):
+        height = _scale(mark, line)
+        if _doubtful(mark, height, found, mark_probs, unsure_below):
+            cut = _candidates(mine, mark, height, tilt, cut=True)
+            if cut:
+                again.append(i)
+                pieces.append(cut)
+    if not pieces:
+        return candidates, probs
     for i, more, more_probs in zip(again, pieces, _classified(pieces, classify)):
-        if more:
-            candidates[i], probs[i] = candidates[i] + more, np.concatenate([probs[i], more_probs])
+        candidates[i], probs[i] = candidates[i] + more, np.concatenate([probs[i], more_probs])
     return candidates, probs
 
 
 def _classified(candidates, classify):
-    """[[candidate, ...] per mark] -> [(N_mark, classes) per mark], every image in one batch."""
-    images = [image for found in candidates for _, image, _ in found]
-    if not images:
-        return [None for _ in candidates]
-    probs = classify(np.stack(images))  # (N, classes)
+    """[[candidate, ...] per mark], at least one in all -> [(N_mark, classes) per mark], in one batch."""
+    probs = classify(np.stack([image for found in candidates for _, image, _ in found]))  # (N, classes)
     return np.split(probs, np.cumsum([len(found) for found in candidates])[:-1])
 
 
-def _doubtful(mark, height, found, probs):
-    """Whether a mark read whole (not cut) is less than DOUBTFUL sure and at least TWO_WIDE wide."""
-    return (len(found) == 1 and found[0][0] == (0, mark.width) and probs[0].max() < DOUBTFUL
+def _doubtful(mark, height, found, probs, unsure_below):
+    """Whether a mark read whole (not cut) is less than `unsure_below` sure and at least TWO_WIDE wide."""
+    return (len(found) == 1 and found[0][0] == (0, mark.width) and probs[0].max() < unsure_below
             and mark.width >= TWO_WIDE * height)
-
-
-def _cut(mine, mark, height, tilt):
-    """The mark's candidate digits cut from it, the whole left out (it is read already)."""
-    return [found for found in _candidates(mine, mark, height, tilt, cut=True) if found[0] != (0, mark.width)]
 
 
 def _written(owned):
@@ -117,8 +116,8 @@ def _written(owned):
 
 def _candidates(mine, mark, height, tilt, cut=False):
     """The mark's candidate digits, from its own ink `mine`, each turned by `tilt` degrees:
-    [((start, end) columns of the mark, 28x28 image, box)]. A wide mark, or any with `cut`, is
-    tried cut as well as whole."""
+    [((start, end) columns of the mark, 28x28 image, box)]: the whole mark and, for a wide one,
+    its pieces; with `cut`, its pieces alone."""
     found = []
     for piece in _pieces(mark, mine, height, cut):
         normalised = _normalised(mine, mark, piece, tilt)
@@ -147,14 +146,14 @@ def _scale(mark, line):
 
 
 def _pieces(mark, mine, height, cut):
-    """The column ranges of the mark to classify: the whole mark, and for a wide one (or with `cut`)
-    its candidate pieces."""
+    """The column ranges of the mark to classify: the whole mark, and for a wide one its candidate
+    pieces; with `cut`, the candidate pieces alone (the whole is read already)."""
     whole = (0, mark.width)
     if not (cut or is_wide(mark.width, height)):
         return [whole]
     cuts = cut_candidates(mine.sum(axis=0), height)
-    pieces = candidate_pieces(mark.width, height, cuts)
-    return pieces if whole in pieces else pieces + [whole]
+    pieces = [piece for piece in candidate_pieces(mark.width, height, cuts) if piece != whole]
+    return pieces if cut else pieces + [whole]
 
 
 def _normalised(mine, mark, piece, tilt):

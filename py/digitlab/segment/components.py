@@ -38,10 +38,10 @@ def runs(mask):
     h, w = mask.shape
     padded = np.zeros((h, w + 2), bool)
     padded[:, 1:-1] = mask
+    # flatnonzero on bool edges, not a 2-D nonzero on an int diff: 2 ms against 41 for a photo in Pyodide 0.17
     edges = np.flatnonzero(padded[:, 1:] != padded[:, :-1])  # flat in (H, W+1): a run's start, then its end
     rows, columns = np.divmod(edges, w + 1)  # a blank column at both sides: every row's edges pair up
-    return rows[0::2], columns[0::2], columns[1::2]  # (flatnonzero, not a 2-D nonzero on an int diff:
-                                                     # 2 ms against 41 for a photo in Pyodide 0.17)
+    return rows[0::2], columns[0::2], columns[1::2]
 
 
 def touching_runs(rows, starts, ends, width):
