@@ -32,7 +32,8 @@ def use_webgl(kernel, device_json):
 
     `kernel.matmul(a, b, out, m, k, n, trans_a, trans_b)` is JavaScript (engine-worker.js): it
     reads a and b and writes out through their buffers, in WebAssembly memory, and returns
-    false once its context is lost. Returns the kernel's status as JSON text.
+    false once its context is lost. The device's "kernelWanted" is the page's ?kernel= ("on": every
+    product to the kernel, no races). Returns the kernel's status as JSON text.
     """
     device = json.loads(device_json)
 
@@ -47,7 +48,8 @@ def use_webgl(kernel, device_json):
             for proxy in proxies:
                 proxy.destroy()
 
-    dispatch = MatmulDispatch(None if kernel is None else product, "WebGL", reason=device.get("reason"))
+    dispatch = MatmulDispatch(None if kernel is None else product, "WebGL", reason=device.get("reason"),
+                              always=device.get("kernelWanted") == "on")
     _engine.use_kernel(dispatch, device)
     return json.dumps(_engine.kernel_status())
 

@@ -330,17 +330,23 @@ def kernel_lines(matmul):
         reason = matmul["reason"] or "it is not in use."
         return {"gpu-kernel": "NumPy only: " + reason, "gpu-crossover": "–",
                 "gpu-training": "no" + _products(matmul)}
-    crossover = matmul["crossover"]
-    timing = [row for row in matmul["calibration"] if row["size"] == crossover][0]
     kept = [shape for shape in matmul["shapes"] if shape["on_kernel"]]
     return {
         "gpu-kernel": "WebGL, checked against NumPy (largest relative error %.1e)" % matmul["max_error"],
-        "gpu-crossover": "%d×%d×%d: WebGL %.1f ms, NumPy %.1f ms; smaller products stay in NumPy" % (
-            crossover, crossover, crossover, timing["kernel_ms"], timing["numpy_ms"]),
+        "gpu-crossover": _crossover(matmul),
         "gpu-training": ("yes" if matmul["products"]["kernel"] else "not yet") + _products(matmul) + (
             " · %d of %d product shapes faster on WebGL" % (len(kept), len(matmul["shapes"]))
             if matmul["shapes"] else ""),
     }
+
+
+def _crossover(matmul):
+    if matmul["always"]:
+        return "none: every product goes to WebGL (?kernel=on)"
+    crossover = matmul["crossover"]
+    timing = [row for row in matmul["calibration"] if row["size"] == crossover][0]
+    return "%d×%d×%d: WebGL %.1f ms, NumPy %.1f ms; smaller products stay in NumPy" % (
+        crossover, crossover, crossover, timing["kernel_ms"], timing["numpy_ms"])
 
 
 def _products(matmul):

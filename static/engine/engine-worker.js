@@ -99,7 +99,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   }
 
   progress(role === "trainer" ? "Checking and timing the WebGL kernel" : "Probing WebGL", 0.97);
-  const device = probeWebGL(pageWebGL2);
+  const device = Object.assign(probeWebGL(pageWebGL2), { kernelWanted: kernelWanted || "auto" });
   bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };

@@ -8,7 +8,7 @@
 export class EngineClient {
   /**
    * role: "predictor" answers the page; "trainer" also loads the data set and trains.
-   * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel).
+   * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel); "on" sends it every one.
    * fault: a command the worker fails once (browser tests only).
    */
   constructor({ runtime = null, role = "predictor", kernel = null, fault = null } = {}) {

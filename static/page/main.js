@@ -13,7 +13,7 @@ import { PictureView } from "./picture-view.js";
 
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
-const kernel = query.get("kernel"); // "off" keeps training in NumPy
+const kernel = query.get("kernel"); // "off" keeps training in NumPy; "on" sends it every product, no races
 const fault = query.get("fault"); // an engine command that fails once: for the browser tests only
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const pad = new DrawingPad(byTestId("draw-canvas"));

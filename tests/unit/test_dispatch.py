@@ -233,6 +233,36 @@ def test_a_dispatch_is_inactive_until_calibrated():
     assert dispatch.counts == {"kernel": 0, "numpy": 1}
 
 
+# always: no races
+
+def test_an_always_kernel_is_verified_but_never_raced_and_takes_every_product():
+    calls = []
+    dispatch = MatmulDispatch(recording(slow_kernel, calls), "Test", always=True)
+    status = dispatch.start()
+    assert status["active"] and status["always"] and status["calibration"] == [] and status["crossover"] is None
+    assert len(calls) == len(VERIFY_SHAPES) * 4
+    del calls[:]
+    for m, k, n in [(1, 1, 1), (3, 4, 5), (8, 8, 8), (8, 8, 8)]:  # however small, however slow
+        a, b = rand(m, k), rand(k, n, seed=1)
+        assert_product(dispatch(a, b), a, b)
+    assert len(calls) == 4 and dispatch.counts == {"kernel": 4, "numpy": 0} and dispatch.trials == {}
+    a, b = rand(8, 8).astype(np.float64), rand(8, 8, seed=1)
+    np.testing.assert_array_equal(dispatch(a, b), ops.numpy_matmul(a, b))
+    assert len(calls) == 4 and dispatch.counts == {"kernel": 4, "numpy": 1}
+
+
+def test_an_always_kernel_that_fails_verification_or_loses_its_context_leaves_numpy_in_charge():
+    dispatch = MatmulDispatch(noisy_kernel, "Test", always=True)
+    assert not dispatch.start()["active"] and "differed from NumPy" in dispatch.reason
+    kernel, calls = lost_after(len(VERIFY_SHAPES) * 4)
+    dispatch = MatmulDispatch(kernel, "Test", always=True)
+    assert dispatch.start()["active"]
+    a, b = rand(8, 8), rand(8, 8, seed=1)
+    assert_product(dispatch(a, b), a, b)  # lost during this one: NumPy redoes it
+    assert not dispatch.status()["active"] and "context was lost" in dispatch.reason
+    assert dispatch.counts == {"kernel": 0, "numpy": 1}
+
+
 # routing
 
 def test_products_below_the_crossover_cube_stay_in_numpy():

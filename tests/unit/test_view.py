@@ -107,7 +107,7 @@ def test_mistakes_are_captioned_with_truth_and_reading():
 
 def kernel_status(**changes):
     status = {"webgl2": True, "renderer": "SwiftShader", "floatRenderTarget": True, "active": True,
-              "reason": None, "max_error": 4.4e-07, "crossover": 256,
+              "always": False, "reason": None, "max_error": 4.4e-07, "crossover": 256,
               "calibration": [{"size": 128, "numpy_ms": 2.8, "kernel_ms": 5.5},
                               {"size": 256, "numpy_ms": 24.7, "kernel_ms": 17.0}],
               "products": {"kernel": 0, "numpy": 0}, "shapes": []}
@@ -131,6 +131,12 @@ def test_an_active_kernel_shows_its_error_crossover_timings_and_use():
                          shapes=[{"on_kernel": True}, {"on_kernel": False}, {"on_kernel": True}])
     assert view.kernel_lines(used)["gpu-training"] == (
         "yes · 12 products on WebGL, 30 in NumPy · 2 of 3 product shapes faster on WebGL")
+
+
+def test_a_kernel_wanted_always_says_it_takes_every_product_and_no_crossover():
+    lines = view.kernel_lines(kernel_status(always=True, crossover=None, calibration=[]))
+    assert lines["gpu-crossover"] == "none: every product goes to WebGL (?kernel=on)"
+    assert lines["gpu-kernel"].startswith("WebGL, checked against NumPy")
 
 
 def test_an_inactive_kernel_gives_its_reason():

@@ -14,6 +14,9 @@ context). Installed with `ops.set_matmul`, a `MatmulDispatch` decides per produc
   GPU although a square one of the same size wins;
 - a kernel that fails or loses its context is dropped for the session, and NumPy
   carries on with the product it was doing.
+
+`always=True` skips the races: once verified, the kernel does every product (to measure
+it, and to test what happens to it, on a device where NumPy would win the races).
 """
 import time
 
@@ -62,9 +65,10 @@ def shape_name(m, k, n):
 
 
 class MatmulDispatch:
-    def __init__(self, product, name, reason=None):
+    def __init__(self, product, name, reason=None, always=False):
         self.product = product  # None: NumPy only, for `reason`
         self.name = name
+        self.always = always
         self.reason = reason if product is None else None
         self.crossover = None
         self.calibration = []  # [{"size", "numpy_ms", "kernel_ms"}]
@@ -77,11 +81,16 @@ class MatmulDispatch:
     def active(self):
         return self.product is not None
 
+    @property
+    def in_use(self):
+        """Whether products go to the kernel: verified, and calibrated or always wanted."""
+        return self.active and (self.always or self.crossover is not None)
+
     def start(self):
         """Verify, then calibrate; the kernel is used only if both go well."""
         if self.active:
             self.verify()
-        if self.active:
+        if self.active and not self.always:
             self.calibrate()
         return self.status()
 
@@ -137,6 +146,8 @@ class MatmulDispatch:
 
     def __call__(self, a, b):
         """a @ b for 2-D float32 arrays, on the side that is faster for this shape."""
+        if self.always and self.active and _kernel_can_take(a, b):
+            return self._kernel(a, b)
         key = self._shape_key(a, b)
         if key is None or self.choice.get(key) is False:
             return self._numpy(a, b)
@@ -146,13 +157,11 @@ class MatmulDispatch:
 
     def _shape_key(self, a, b):
         """(m, k, n, trans_a, trans_b) of a product worth trying on the kernel, else None."""
-        if not self.active or self.crossover is None:
-            return None
-        if a.ndim != 2 or b.ndim != 2 or a.dtype != np.float32 or b.dtype != np.float32:
+        if not self.active or self.crossover is None or not _kernel_can_take(a, b):
             return None
         (m, k), n = a.shape, b.shape[1]
-        if k != b.shape[0] or m * k * n < self.crossover ** 3:
-            return None  # NumPy says what is wrong with mismatched shapes
+        if m * k * n < self.crossover ** 3:
+            return None
         return (m, k, n, is_transposed(a), is_transposed(b))
 
     def _trial(self, key, a, b):
@@ -203,9 +212,15 @@ class MatmulDispatch:
         shapes = [{"shape": shape_name(*key[:3]) + _variant(*key[3:]), "on_kernel": on_kernel,
                    "kernel_ms": min(self.trials[key]["kernel_ms"]), "numpy_ms": self.trials[key]["numpy_ms"]}
                   for key, on_kernel in self.choice.items()]
-        return {"kernel": self.name, "active": self.active and self.crossover is not None, "reason": self.reason,
+        return {"kernel": self.name, "active": self.in_use, "always": self.always, "reason": self.reason,
                 "max_error": self.max_error, "crossover": self.crossover, "calibration": self.calibration,
                 "products": dict(self.counts), "shapes": shapes}
+
+
+def _kernel_can_take(a, b):
+    """2-D float32 operands whose shapes agree (NumPy says what is wrong with the others)."""
+    return (a.ndim == 2 and b.ndim == 2 and a.dtype == np.float32 and b.dtype == np.float32
+            and a.shape[1] == b.shape[0])
 
 
 def _variant(trans_a, trans_b):
