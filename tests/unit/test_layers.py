@@ -5,6 +5,7 @@ import pytest
 from digitlab.nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from digitlab.nn.losses import softmax_cross_entropy
 from digitlab.nn.model import Sequential
+from digitlab.nn import ops
 from digitlab.nn.ops import col2im_matmul, im2col
 
 EPS = 1e-6
@@ -206,6 +207,14 @@ def test_col2im_matmul_is_the_adjoint_of_im2col_matmul(kernel, stride, pad, h, w
     back = col2im_matmul(y, filters, x.shape, kernel, kernel, stride, pad, out_hw)
     assert back.shape == x.shape
     np.testing.assert_allclose(np.sum((cols @ filters) * y), np.sum(x * back), rtol=1e-12)
+
+
+@pytest.mark.parametrize("m, k, n", [(5, 9, 4), (7, 40, 3), (3, 300, 6)])
+def test_numpy_s_products_without_blas_are_the_same_products(monkeypatch, m, k, n):
+    monkeypatch.setattr(ops, "WITHOUT_BLAS", True)  # the loops chosen for Pyodide, run in CPython
+    a, b = random_input((m, k)), random_input((k, n), seed=3)
+    for right in (b, np.asfortranarray(b), b[:, ::-1]):  # contiguous, transposed, strided
+        np.testing.assert_allclose(ops.numpy_matmul(a, right), a @ right, rtol=1e-12)
 
 
 def naive_conv(x, w, b, kernel, stride, pad):

@@ -3,13 +3,27 @@
 All matrix products in the network go through `matmul`, so a faster kernel
 (e.g. WebGL in the browser) can be plugged in at one place.
 """
+import sys
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-# NumPy's own product: np.matmul rather than np.dot. With BLAS (CPython) both make the same call;
-# without it (Pyodide 0.17's numpy has none) matmul's loops were 4.8x as fast as dot's for the
-# first convolution's short products (784x9 @ 9x32) and never slower for the rest.
-numpy_matmul = np.matmul
+# NumPy's own product. With BLAS (CPython) np.matmul hands it to BLAS. Pyodide's NumPy has none, and
+# there matmul's loops walk B down its columns (np.dot's too, and 4.8x slower on the first
+# convolution's short products, 784x9 @ 9x32), while einsum's walk along B's rows: for a long inner
+# dimension, as the second convolution's (288) and the dense layer's (3,136) are, einsum was 1.5 and
+# 5x as fast in Pyodide 0.17, and a photo's reading took 93 ms instead of 115.
+WITHOUT_BLAS = sys.platform == "emscripten"
+LONG_INNER = 32  # from this inner dimension on, einsum's loops beat matmul's (without BLAS)
+
+
+def numpy_matmul(a, b):
+    """a @ b in NumPy, by the loops that are fastest where it runs."""
+    if WITHOUT_BLAS and a.shape[1] >= LONG_INNER and b.flags.c_contiguous:
+        return np.einsum("ij,jk->ik", a, b)
+    return np.matmul(a, b)
+
+
 _matmul_impl = numpy_matmul
 
 
