@@ -284,7 +284,7 @@ def print_kernel(key, matmul):
     print("  crossover %d (smaller products stay in NumPy); products: %d on the kernel, %d in NumPy "
           "(training and the per-epoch test scoring)"
           % (matmul["crossover"], products["kernel"], products["numpy"]))
-    print("  %-32s %8s %10s %10s   (timed on first use, in the first epoch: best of 2 kernel runs, 1 NumPy run)"
+    print("  %-32s %8s %10s %10s   (timed on first use, in the first epoch: best of 2 runs on each side)"
           % ("shape", "kernel?", "kernel ms", "numpy ms"))
     for shape in matmul["shapes"]:
         print("  %-32s %8s %10.2f %10.2f" % (shape["shape"], "yes" if shape["on_kernel"] else "no",

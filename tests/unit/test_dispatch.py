@@ -9,7 +9,8 @@ from digitlab.data.store import ImageSet, save_sets
 from digitlab.engine import Engine
 from digitlab.errors import DigitlabError
 from digitlab.nn import ops
-from digitlab.nn.dispatch import KERNEL_TRIALS, MAX_ERROR, VERIFY_SHAPES, MatmulDispatch, operand
+from digitlab.nn import dispatch as dispatch_module
+from digitlab.nn.dispatch import MAX_ERROR, TRIALS, VERIFY_SHAPES, MatmulDispatch, operand
 from digitlab.nn.losses import softmax_cross_entropy
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import architecture
@@ -282,16 +283,19 @@ def test_a_slow_kernel_loses_its_shape_to_numpy_after_the_trial():
     dispatch = ready(recording(slow_kernel, calls), crossover=4)
     a, b = rand(8, 8), rand(8, 8, seed=1)
     key = (8, 8, 8, False, False)
-    for i in range(KERNEL_TRIALS):
+    for i in range(TRIALS):
         assert_product(dispatch(a, b), a, b)
         assert dispatch.counts == {"kernel": i + 1, "numpy": 0} and key not in dispatch.choice
-    assert_product(dispatch(a, b), a, b)  # the trial's NumPy run
-    assert dispatch.choice == {key: False} and dispatch.counts == {"kernel": KERNEL_TRIALS, "numpy": 1}
-    assert len(dispatch.trials[key]["kernel_ms"]) == KERNEL_TRIALS
-    assert min(dispatch.trials[key]["kernel_ms"]) >= SLOW_SECONDS * 1000 > dispatch.trials[key]["numpy_ms"]
+    for i in range(TRIALS):  # the trial's NumPy runs
+        assert key not in dispatch.choice
+        assert_product(dispatch(a, b), a, b)
+    assert dispatch.choice == {key: False} and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS}
+    trial = dispatch.trials[key]
+    assert len(trial["kernel_ms"]) == len(trial["numpy_ms"]) == TRIALS
+    assert min(trial["kernel_ms"]) >= SLOW_SECONDS * 1000 > min(trial["numpy_ms"])
     for _ in range(3):
         assert_product(dispatch(a, b), a, b)
-    assert len(calls) == KERNEL_TRIALS and dispatch.counts == {"kernel": KERNEL_TRIALS, "numpy": 4}
+    assert len(calls) == TRIALS and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS + 3}
     [shape] = dispatch.status()["shapes"]
     assert shape["shape"] == "8×8·8×8" and shape["on_kernel"] is False
     assert shape["kernel_ms"] > shape["numpy_ms"]
@@ -304,15 +308,36 @@ def test_a_fast_kernel_keeps_its_shape_after_the_trial():
     a, b = rand(256, 256), rand(256, 256, seed=1)
     kernel(a, b, np.empty((256, 256), np.float32), False, False)  # fill the cache: every kernel call is a copy
     key = (256, 256, 256, False, False)
-    for _ in range(KERNEL_TRIALS + 1):
+    for _ in range(2 * TRIALS):
         assert_product(dispatch(a, b), a, b)
-    assert dispatch.choice == {key: True} and dispatch.counts == {"kernel": KERNEL_TRIALS, "numpy": 1}
+    assert dispatch.choice == {key: True} and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS}
     for _ in range(3):
         assert_product(dispatch(a, b), a, b)
-    assert len(calls) == KERNEL_TRIALS + 3 and dispatch.counts == {"kernel": KERNEL_TRIALS + 3, "numpy": 1}
+    assert len(calls) == TRIALS + 3 and dispatch.counts == {"kernel": TRIALS + 3, "numpy": TRIALS}
     [shape] = dispatch.status()["shapes"]
     assert shape["shape"] == "256×256·256×256" and shape["on_kernel"] is True
     assert shape["kernel_ms"] < shape["numpy_ms"]
+
+
+def test_one_slow_numpy_run_in_a_busy_moment_does_not_hand_the_shape_to_a_slower_kernel(monkeypatch):
+    def kernel(a, b, out, trans_a, trans_b):  # half as slow as the busy moment, far slower than NumPy
+        time.sleep(SLOW_SECONDS / 2)
+        return numpy_kernel(a, b, out, trans_a, trans_b)
+
+    numpy_runs = []
+
+    def busy_at_first(a, b):
+        numpy_runs.append(1)
+        if len(numpy_runs) == 1:
+            time.sleep(SLOW_SECONDS)
+        return np.matmul(a, b)
+
+    monkeypatch.setattr(dispatch_module, "numpy_matmul", busy_at_first)
+    dispatch = ready(kernel, crossover=4)
+    a, b = rand(8, 8), rand(8, 8, seed=1)
+    for _ in range(2 * TRIALS):
+        assert_product(dispatch(a, b), a, b)
+    assert dispatch.choice == {(8, 8, 8, False, False): False}
 
 
 def test_each_transposition_of_a_shape_gets_its_own_trial():

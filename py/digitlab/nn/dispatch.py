@@ -9,9 +9,10 @@ context). Installed with `ops.set_matmul`, a `MatmulDispatch` decides per produc
   all four transposition variants, within a relative error of 1e-4;
 - `calibrate`: the crossover is the smallest square size, doubling from 16, at which
   the kernel beat NumPy on this device; smaller products never leave NumPy;
-- larger products are timed per shape on first use (twice on the kernel, once in
-  NumPy) and the faster side keeps that shape: a tall, thin product may lose on the
-  GPU although a square one of the same size wins;
+- larger products are timed per shape on first use (twice on each side, the best of
+  each compared: one run is at the mercy of a busy moment) and the faster side keeps
+  that shape: a tall, thin product may lose on the GPU although a square one of the
+  same size wins;
 - a kernel that fails or loses its context is dropped for the session, and NumPy
   carries on with the product it was doing.
 
@@ -27,7 +28,7 @@ from .ops import numpy_matmul
 MAX_ERROR = 1e-4
 VERIFY_SHAPES = ((1, 1, 1), (7, 13, 5), (67, 131, 45), (24, 36, 20))  # odd, and whole texels
 CALIBRATION_SIZES = (16, 32, 64, 128, 256, 512)
-KERNEL_TRIALS = 2  # the first run on a new shape also allocates its textures
+TRIALS = 2  # runs of a new shape on each side; the kernel's first also allocates its textures
 
 
 def is_transposed(x):
@@ -74,7 +75,7 @@ class MatmulDispatch:
         self.calibration = []  # [{"size", "numpy_ms", "kernel_ms"}]
         self.max_error = None
         self.counts = {"kernel": 0, "numpy": 0}
-        self.trials = {}  # (m, k, n, trans_a, trans_b) -> {"kernel_ms": [...], "numpy_ms"}
+        self.trials = {}  # (m, k, n, trans_a, trans_b) -> {"kernel_ms": [...], "numpy_ms": [...]}
         self.choice = {}  # same key -> True when the kernel keeps that shape
 
     @property
@@ -165,16 +166,14 @@ class MatmulDispatch:
         return (m, k, n, is_transposed(a), is_transposed(b))
 
     def _trial(self, key, a, b):
-        """Time a new shape: KERNEL_TRIALS runs on the kernel, then one in NumPy, then choose."""
-        trial = self.trials.setdefault(key, {"kernel_ms": [], "numpy_ms": None})
+        """Time a new shape: TRIALS runs on the kernel, then TRIALS in NumPy, then choose."""
+        trial = self.trials.setdefault(key, {"kernel_ms": [], "numpy_ms": []})
+        side, run = ("kernel_ms", self._kernel) if len(trial["kernel_ms"]) < TRIALS else ("numpy_ms", self._numpy)
         start = time.perf_counter()
-        if len(trial["kernel_ms"]) < KERNEL_TRIALS:
-            result = self._kernel(a, b)
-            trial["kernel_ms"].append((time.perf_counter() - start) * 1000.0)
-            return result
-        result = self._numpy(a, b)
-        trial["numpy_ms"] = (time.perf_counter() - start) * 1000.0
-        self.choice[key] = min(trial["kernel_ms"]) < trial["numpy_ms"]
+        result = run(a, b)
+        trial[side].append((time.perf_counter() - start) * 1000.0)
+        if len(trial["numpy_ms"]) == TRIALS:
+            self.choice[key] = min(trial["kernel_ms"]) < min(trial["numpy_ms"])
         return result
 
     def _numpy(self, a, b):
@@ -210,7 +209,7 @@ class MatmulDispatch:
 
     def status(self):
         shapes = [{"shape": shape_name(*key[:3]) + _variant(*key[3:]), "on_kernel": on_kernel,
-                   "kernel_ms": min(self.trials[key]["kernel_ms"]), "numpy_ms": self.trials[key]["numpy_ms"]}
+                   "kernel_ms": min(self.trials[key]["kernel_ms"]), "numpy_ms": min(self.trials[key]["numpy_ms"])}
                   for key, on_kernel in self.choice.items()]
         return {"kernel": self.name, "active": self.in_use, "always": self.always, "reason": self.reason,
                 "max_error": self.max_error, "crossover": self.crossover, "calibration": self.calibration,
