@@ -32,10 +32,11 @@ def use_webgl(kernel, device_json):
 
     `kernel.matmul(a, b, out, m, k, n, trans_a, trans_b)` is JavaScript (engine-worker.js): it
     reads a and b and writes out through their buffers, in WebAssembly memory, and returns
-    false once its context is lost. The device's "kernelWanted" is the page's ?kernel= ("on": every
-    product to the kernel, no races). Returns the kernel's status as JSON text.
+    false once its context is lost. The device's "kernelAlways" (the page's ?kernel=on) sends it
+    every product, with no races against NumPy. Returns the kernel's status as JSON text.
     """
     device = json.loads(device_json)
+    always = device.pop("kernelAlways", False)  # the status says it once, as the dispatch's "always"
 
     def product(a, b, out, trans_a, trans_b):
         m, n = out.shape
@@ -49,7 +50,7 @@ def use_webgl(kernel, device_json):
                 proxy.destroy()
 
     dispatch = MatmulDispatch(None if kernel is None else product, "WebGL", reason=device.get("reason"),
-                              always=device.get("kernelWanted") == "on")
+                              always=always)
     _engine.use_kernel(dispatch, device)
     return json.dumps(_engine.kernel_status())
 

@@ -93,7 +93,8 @@ class Engine:
         }
 
     def use_kernel(self, dispatch, device):
-        """Route every matrix product through `dispatch` (verified and calibrated first)."""
+        """Route every matrix product through `dispatch` (verified first, and calibrated unless it
+        always takes the kernel)."""
         self.matmul, self.device = dispatch, device
         dispatch.start()
         ops.set_matmul(dispatch if dispatch.active else None)

@@ -99,7 +99,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   }
 
   progress(role === "trainer" ? "Checking and timing the WebGL kernel" : "Probing WebGL", 0.97);
-  const device = Object.assign(probeWebGL(pageWebGL2), { kernelWanted: kernelWanted || "auto" });
+  const device = probeWebGL(pageWebGL2);
   bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
   info.runtime = { name, label: runtime.label, reason: build.reason };
@@ -118,6 +118,7 @@ function setUpKernel(device, role, wanted) {
   } else if (wanted === "off") {
     device.reason = "The WebGL kernel is switched off (?kernel=off).";
   } else if (!device.reason) {
+    device.kernelAlways = wanted === "on"; // no races against NumPy: every product to the kernel
     try {
       gpu = new MatmulKernel();
     } catch (err) {

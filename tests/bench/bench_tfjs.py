@@ -278,12 +278,12 @@ def print_kernel(key, matmul):
               % (key, "ACTIVE" if matmul["active"] else "NOT ACTIVE"))
     print("%s: WebGL kernel %s" % (key, "active on %s" % matmul["renderer"] if matmul["active"]
                                   else "inactive: %s" % matmul["reason"]))
-    if matmul["crossover"] is None:  # never calibrated, so no product went to the kernel
+    if matmul["crossover"] is None and not matmul["always"]:  # never calibrated: no product went to the kernel
         return
     products = matmul["products"]
-    print("  crossover %d (smaller products stay in NumPy); products: %d on the kernel, %d in NumPy "
-          "(training and the per-epoch test scoring)"
-          % (matmul["crossover"], products["kernel"], products["numpy"]))
+    print("  %s; products: %d on the kernel, %d in NumPy (training and the per-epoch test scoring)"
+          % ("no races (?kernel=on)" if matmul["always"] else
+             "crossover %d (smaller products stay in NumPy)" % matmul["crossover"], products["kernel"], products["numpy"]))
     print("  %-32s %8s %10s %10s   (timed on first use, in the first epoch: best of 2 runs on each side)"
           % ("shape", "kernel?", "kernel ms", "numpy ms"))
     for shape in matmul["shapes"]:

@@ -145,8 +145,9 @@ def test_a_server_that_stops_mid_boot_is_said_and_try_again_boots_keeping_the_dr
     seen("the server stops mid-boot", said + " [Try again]")
 
 
-def test_a_lost_webgl_context_mid_training_falls_back_to_numpy_and_training_completes(watched_context, app_url):
-    app = open_with_kernel(watched_context, app_url)  # the kernel takes every product: no race to lose
+def test_a_lost_webgl_context_mid_training_falls_back_to_numpy_and_training_completes(watched_context, app_url,
+                                                                                       runtime):
+    app = open_with_kernel(watched_context, app_url, runtime)  # the kernel takes every product: no race to lose
     start_training(app, "cnn", images="50", epochs="2")
     # Wait until the kernel has done real training work, then take its context away.
     app.wait_for_function("document.querySelector('[data-testid=gpu-training]')?.textContent.startsWith('yes')",

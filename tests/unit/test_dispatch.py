@@ -278,24 +278,38 @@ def test_products_below_the_crossover_cube_stay_in_numpy():
     assert len(calls) == 1 and dispatch.counts == {"kernel": 1, "numpy": 3}
 
 
+def trial_runs():
+    """How many products a new shape's trial takes: the kernel's untimed run, then TRIALS on each side."""
+    return 1 + 2 * TRIALS
+
+
+def test_a_new_shape_is_tried_on_the_kernel_untimed_then_on_each_side_in_turn(monkeypatch):
+    sides = []
+    monkeypatch.setattr(dispatch_module, "numpy_matmul", lambda a, b: sides.append("numpy") or np.matmul(a, b))
+    dispatch = ready(recording(numpy_kernel, sides), crossover=4)
+    a, b = rand(8, 8), rand(8, 8, seed=1)
+    for _ in range(trial_runs()):
+        assert (8, 8, 8, False, False) not in dispatch.choice
+        assert_product(dispatch(a, b), a, b)
+    assert ["numpy" if side == "numpy" else "kernel" for side in sides] == ["kernel"] + ["kernel", "numpy"] * TRIALS
+    trial = dispatch.trials[(8, 8, 8, False, False)]
+    assert len(trial["kernel_ms"]) == len(trial["numpy_ms"]) == TRIALS  # the first kernel run is not timed
+    assert (8, 8, 8, False, False) in dispatch.choice
+
+
 def test_a_slow_kernel_loses_its_shape_to_numpy_after_the_trial():
     calls = []
     dispatch = ready(recording(slow_kernel, calls), crossover=4)
     a, b = rand(8, 8), rand(8, 8, seed=1)
     key = (8, 8, 8, False, False)
-    for i in range(TRIALS):
+    for _ in range(trial_runs()):
         assert_product(dispatch(a, b), a, b)
-        assert dispatch.counts == {"kernel": i + 1, "numpy": 0} and key not in dispatch.choice
-    for i in range(TRIALS):  # the trial's NumPy runs
-        assert key not in dispatch.choice
-        assert_product(dispatch(a, b), a, b)
-    assert dispatch.choice == {key: False} and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS}
+    assert dispatch.choice == {key: False} and dispatch.counts == {"kernel": 1 + TRIALS, "numpy": TRIALS}
     trial = dispatch.trials[key]
-    assert len(trial["kernel_ms"]) == len(trial["numpy_ms"]) == TRIALS
     assert min(trial["kernel_ms"]) >= SLOW_SECONDS * 1000 > min(trial["numpy_ms"])
     for _ in range(3):
         assert_product(dispatch(a, b), a, b)
-    assert len(calls) == TRIALS and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS + 3}
+    assert len(calls) == 1 + TRIALS and dispatch.counts == {"kernel": 1 + TRIALS, "numpy": TRIALS + 3}
     [shape] = dispatch.status()["shapes"]
     assert shape["shape"] == "8×8·8×8" and shape["on_kernel"] is False
     assert shape["kernel_ms"] > shape["numpy_ms"]
@@ -308,36 +322,41 @@ def test_a_fast_kernel_keeps_its_shape_after_the_trial():
     a, b = rand(256, 256), rand(256, 256, seed=1)
     kernel(a, b, np.empty((256, 256), np.float32), False, False)  # fill the cache: every kernel call is a copy
     key = (256, 256, 256, False, False)
-    for _ in range(2 * TRIALS):
+    for _ in range(trial_runs()):
         assert_product(dispatch(a, b), a, b)
-    assert dispatch.choice == {key: True} and dispatch.counts == {"kernel": TRIALS, "numpy": TRIALS}
+    assert dispatch.choice == {key: True} and dispatch.counts == {"kernel": 1 + TRIALS, "numpy": TRIALS}
     for _ in range(3):
         assert_product(dispatch(a, b), a, b)
-    assert len(calls) == TRIALS + 3 and dispatch.counts == {"kernel": TRIALS + 3, "numpy": TRIALS}
+    assert len(calls) == 1 + TRIALS + 3 and dispatch.counts == {"kernel": 1 + TRIALS + 3, "numpy": TRIALS}
     [shape] = dispatch.status()["shapes"]
     assert shape["shape"] == "256×256·256×256" and shape["on_kernel"] is True
     assert shape["kernel_ms"] < shape["numpy_ms"]
 
 
-def test_one_slow_numpy_run_in_a_busy_moment_does_not_hand_the_shape_to_a_slower_kernel(monkeypatch):
-    def kernel(a, b, out, trans_a, trans_b):  # half as slow as the busy moment, far slower than NumPy
-        time.sleep(SLOW_SECONDS / 2)
+@pytest.mark.parametrize("slow_side", ["numpy", "kernel"])
+def test_one_slow_run_in_a_busy_moment_does_not_decide_the_shape(monkeypatch, slow_side):
+    """The side that is faster but slowed once (a busy moment in its first timed run) keeps the shape."""
+    runs = {"kernel": 0, "numpy": 0}
+
+    def timed(side, fast):
+        runs[side] += 1
+        busy = side == slow_side and runs[side] == (2 if side == "kernel" else 1)  # its first timed run
+        time.sleep(SLOW_SECONDS if busy else SLOW_SECONDS / 4 if not fast else 0)
+
+    def kernel(a, b, out, trans_a, trans_b):
+        timed("kernel", fast=slow_side == "kernel")
         return numpy_kernel(a, b, out, trans_a, trans_b)
 
-    numpy_runs = []
-
-    def busy_at_first(a, b):
-        numpy_runs.append(1)
-        if len(numpy_runs) == 1:
-            time.sleep(SLOW_SECONDS)
+    def numpy_side(a, b):
+        timed("numpy", fast=slow_side == "numpy")
         return np.matmul(a, b)
 
-    monkeypatch.setattr(dispatch_module, "numpy_matmul", busy_at_first)
+    monkeypatch.setattr(dispatch_module, "numpy_matmul", numpy_side)
     dispatch = ready(kernel, crossover=4)
     a, b = rand(8, 8), rand(8, 8, seed=1)
-    for _ in range(2 * TRIALS):
+    for _ in range(trial_runs()):
         assert_product(dispatch(a, b), a, b)
-    assert dispatch.choice == {(8, 8, 8, False, False): False}
+    assert dispatch.choice == {(8, 8, 8, False, False): slow_side == "kernel"}
 
 
 def test_each_transposition_of_a_shape_gets_its_own_trial():
@@ -357,9 +376,11 @@ def test_each_transposition_of_a_shape_gets_its_own_trial():
     (rand(2, 8, 8), rand(8, 8, seed=1)),
     (rand(8, 8), rand(8, seed=1)),
 ], ids=["float64", "float64-a", "float64-b", "3-D", "1-D"])
-def test_float64_and_non_matrix_operands_always_go_to_numpy(a, b):
+@pytest.mark.parametrize("always", [False, True], ids=["raced", "always"])
+def test_float64_and_non_matrix_operands_always_go_to_numpy(a, b, always):
     calls = []
     dispatch = ready(recording(numpy_kernel, calls), crossover=1)
+    dispatch.always = always
     np.testing.assert_array_equal(dispatch(a, b), ops.numpy_matmul(a, b))
     assert calls == [] and dispatch.counts == {"kernel": 0, "numpy": 1} and dispatch.trials == {}
 

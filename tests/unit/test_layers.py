@@ -209,12 +209,25 @@ def test_col2im_matmul_is_the_adjoint_of_im2col_matmul(kernel, stride, pad, h, w
     np.testing.assert_allclose(np.sum((cols @ filters) * y), np.sum(x * back), rtol=1e-12)
 
 
-@pytest.mark.parametrize("m, k, n", [(5, 9, 4), (7, 40, 3), (3, 300, 6)])
-def test_numpy_s_products_without_blas_are_the_same_products(monkeypatch, m, k, n):
+@pytest.mark.parametrize("m, k, n", [(5, 9, 4), (40, 31, 3), (7, 32, 3), (3, 300, 6)])
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_numpy_s_products_without_blas_use_einsum_for_a_long_inner_dimension(monkeypatch, m, k, n, dtype, rtol):
     monkeypatch.setattr(ops, "WITHOUT_BLAS", True)  # the loops chosen for Pyodide, run in CPython
-    a, b = random_input((m, k)), random_input((k, n), seed=3)
-    for right in (b, np.asfortranarray(b), b[:, ::-1]):  # contiguous, transposed, strided
-        np.testing.assert_allclose(ops.numpy_matmul(a, right), a @ right, rtol=1e-12)
+    einsums, einsum = [], np.einsum
+    monkeypatch.setattr(ops.np, "einsum", lambda *args: einsums.append(args[0]) or einsum(*args))
+    a, b = random_input((m, k)).astype(dtype), random_input((k, n), seed=3).astype(dtype)
+    for right, contiguous in ((b, True), (np.asfortranarray(b), False), (b[:, ::-1], False)):  # transposed, strided
+        del einsums[:]
+        np.testing.assert_allclose(ops.numpy_matmul(a, right), a @ right, rtol=rtol)
+        assert len(einsums) == (k >= ops.LONG_INNER and contiguous)
+
+
+def test_numpy_s_products_without_blas_leave_other_ranks_to_matmul(monkeypatch):
+    monkeypatch.setattr(ops, "WITHOUT_BLAS", True)
+    stacked, b = random_input((2, 3, 40)), random_input((40, 5), seed=3)
+    np.testing.assert_allclose(ops.numpy_matmul(stacked, b), np.matmul(stacked, b), rtol=1e-12)  # broadcast
+    with pytest.raises(ValueError):
+        ops.numpy_matmul(random_input((3, 40)), random_input((41, 5)))
 
 
 def naive_conv(x, w, b, kernel, stride, pad):

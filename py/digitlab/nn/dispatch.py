@@ -9,10 +9,11 @@ context). Installed with `ops.set_matmul`, a `MatmulDispatch` decides per produc
   all four transposition variants, within a relative error of 1e-4;
 - `calibrate`: the crossover is the smallest square size, doubling from 16, at which
   the kernel beat NumPy on this device; smaller products never leave NumPy;
-- larger products are timed per shape on first use (twice on each side, the best of
-  each compared: one run is at the mercy of a busy moment) and the faster side keeps
-  that shape: a tall, thin product may lose on the GPU although a square one of the
-  same size wins;
+- larger products are timed per shape on first use (after one untimed kernel run,
+  which allocates the shape's textures, twice on each side in turn, the best of each
+  compared: one run is at the mercy of a busy moment) and the faster side keeps that
+  shape: a tall, thin product may lose on the GPU although a square one of the same
+  size wins;
 - a kernel that fails or loses its context is dropped for the session, and NumPy
   carries on with the product it was doing.
 
@@ -28,7 +29,7 @@ from .ops import numpy_matmul
 MAX_ERROR = 1e-4
 VERIFY_SHAPES = ((1, 1, 1), (7, 13, 5), (67, 131, 45), (24, 36, 20))  # odd, and whole texels
 CALIBRATION_SIZES = (16, 32, 64, 128, 256, 512)
-TRIALS = 2  # runs of a new shape on each side; the kernel's first also allocates its textures
+TRIALS = 2  # timed runs of a new shape on each side, after the kernel's untimed first
 
 
 def is_transposed(x):
@@ -166,9 +167,13 @@ class MatmulDispatch:
         return (m, k, n, is_transposed(a), is_transposed(b))
 
     def _trial(self, key, a, b):
-        """Time a new shape: TRIALS runs on the kernel, then TRIALS in NumPy, then choose."""
-        trial = self.trials.setdefault(key, {"kernel_ms": [], "numpy_ms": []})
-        side, run = ("kernel_ms", self._kernel) if len(trial["kernel_ms"]) < TRIALS else ("numpy_ms", self._numpy)
+        """Time a new shape: an untimed kernel run, then TRIALS runs on each side in turn, then choose."""
+        if key not in self.trials:  # its textures are allocated now: not a time to judge it by
+            self.trials[key] = {"kernel_ms": [], "numpy_ms": []}
+            return self._kernel(a, b)
+        trial = self.trials[key]
+        on_kernel = len(trial["kernel_ms"]) == len(trial["numpy_ms"])
+        side, run = ("kernel_ms", self._kernel) if on_kernel else ("numpy_ms", self._numpy)
         start = time.perf_counter()
         result = run(a, b)
         trial[side].append((time.perf_counter() - start) * 1000.0)

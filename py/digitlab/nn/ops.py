@@ -14,14 +14,14 @@ from numpy.lib.stride_tricks import as_strided
 # dimension, as the second convolution's (288) and the dense layer's (3,136) are, einsum was 1.5 and
 # 5x as fast in Pyodide 0.17, and a photo's reading took 93 ms instead of 115.
 WITHOUT_BLAS = sys.platform == "emscripten"
-LONG_INNER = 32  # from this inner dimension on, einsum's loops beat matmul's (without BLAS)
+LONG_INNER = 32  # einsum from this inner dimension on: between the 9 where matmul won and the 288 where einsum did
 
 
 def numpy_matmul(a, b):
-    """a @ b in NumPy, by the loops that are fastest where it runs."""
-    if WITHOUT_BLAS and a.shape[1] >= LONG_INNER and b.flags.c_contiguous:
-        return np.einsum("ij,jk->ik", a, b)
-    return np.matmul(a, b)
+    """a @ b in NumPy, by the loops that are fastest where it runs; (M, K) @ (K, N) -> (M, N)."""
+    if WITHOUT_BLAS and a.ndim == b.ndim == 2 and a.shape[1] >= LONG_INNER and b.flags.c_contiguous:
+        return np.einsum("ij,jk->ik", a, b)  # (M, N)
+    return np.matmul(a, b)  # and NumPy says what is wrong with shapes that do not agree
 
 
 _matmul_impl = numpy_matmul
