@@ -89,7 +89,7 @@ class MatmulDispatch:
         return self.active and (self.always or self.crossover is not None)
 
     def start(self):
-        """Verify, then calibrate; the kernel is used only if both go well."""
+        """Verify, then calibrate (unless `always`); the kernel is used only if they go well."""
         if self.active:
             self.verify()
         if self.active and not self.always:
