@@ -55,10 +55,10 @@ def find_digits(ink, classify, unsure_below=0.0):
     marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
     marks = [mark for mark, _ in owned]
-    candidates, probs = _read_marks(owned, line, line_tilt(marks), classify, unsure_below)
+    heights = [_scale(mark, line) for mark in marks]
+    candidates, probs = _read_marks(owned, heights, line_tilt(marks), classify, unsure_below)
     digits = []
-    for mark, found, mark_probs in zip(marks, candidates, probs):
-        height = _scale(mark, line)
+    for mark, height, found, mark_probs in zip(marks, heights, candidates, probs):
         scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
         chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores) or []
         digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
@@ -68,20 +68,20 @@ def find_digits(ink, classify, unsure_below=0.0):
                                  "are read." % (MAX_DIGITS, MAX_DIGITS))
 
 
-def _read_marks(owned, line, tilt, classify, unsure_below):
+def _read_marks(owned, heights, tilt, classify, unsure_below):
     """Each mark's candidate digits and their probabilities: ([[candidate, ...] per mark], [(N_mark, classes)]).
+    `heights`: per mark, the height its widths are measured against (`_scale`).
 
     A mark of a line of several, read whole less than `unsure_below` sure and wide enough to be two
     digits, is read again cut as a wide mark is: two digits that touch can be narrower than a wide
     mark (a 1 beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
     """
-    candidates = [_candidates(mine, mark, _scale(mark, line), tilt) for mark, mine in owned]
+    candidates = [_candidates(mine, mark, height, tilt) for (mark, mine), height in zip(owned, heights)]
     probs = _classified(candidates, classify)
     if len(owned) < 2:
         return candidates, probs
     again, pieces = [], []
-    for i, ((mark, mine), found, mark_probs) in enumerate(zip(owned, candidates, probs)):
-        height = _scale(mark, line)
+    for i, ((mark, mine), height, found, mark_probs) in enumerate(zip(owned, heights, candidates, probs)):
         if _doubtful(mark, height, found, mark_probs, unsure_below):
             cut = _candidates(mine, mark, height, tilt, cut=True)
             if cut:
