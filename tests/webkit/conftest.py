@@ -7,7 +7,11 @@ Each suite runs twice, in the machine's own locale (a bare Linux machine's "C" g
 language that is no valid tag) and in en_US.
 """
 
+import contextlib
+
 import pytest
+from selenium.common.exceptions import WebDriverException
+from urllib3.exceptions import HTTPError
 
 import build
 from tests.webkit.driving import start_webkit, virtual_screen
@@ -33,10 +37,37 @@ def app_url():
         yield url
 
 
+class WebKitSession:
+    """One locale's WebKitGTK browser for a module's tests, started again when it has died: the
+    browser crashes now and then, and one crash must fail one test, not every later one."""
+
+    def __init__(self, screen, locale):
+        self.screen, self.locale = screen, locale
+        self.driver = start_webkit(screen, locale)
+
+    def live(self):
+        """The browser, a new one if the last stopped answering."""
+        try:
+            self.driver.execute_script("return 1")
+        except (WebDriverException, HTTPError):  # the browser gone, or its WebDriver as well
+            self.quit()
+            self.driver = start_webkit(self.screen, self.locale)
+        return self.driver
+
+    def quit(self):
+        with contextlib.suppress(WebDriverException, HTTPError):
+            self.driver.quit()
+
+
 @pytest.fixture(scope="module", params=list(LOCALES))
-def webkit(request, screen):
-    """A WebKitGTK browser in one locale, for a module's tests."""
-    driver = start_webkit(screen, LOCALES[request.param])
-    yield driver
-    driver.quit()
+def webkit_session(request, screen):
+    session = WebKitSession(screen, LOCALES[request.param])
+    yield session
+    session.quit()
+
+
+@pytest.fixture
+def webkit(webkit_session):
+    """A live WebKitGTK browser in one locale, shared by a module's tests while it lives."""
+    return webkit_session.live()
 

@@ -1,7 +1,10 @@
 """The page on WebKit (Safari's engine), in the steps a class's tablet takes: it starts with nothing
 failed, reads digits drawn with pointer events and a picture uploaded, loads and saves a model,
 trains an epoch, and opens again from its service worker with the server gone."""
+import os
 import random
+import signal
+import subprocess
 import threading
 
 import pytest
@@ -108,3 +111,19 @@ def test_the_camera_on_a_machine_without_one_is_said_in_words(app):
     said = until(app, "const m = document.querySelector('[data-testid=camera-message]')?.textContent;"
                       "return m !== arguments[0] && m !== 'Opening the camera…' && m", 30, before)
     assert "camera" in said.lower() and not app.find_element("css selector", '[data-testid="camera-take"]').is_enabled()
+
+
+@pytest.mark.parametrize("death", ["the browser crashed", "its WebDriver ended"])
+def test_a_browser_that_died_is_replaced_for_the_next_test(webkit_session, death):
+    dead = webkit_session.live()
+    if death == "the browser crashed":
+        browsers = subprocess.run(["pgrep", "-P", str(dead.service.process.pid)], stdout=subprocess.PIPE,
+                                  universal_newlines=True).stdout.split()
+        assert browsers, "WebKitWebDriver started no browser"
+        for pid in browsers:
+            os.kill(int(pid), signal.SIGKILL)
+    else:
+        dead.quit()
+    alive = webkit_session.live()
+    assert alive.session_id != dead.session_id
+    assert alive.execute_script("return 6 * 7") == 42
