@@ -7,8 +7,6 @@ Each suite runs twice, in the machine's own locale (a bare Linux machine's "C" g
 language that is no valid tag) and in en_US.
 """
 
-import contextlib
-
 import pytest
 from selenium.common.exceptions import WebDriverException
 from urllib3.exceptions import HTTPError
@@ -55,12 +53,13 @@ class WebKitSession:
         return self.driver
 
     def quit(self):
-        with contextlib.suppress(WebDriverException, HTTPError):
-            self.driver.quit()
+        self.driver.quit()  # selenium's quit ignores a session already gone, and stops the WebDriver
 
 
 @pytest.fixture(scope="module", params=list(LOCALES))
 def webkit_session(request, screen):
+    """A module's WebKitGTK browser, in each of LOCALES in turn (a module's tests share a browser:
+    starting one takes seconds)."""
     session = WebKitSession(screen, LOCALES[request.param])
     yield session
     session.quit()

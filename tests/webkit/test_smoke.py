@@ -127,3 +127,4 @@ def test_a_browser_that_died_is_replaced_for_the_next_test(webkit_session, death
     alive = webkit_session.live()
     assert alive.session_id != dead.session_id
     assert alive.execute_script("return 6 * 7") == 42
+    assert webkit_session.live() is alive  # a browser that answers is kept
