@@ -9,14 +9,15 @@ Trains each of --models: "codelab" (the TF.js codelab CNN, at the codelab's sett
 512, Adam 0.001) and "cnn" (our default CNN at the page's defaults: batch 64, Adam 0.002;
 tfjs_train.js has a layer-for-layer copy), on the 8,000 MNIST train digits of
 build/data/mnist.npz, in one Chromium launched as the browser tests launch it (no network but
-loopback), by default for 25 and 6 epochs, scoring the 2,000 test digits after every epoch
-(outside the timed training on both sides). It prints the wall time of training to the first
-epoch at 95 % and at 97 % for each run, and ours against TF.js WebGL. The codelab CNN, on these
-8,000 digits as they are (its settings have no augmentation), levels off near 96 %: ours read
-0.950 after 20 epochs and 0.963 after 50 (`--models codelab --epochs 50 --only ours-webgl`),
-so its runs reach 95 %, none 97 %; 25 epochs show the first. Our CNN reached 97 % after 4
-epochs, TF.js's copy of it after 5 (0.9695 after 4 in another run): 6 epochs show both. Runs, of --only (default
-ours-webgl, ours-numpy, webgl):
+loopback), by default for EPOCHS, scoring the 2,000 test digits after every epoch (outside
+the timed training on both sides). It prints the wall time of training to the first epoch at
+95 % and at 97 % for each run, and ours against TF.js WebGL. EPOCHS are long enough for every
+run to reach what it can: the codelab CNN, on these 8,000 digits as they are (its settings have
+no augmentation), levels off near 96 % (ours-webgl read 0.950 after 20 epochs and 0.963 after 50,
+`--models codelab --epochs 50 --only ours-webgl`; TF.js WebGL 0.951 after 21 of 25), so it
+shows the time to 95 % only; our CNN reached 97 % after 4 epochs and TF.js's copy of it after 5
+(0.9695 after 4 in another run), so it shows both. Runs, of --only (default ours-webgl,
+ours-numpy, webgl):
 
   ours-webgl  the app page (?runtime=registry-only, Pyodide 0.17.1): its trainer worker,
               sent train_start, with the WebGL kernel taking the products where it pays;
@@ -63,7 +64,7 @@ NAMES = {"ours-webgl": "ours-webgl", "ours-numpy": "ours-numpy", "webgl": "TF.js
 OUR_PAGES = {"ours-webgl": "?runtime=registry-only", "ours-numpy": "?runtime=registry-only&kernel=off"}
 BATCH_SIZES = {"codelab": 512, "cnn": 64}  # the codelab's, the page's default
 LEARNING_RATES = {"codelab": 0.001, "cnn": 0.002}
-EPOCHS = {"codelab": 25, "cnn": 6}
+EPOCHS = {"codelab": 25, "cnn": 6}  # enough for every run to reach 95 %, and on our CNN 97 % (see above)
 TARGETS = (0.95, 0.97)
 
 # Our engine, driven through the page's own trainer worker; resolves when training is done,
@@ -248,7 +249,7 @@ def print_table(rows, args):
 def time_to(row, target):
     """(seconds of training, epochs) until the test accuracy first reached `target`, or None."""
     for epoch, accuracy in enumerate(row["test_accuracies"]):
-        if accuracy is not None and accuracy >= target:
+        if accuracy is not None and accuracy >= target - 1e-6:  # TF.js's float32 has 1,900 of 2,000 at 0.94999999
             return sum(row["seconds"][:epoch + 1]), epoch + 1
     return None
 

@@ -70,11 +70,11 @@ def find_digits(ink, classify, unsure_below=0.0):
 
 def _read_marks(owned, heights, tilt, classify, unsure_below):
     """Each mark's candidate digits and their probabilities: ([[candidate, ...] per mark], [(N_mark, classes)]).
-    `heights`: per mark, the height its widths are measured against (`_scale`).
 
-    A mark of a line of several, read whole less than `unsure_below` sure and wide enough to be two
-    digits, is read again cut as a wide mark is: two digits that touch can be narrower than a wide
-    mark (a 1 beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
+    `heights` holds, per mark, the height its widths are measured against (`_scale`). A mark of a
+    line of several, read whole less than `unsure_below` sure and wide enough to be two digits, is
+    read again cut as a wide mark is: two digits that touch can be narrower than a wide mark (a 1
+    beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
     """
     candidates = [_candidates(mine, mark, height, tilt) for (mark, mine), height in zip(owned, heights)]
     probs = _classified(candidates, classify)
