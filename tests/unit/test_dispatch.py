@@ -514,7 +514,7 @@ def test_kernel_check_gives_four_rows_per_shape():
     engine.use_kernel(FixedCrossover(numpy_kernel, "WebGL"), dict(DEVICE))
     reply = engine.handle("kernel_check", {"shapes": [[2, 3, 4], [9, 1, 5]]})
     assert reply["active"] and len(reply["rows"]) == 8
-    assert all(row["error"] < 1e-6 for row in reply["rows"])
+    assert all(row["error"] < MAX_ERROR for row in reply["rows"])
 
 
 @pytest.mark.parametrize("shapes", [[[0, 1, 1]], [[1, 2]], [[1, 2, 3, 4]], [[2, 2, 2], [-1, 2, 2]],
@@ -530,7 +530,9 @@ def test_kernel_check_takes_shapes_past_a_tile():
     engine = Engine()
     engine.use_kernel(FixedCrossover(numpy_kernel, "WebGL"), dict(DEVICE))
     reply = engine.handle("kernel_check", {"shapes": [[4100, 3, 5], [9, 4100, 6]]})
-    assert len(reply["rows"]) == 8 and all(row["error"] < 1e-6 for row in reply["rows"])
+    # float32 sums of 4,100 products stray from float64 by ~1e-6, more or less by the CPU's BLAS;
+    # a product tiled wrong strays by ~1
+    assert len(reply["rows"]) == 8 and all(row["error"] < MAX_ERROR for row in reply["rows"])
 
 
 @pytest.mark.parametrize("shapes", [5000, [5000], [["a", 1, 1]]])
