@@ -16,7 +16,7 @@ run to reach what it can: the codelab CNN, on these 8,000 digits as they are (it
 no augmentation), levels off near 96 % (ours-webgl read 0.950 after 20 epochs and 0.963 after 50,
 `--models codelab --epochs 50 --only ours-webgl`; TF.js WebGL 0.951 after 21 of 25), so it
 shows the time to 95 % only; our CNN reached 97 % after 4 epochs and TF.js's copy of it after 5
-(0.9695 after 4 in another run), so it shows both. Runs, of --only (default ours-webgl,
+or 6 in three runs (0.9695 after 4 in one), so it shows both, just. Runs, of --only (default ours-webgl,
 ours-numpy, webgl):
 
   ours-webgl  the app page (?runtime=registry-only, Pyodide 0.17.1): its trainer worker,
