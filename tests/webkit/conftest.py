@@ -12,7 +12,7 @@ from selenium.common.exceptions import WebDriverException
 from urllib3.exceptions import HTTPError
 
 import build
-from tests.webkit.driving import start_webkit, virtual_screen
+from tests.webkit.driving import BrowserGone, start_webkit, virtual_screen
 
 LOCALES = {"machine-locale": None, "en_US": "en_US.UTF-8"}  # None: the machine's own LANG
 
@@ -21,6 +21,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "webkit" in str(item.fspath):
             item.add_marker(pytest.mark.webkit)
+            # A crash of WebKitGTK's own is not the page's failure: that test runs once more, in a new
+            # browser (pytest-rerunfailures; the summary counts it as "rerun"). Two crashes fail it.
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=[BrowserGone]))
 
 
 @pytest.fixture(scope="session")

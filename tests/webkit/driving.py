@@ -24,6 +24,12 @@ SAYING = ("status", "stage", "start-problems", "message", "prediction", "model-m
 BOOT_TIMEOUT_S = 180  # WebKit runs Pyodide slower than Chromium: ready in 10-13 s on a quiet machine
 
 
+class BrowserGone(AssertionError):
+    """The browser's session ended under a test: no page can end it, WebKitGTK crashed. Its web
+    process segfaults now and then (WebKitGTK 2.50.6: always at one address in JavaScriptCore, in
+    a worker's thread, as `dmesg` shows), about once in a run of the WebKit suite."""
+
+
 @contextlib.contextmanager
 def virtual_screen():
     """An X display of its own (Xvfb, the first number free) for the MiniBrowser: its name, ":N"."""
@@ -63,8 +69,8 @@ def until(driver, script, timeout_s=60, *args):
         try:
             return d.execute_script(script, *args)
         except InvalidSessionIdException:  # not a page still loading: the browser is gone, so say it now
-            raise AssertionError("WebKit's session ended (its browser closed or crashed) while waiting "
-                                 "for: %s" % script) from None
+            raise BrowserGone("WebKit's session ended (its browser closed or crashed) while waiting "
+                              "for: %s" % script) from None
 
     wait = WebDriverWait(driver, timeout_s, poll_frequency=0.2, ignored_exceptions=[WebDriverException])
     try:

@@ -12,7 +12,7 @@ import build
 from digitlab.model_file import load_model, model_bytes
 from tests.browser.strokes import DIGITS, number_strokes
 from tests.sets.numbers import numbers
-from tests.webkit.driving import BOOT_TIMEOUT_S, open_app, stroke, text, until, wait_until_ready
+from tests.webkit.driving import BOOT_TIMEOUT_S, BrowserGone, open_app, stroke, text, until, wait_until_ready
 
 PREDICTION_IS = "return document.querySelector('[data-testid=prediction]')?.textContent === arguments[0]"
 TRAINING_TIMEOUT_S = 300  # 50 digits a label, one epoch, in NumPy (no WebGL2 in a WebKitGTK worker): 15 s quiet
@@ -122,6 +122,8 @@ def test_a_browser_that_died_is_replaced_for_the_next_test(webkit_session, death
         assert browsers, "WebKitWebDriver started no browser"
         for pid in browsers:
             os.kill(int(pid), signal.SIGKILL)
+        with pytest.raises(BrowserGone):  # what a wait says, and the test is run again (conftest.py)
+            until(dead, "return 1", 30)
     else:
         dead.quit()
     alive = webkit_session.live()
