@@ -48,6 +48,7 @@ RECIPES = {  # name -> (architecture, TrainConfig settings, non-digit drawings, 
     "wide-30-all-3k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, 3000, 0.1),
     "wide-45-all-3k": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, 3000, 0.1),
     "wide-60-all-3k": ("wide", {"epochs": 60, "warp": 1.5, "photo": 0.5}, 3000, 0.1),
+    "wide-45-all-3.6k": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, 3600, 0.1),
     "wide-30-all-3k-photo0.3": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.3}, 3000, 0.1),
     "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, 2000, 0.1),
 }

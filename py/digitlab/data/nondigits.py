@@ -3,7 +3,8 @@
 The model learns to be unsure of them (train.py gives them no label: their target is every
 digit alike), so a letter B or a smiley is answered "?" instead of "8, 100 %". Each glyph is a
 few strokes in a unit box (x right, y down); every drawing of it is slanted, stretched, wobbled
-and drawn with its own pen width, then normalised exactly as a digit is (preprocess.py).
+and drawn with its own pen width, then normalised exactly as a digit is (preprocess.py). Letters
+and symbols are typed as well, in Pillow's own font (the evaluation's typed ones are in others).
 
 Left out on purpose: what a digit may look like (O, I, l, S, Z, a plain circle, a vertical
 stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.
@@ -11,7 +12,7 @@ stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ..errors import EmptyImageError
 from ..nn.losses import NO_LABEL
@@ -126,16 +127,26 @@ LINES = {
 
 KINDS = {"letters": LETTERS, "symbols": SYMBOLS, "shapes": SHAPES, "lines": LINES, "scribbles": None}
 
+# Letters and symbols typed, not drawn: a printed B or a bold U is as far from a pen's as from a
+# digit (typed ones were most of the non-digits read as digits before they were trained on). The
+# same rule leaves out what reads as a digit (O, I, l, S, Z, g, q, !, |).
+TYPED = "ABCDEFGHJKLMNPQRTUVWXYabcdefhkmnprtuvwxy+=#*%&@?$<>~-"
+TRAINED_KINDS = tuple(KINDS) + ("typed",)
 
-def nondigits(count, seed=0, kinds=tuple(KINDS)):
-    """`count` 28x28 uint8 drawings of non-digits of `kinds`, MNIST-normalised, the same from the
-    same seed, and each one's (kind, name)."""
+
+def nondigits(count, seed=0, kinds=TRAINED_KINDS):
+    """`count` 28x28 uint8 drawings of non-digits of `kinds` (of KINDS, or "typed"),
+    MNIST-normalised, the same from the same seed, and each one's (kind, name)."""
     rng = np.random.default_rng(seed)
     images, names = np.zeros((count, SIZE, SIZE), np.uint8), []
     for i in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
-        name, strokes = pick(kind, rng)
-        ink = draw(strokes, rng)
+        if kind == "typed":
+            name = TYPED[int(rng.integers(len(TYPED)))]
+            ink = typed(name, rng)
+        else:
+            name, strokes = pick(kind, rng)
+            ink = draw(strokes, rng)
         if rng.random() < PIECE_SHARE:
             ink = _columns(ink, rng)
         images[i] = _as_digit(ink)
@@ -193,6 +204,30 @@ def draw(strokes, rng):
     return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
 
 
+def typed(char, rng):
+    """`char` typed in Pillow's own font -> ink (CANVAS, CANVAS) in [0, 1], in a random weight from
+    regular to heavy, upright or italic, narrowed or widened, a little turned."""
+    side = 2 * CANVAS
+    try:
+        font = ImageFont.load_default(size=side // 2)
+    except TypeError:  # before Pillow 10.1 the built-in font was a small bitmap of one size
+        raise RuntimeError("typed non-digits need Pillow 10.1 or later (its built-in scalable font)") from None
+    weight = int(rng.integers(0, side // 24))  # an outline this wide: bold to black
+    picture = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(picture).text((side / 2, side / 2), char, fill=255, font=font, anchor="mm",
+                                 stroke_width=weight, stroke_fill=255)
+    italic = rng.uniform(0.1, 0.3) if rng.random() < 0.5 else 0.0
+    angle = math.radians(rng.uniform(-8, 8))
+    matrix = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
+        @ np.array([[rng.uniform(0.75, 1.3), -italic], [0.0, 1.0]])
+    # PIL maps each output pixel back to its source: the inverse map, about the canvas's centre.
+    inverse = np.linalg.inv(matrix)
+    shift = side / 2 - inverse @ np.array([side / 2, side / 2])
+    picture = picture.transform((side, side), Image.AFFINE, (*inverse[0], shift[0], *inverse[1], shift[1]),
+                                Image.BILINEAR)
+    return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
+
+
 def blurred(images, count, rng):
     """Up to `count` of the 28x28 uint8 digit `images`, each blurred past reading and normalised again:
     a blot where a digit was (a camera far out of focus) is no digit to name. A thin mark that the
@@ -224,8 +259,8 @@ def _as_digit(ink):
 
 def with_nondigits(image_set, count, seed):
     """The set plus `count` non-digits labelled NO_LABEL, to be unsure of, not to be named: drawings,
-    and a BLURRED_SHARE of the set's own digits blurred past reading."""
-    images = _strays(image_set, count, seed, tuple(KINDS))
+    typed characters, and a BLURRED_SHARE of the set's own digits blurred past reading."""
+    images = _strays(image_set, count, seed, TRAINED_KINDS)
     return joined(image_set, ImageSet(images, np.full(len(images), NO_LABEL), image_set.label_names))
 
 

@@ -49,8 +49,8 @@ def two_conv_blocks(filters):
 CNN = two_conv_blocks(16)
 
 # The built-in model: twice the filters. build.py trains it 45 epochs with a 1.5-pixel elastic warp,
-# a pen's and a photo's changes on half the images and 3,000 non-digit drawings to be unsure of,
-# and calibrates it (the recipe chosen on held-out training digits, tests/bench/bench_recipes.py).
+# a pen's and a photo's changes on half the images and 3,600 non-digits, drawn and typed, to be
+# unsure of, and calibrates it (the recipe chosen on held-out training digits, tests/bench/bench_recipes.py).
 WIDE = two_conv_blocks(32)
 
 ARCHITECTURES = {"logreg": LOGREG, "mlp": MLP, "codelab": CODELAB, "cnn": CNN, "wide": WIDE}
