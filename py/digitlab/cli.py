@@ -61,8 +61,8 @@ def _parser():
                        help="give this share of the training images a pen's and a photo's changes "
                             "(thickness, blur, ink level, noise)")
     train.add_argument("--nondigits", type=_positive(int), default=None, metavar="N",
-                       help="also show the model N drawings of non-digits (letters, symbols, shapes, lines, "
-                            "scribbles) to be unsure of")
+                       help="also show the model N non-digits (letters, symbols, shapes, lines, scribbles drawn, "
+                            "letters and symbols typed) to be unsure of")
     train.add_argument("--none-of-these", action="store_true",
                        help="for a folder: add a class 'none of these', of built-in scribbles and lines "
                             "(and the folder's own 'none of these' images, if it has some)")

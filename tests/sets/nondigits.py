@@ -4,7 +4,7 @@ Two sources, each rendered "clean" (black on white) or "photo" (as tests/sets/nu
 - "drawn": the hand-drawn letters, symbols, shapes, lines and scribbles of digitlab.data.nondigits,
   drawn afresh from seeds the model never trained on (the same kinds of things, new drawings);
 - "printed": letters and symbols typed in fonts the model never saw (DejaVu, Liberation; skipped when
-  neither is installed), a kind of thing it never trained on.
+  neither is installed): it trains on typed ones only in Pillow's own font.
 Characters no one could tell from a digit (O, I, l, S, Z, g, q, !, |) are left out of both.
 """
 import glob

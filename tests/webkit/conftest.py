@@ -15,6 +15,9 @@ import build
 from tests.webkit.driving import BrowserGone, start_webkit, virtual_screen
 
 LOCALES = {"machine-locale": None, "en_US": "en_US.UTF-8"}  # None: the machine's own LANG
+# The errors that say the browser is gone (a wait's, and any other WebDriver call's), as the rerun
+# plugin matches them: "TypeName: message".
+BROWSER_GONE = [BrowserGone.__name__ + ":", "InvalidSessionIdException:"]
 
 
 def pytest_collection_modifyitems(items):
@@ -23,7 +26,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.webkit)
             # A crash of WebKitGTK's own is not the page's failure: that test runs once more, in a new
             # browser (pytest-rerunfailures; the summary counts it as "rerun"). Two crashes fail it.
-            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=[BrowserGone]))
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=BROWSER_GONE))
 
 
 @pytest.fixture(scope="session")

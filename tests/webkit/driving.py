@@ -25,9 +25,10 @@ BOOT_TIMEOUT_S = 180  # WebKit runs Pyodide slower than Chromium: ready in 10-13
 
 
 class BrowserGone(AssertionError):
-    """The browser's session ended under a test: no page can end it, WebKitGTK crashed. Its web
-    process segfaults now and then (WebKitGTK 2.50.6: always at one address in JavaScriptCore, in
-    a worker's thread, as `dmesg` shows), about once in a run of the WebKit suite."""
+    """The browser's session ended under a test: the browser crashed or was killed. WebKitGTK 2.50.6's
+    web process segfaults about once in a run of the WebKit suite, always at one address in
+    JavaScriptCore, in a worker's thread (`dmesg`): the engine's own fault, whatever script it ran
+    (a script can throw, not crash its engine). Running out of memory would end it too."""
 
 
 @contextlib.contextmanager

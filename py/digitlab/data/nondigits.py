@@ -1,4 +1,4 @@
-"""Things that are not digits, drawn as a hand would: letters, symbols, shapes, lines, scribbles.
+"""Things that are not digits, drawn as a hand would or typed: letters, symbols, shapes, lines, scribbles.
 
 The model learns to be unsure of them (train.py gives them no label: their target is every
 digit alike), so a letter B or a smiley is answered "?" instead of "8, 100 %". Each glyph is a
@@ -9,6 +9,7 @@ and symbols are typed as well, in Pillow's own font (the evaluation's typed ones
 Left out on purpose: what a digit may look like (O, I, l, S, Z, a plain circle, a vertical
 stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.
 """
+import functools
 import math
 
 import numpy as np
@@ -134,7 +135,7 @@ TYPED = "ABCDEFGHJKLMNPQRTUVWXYabcdefhkmnprtuvwxy+=#*%&@?$<>~-"
 TRAINED_KINDS = tuple(KINDS) + ("typed",)
 
 
-def nondigits(count, seed=0, kinds=TRAINED_KINDS):
+def nondigits(count, seed=0, kinds=tuple(KINDS)):
     """`count` 28x28 uint8 drawings of non-digits of `kinds` (of KINDS, or "typed"),
     MNIST-normalised, the same from the same seed, and each one's (kind, name)."""
     rng = np.random.default_rng(seed)
@@ -208,24 +209,31 @@ def typed(char, rng):
     """`char` typed in Pillow's own font -> ink (CANVAS, CANVAS) in [0, 1], in a random weight from
     regular to heavy, upright or italic, narrowed or widened, a little turned."""
     side = 2 * CANVAS
-    try:
-        font = ImageFont.load_default(size=side // 2)
-    except TypeError:  # before Pillow 10.1 the built-in font was a small bitmap of one size
-        raise RuntimeError("typed non-digits need Pillow 10.1 or later (its built-in scalable font)") from None
     weight = int(rng.integers(0, side // 24))  # an outline this wide: bold to black
     picture = Image.new("L", (side, side), 0)
-    ImageDraw.Draw(picture).text((side / 2, side / 2), char, fill=255, font=font, anchor="mm",
+    ImageDraw.Draw(picture).text((side / 2, side / 2), char, fill=255, font=_font(side // 2), anchor="mm",
                                  stroke_width=weight, stroke_fill=255)
     italic = rng.uniform(0.1, 0.3) if rng.random() < 0.5 else 0.0
     angle = math.radians(rng.uniform(-8, 8))
     matrix = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
         @ np.array([[rng.uniform(0.75, 1.3), -italic], [0.0, 1.0]])
-    # PIL maps each output pixel back to its source: the inverse map, about the canvas's centre.
-    inverse = np.linalg.inv(matrix)
-    shift = side / 2 - inverse @ np.array([side / 2, side / 2])
-    picture = picture.transform((side, side), Image.AFFINE, (*inverse[0], shift[0], *inverse[1], shift[1]),
-                                Image.BILINEAR)
+    picture = about_centre(picture, matrix)
     return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
+
+
+@functools.lru_cache(maxsize=None)
+def _font(size):
+    return ImageFont.load_default(size=size)  # Pillow 10.1's scalable font (a bitmap of one size before)
+
+
+def about_centre(picture, matrix):
+    """`picture` mapped by the 2x2 `matrix` (x right, y down) about its centre. Pillow asks, for each
+    pixel drawn, where it comes from: the inverse map."""
+    inverse = np.linalg.inv(matrix)
+    centre = np.array(picture.size) / 2
+    shift = centre - inverse @ centre
+    return picture.transform(picture.size, Image.AFFINE, (*inverse[0], shift[0], *inverse[1], shift[1]),
+                             Image.BILINEAR)
 
 
 def blurred(images, count, rng):
@@ -257,10 +265,10 @@ def _as_digit(ink):
     return np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
 
 
-def with_nondigits(image_set, count, seed):
-    """The set plus `count` non-digits labelled NO_LABEL, to be unsure of, not to be named: drawings,
-    typed characters, and a BLURRED_SHARE of the set's own digits blurred past reading."""
-    images = _strays(image_set, count, seed, TRAINED_KINDS)
+def with_nondigits(image_set, count, seed, kinds=TRAINED_KINDS):
+    """The set plus `count` non-digits labelled NO_LABEL, to be unsure of, not to be named: drawings
+    and typed characters (of `kinds`), and a BLURRED_SHARE of the set's own digits blurred past reading."""
+    images = _strays(image_set, count, seed, kinds)
     return joined(image_set, ImageSet(images, np.full(len(images), NO_LABEL), image_set.label_names))
 
 
