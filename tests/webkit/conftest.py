@@ -18,15 +18,17 @@ LOCALES = {"machine-locale": None, "en_US": "en_US.UTF-8"}  # None: the machine'
 # The errors that say the browser is gone (a wait's, and any other WebDriver call's), as the rerun
 # plugin matches them: "TypeName: message".
 BROWSER_GONE = [BrowserGone.__name__ + ":", "InvalidSessionIdException:"]
+RERUNS = 2  # a test cut short runs again in a new browser this many times at most
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "webkit" in str(item.fspath):
             item.add_marker(pytest.mark.webkit)
-            # A crash of WebKitGTK's own is not the page's failure: that test runs once more, in a new
-            # browser (pytest-rerunfailures; the summary counts it as "rerun"). Two crashes fail it.
-            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=BROWSER_GONE))
+            # A crash of WebKitGTK's own is not the page's failure: that test runs again, in a new
+            # browser (pytest-rerunfailures; the summary counts each as "rerun"). One crash cut a test
+            # short twice in a fresh-clone run, a second browser's boot included: three crashes fail it.
+            item.add_marker(pytest.mark.flaky(reruns=RERUNS, only_rerun=BROWSER_GONE))
 
 
 @pytest.fixture(scope="session")
