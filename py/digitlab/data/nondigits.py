@@ -187,10 +187,9 @@ def scribble(rng):
 def draw(strokes, rng):
     """Unit-box strokes -> ink (CANVAS, CANVAS) in [0, 1], as one hand drew them: slanted, stretched,
     rotated, wobbled, with a pen between a fine liner and a marker."""
-    angle = math.radians(rng.uniform(-15, 15))
+    degrees = rng.uniform(-15, 15)
     slant, stretch = rng.uniform(-0.3, 0.3), rng.uniform(0.6, 1.4)
-    matrix = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
-        @ np.array([[stretch, slant], [0.0, 1.0]])
+    matrix = _turned_and_slanted(degrees, stretch, slant)
     side = 2 * CANVAS
     pen = int(round(side * rng.uniform(0.02, 0.07)))
     picture = Image.new("L", (side, side), 0)
@@ -214,9 +213,7 @@ def typed(char, rng):
     ImageDraw.Draw(picture).text((side / 2, side / 2), char, fill=255, font=_font(side // 2), anchor="mm",
                                  stroke_width=weight, stroke_fill=255)
     italic = rng.uniform(0.1, 0.3) if rng.random() < 0.5 else 0.0
-    angle = math.radians(rng.uniform(-8, 8))
-    matrix = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
-        @ np.array([[rng.uniform(0.75, 1.3), -italic], [0.0, 1.0]])
+    matrix = _turned_and_slanted(rng.uniform(-8, 8), rng.uniform(0.75, 1.3), -italic)
     picture = about_centre(picture, matrix)
     return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
 
@@ -224,6 +221,14 @@ def typed(char, rng):
 @functools.lru_cache(maxsize=None)
 def _font(size):
     return ImageFont.load_default(size=size)  # Pillow 10.1's scalable font (a bitmap of one size before)
+
+
+def _turned_and_slanted(degrees, stretch, slant):
+    """The 2x2 map (x right, y down) that widens by `stretch`, shears x by `slant` per unit of y,
+    then turns by `degrees`."""
+    angle = math.radians(degrees)
+    return np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) \
+        @ np.array([[stretch, slant], [0.0, 1.0]])
 
 
 def about_centre(picture, matrix):
