@@ -25,7 +25,7 @@ sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "..", "
 import numpy as np  # noqa: E402
 
 from digitlab.calibrate import fit_temperature, logits_of  # noqa: E402
-from digitlab.data.nondigits import KINDS, TRAINED_KINDS, with_nondigits  # noqa: E402
+from digitlab.data.nondigits import DRAWN_KINDS, TRAINED_KINDS, with_nondigits  # noqa: E402
 from digitlab.data.store import ImageSet, split_off  # noqa: E402
 from digitlab.model_file import load_model, model_bytes  # noqa: E402
 from digitlab.nn.model import Sequential  # noqa: E402
@@ -38,22 +38,22 @@ from tests.sets.numbers import load_digits, numbers  # noqa: E402
 
 HELD_OUT_PER_LABEL = 160
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
-# The non-digits' kinds: drawn only (every recipe before typed ones were tried), or typed too.
-DRAWN, TYPED_TOO = tuple(KINDS), TRAINED_KINDS
-RECIPES = {  # name -> (architecture, TrainConfig settings, (non-digits, their kinds), calibration share)
-    "cnn-12": ("cnn", {"epochs": 12}, (0, DRAWN), 0.1),
-    "wide-30-warp": ("wide", {"epochs": 30, "warp": 1.5}, (0, DRAWN), 0.1),
-    "wide-30-photo": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (0, DRAWN), 0.1),
-    "wide-30-reject": ("wide", {"epochs": 30, "warp": 1.5}, (2000, DRAWN), 0.1),
-    "wide-30-all": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (2000, DRAWN), 0.1),
-    "wide-30-all-4k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (4000, DRAWN), 0.1),
-    "wide-30-all-3k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (3000, DRAWN), 0.1),
-    "wide-45-all-3k": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, DRAWN), 0.1),
-    "wide-45-all-3k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, TYPED_TOO), 0.1),
-    "wide-45-all-3.6k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3600, TYPED_TOO), 0.1),  # build.py's
-    "wide-60-all-3k": ("wide", {"epochs": 60, "warp": 1.5, "photo": 0.5}, (3000, DRAWN), 0.1),
-    "wide-30-all-3k-photo0.3": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.3}, (3000, DRAWN), 0.1),
-    "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, (2000, DRAWN), 0.1),
+# name -> (architecture, TrainConfig settings, (non-digits, their kinds), calibration share). The kinds:
+# DRAWN_KINDS (every recipe before typed ones were tried) or TRAINED_KINDS (typed too).
+RECIPES = {
+    "cnn-12": ("cnn", {"epochs": 12}, (0, DRAWN_KINDS), 0.1),
+    "wide-30-warp": ("wide", {"epochs": 30, "warp": 1.5}, (0, DRAWN_KINDS), 0.1),
+    "wide-30-photo": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (0, DRAWN_KINDS), 0.1),
+    "wide-30-reject": ("wide", {"epochs": 30, "warp": 1.5}, (2000, DRAWN_KINDS), 0.1),
+    "wide-30-all": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (2000, DRAWN_KINDS), 0.1),
+    "wide-30-all-4k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (4000, DRAWN_KINDS), 0.1),
+    "wide-30-all-3k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
+    "wide-45-all-3k": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
+    "wide-45-all-3k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, TRAINED_KINDS), 0.1),
+    "wide-45-all-3.6k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3600, TRAINED_KINDS), 0.1),  # build.py's
+    "wide-60-all-3k": ("wide", {"epochs": 60, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
+    "wide-30-all-3k-photo0.3": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.3}, (3000, DRAWN_KINDS), 0.1),
+    "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, (2000, DRAWN_KINDS), 0.1),
 }
 
 

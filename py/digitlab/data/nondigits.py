@@ -132,11 +132,12 @@ KINDS = {"letters": LETTERS, "symbols": SYMBOLS, "shapes": SHAPES, "lines": LINE
 # digit (typed ones were most of the non-digits read as digits before they were trained on). The
 # same rule leaves out what reads as a digit (O, I, l, S, Z, g, q, !, |).
 TYPED = "ABCDEFGHJKLMNPQRTUVWXYabcdefhkmnprtuvwxy+=#*%&@?$<>~-"
-TRAINED_KINDS = tuple(KINDS) + ("typed",)
+DRAWN_KINDS = tuple(KINDS)
+TRAINED_KINDS = DRAWN_KINDS + ("typed",)
 
 
-def nondigits(count, seed=0, kinds=tuple(KINDS)):
-    """`count` 28x28 uint8 drawings of non-digits of `kinds` (of KINDS, or "typed"),
+def nondigits(count, seed=0, kinds=DRAWN_KINDS):
+    """`count` 28x28 uint8 drawings of non-digits of `kinds` (of DRAWN_KINDS, or "typed"),
     MNIST-normalised, the same from the same seed, and each one's (kind, name)."""
     rng = np.random.default_rng(seed)
     images, names = np.zeros((count, SIZE, SIZE), np.uint8), []
