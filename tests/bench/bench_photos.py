@@ -1,8 +1,8 @@
 """Benchmark (not a test): photos, thick pens and "not sure", on the test split, in one run.
 
-    python tests/bench/bench_photos.py [--count 400] [--seed 1] [--no-page]
+    python tests/bench/bench_photos.py [--count 400] [--seed 1] [--no-page] [--model FILE]
 
-Prints, for the built-in model (build/models/default.npz):
+Prints, for the built-in model (build/models/default.npz) or --model FILE (the page's timing is the built page's):
 - single digits by presentation: MNIST's own 28x28 test digits; the same digits as clean
   pictures, as photo-like pictures and written with a marker (tests/sets/numbers.py), each read
   through the whole pipeline (decode, ink map, segmentation, classifier); all of them together;
@@ -181,10 +181,11 @@ def main():
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-page", action="store_true", help="skip the timing in the page")
+    parser.add_argument("--model", help="the model file to score (default: the built-in model)")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
         build.build()
-    with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
+    with open(args.model or os.path.join(build.OUT, build.MODEL), "rb") as f:
         saved = load_model(f.read())
     print("model: %s, temperature %.2f, threshold %.2f" % (saved.name, saved.temperature, THRESHOLD))
     train = load_set(os.path.join(build.OUT, build.MNIST_STORE), "train")

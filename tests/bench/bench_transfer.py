@@ -1,6 +1,6 @@
 """Benchmark (not a test): one's own classes from a few examples, with and without transfer learning.
 
-    python tests/bench/bench_transfer.py [--shots 2,3,5,30] [--seeds 0,1,2]
+    python tests/bench/bench_transfer.py [--shots 2,3,5,30] [--seeds 0,1,2] [--base MODEL]
 
 Our own folders (tests/sets/classes.py): ten letters (typed in several fonts and drawn as pen
 strokes) and eight drawn shapes, 40 pictures a class for training and a separate 40 a class to
@@ -108,9 +108,11 @@ def main():
     parser.add_argument("--shots", default="2,3,5,30")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--base", default=DEFAULT_MODEL, help="the model file whose features are transferred "
+                                                              "(default: the built-in model)")
     parser.add_argument("--page", action="store_true", help="also train 30 letters a class in the page")
     args = parser.parse_args()
-    base = load_model(DEFAULT_MODEL).model
+    base = load_model(args.base).model
     seeds = [int(s) for s in args.seeds.split(",")]
     with tempfile.TemporaryDirectory() as root:
         for kind in args.kinds.split(","):
