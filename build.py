@@ -104,7 +104,7 @@ MNIST_STORE = os.path.join("data", "mnist.npz")
 TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitlab/model_file.py",
                    "digitlab/cli.py", "digitlab/calibrate.py", "digitlab/preprocess.py"]
 # The recipe chosen on held-out training digits (tests/bench/bench_recipes.py).
-TRAIN_ARGS = ["--model", "wide", "--epochs", "45", "--schedule", "cosine", "--warp", "1.5", "--photo", "0.5",
+TRAIN_ARGS = ["--model", "deep", "--epochs", "45", "--schedule", "cosine", "--warp", "1.5", "--photo", "0.5",
               "--nondigits", "3600", "--calibrate", "0.1", "--seed", "0"]
 
 

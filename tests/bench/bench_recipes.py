@@ -50,7 +50,8 @@ RECIPES = {
     "wide-30-all-3k": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
     "wide-45-all-3k": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
     "wide-45-all-3k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3000, TRAINED_KINDS), 0.1),
-    "wide-45-all-3.6k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3600, TRAINED_KINDS), 0.1),  # build.py's
+    "wide-45-all-3.6k-typed": ("wide", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3600, TRAINED_KINDS), 0.1),
+    "deep-45-all-3.6k-typed": ("deep", {"epochs": 45, "warp": 1.5, "photo": 0.5}, (3600, TRAINED_KINDS), 0.1),  # build.py's
     "wide-60-all-3k": ("wide", {"epochs": 60, "warp": 1.5, "photo": 0.5}, (3000, DRAWN_KINDS), 0.1),
     "wide-30-all-3k-photo0.3": ("wide", {"epochs": 30, "warp": 1.5, "photo": 0.3}, (3000, DRAWN_KINDS), 0.1),
     "cnn-12-all": ("cnn", {"epochs": 12, "warp": 1.5, "photo": 0.5}, (2000, DRAWN_KINDS), 0.1),
