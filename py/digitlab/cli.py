@@ -8,7 +8,7 @@ from .data.folder import HOLD_OUT_EVERY
 from .errors import DigitlabError
 from .model_file import load_model, save_model
 from .nn.optim import SCHEDULES
-from .nn.zoo import ARCHITECTURES
+from .nn.zoo import ARCHITECTURES, DEFAULT
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
 EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
@@ -49,7 +49,7 @@ def _parser():
     train.add_argument("--base", default=None, metavar="builtin|none|MODEL",
                        help="transfer learning: train a new head on this network's features (default for "
                             "folders: builtin, the digit network); none trains from scratch")
-    train.add_argument("--model", default="cnn", help="architecture from scratch: " + ", ".join(ARCHITECTURES))
+    train.add_argument("--model", default=DEFAULT, help="architecture from scratch: " + ", ".join(ARCHITECTURES))
     train.add_argument("--epochs", type=_positive(int), default=None)
     train.add_argument("--batch-size", type=_positive(int), default=None)
     train.add_argument("--lr", type=_positive(float), default=None)

@@ -14,13 +14,14 @@ from .preprocess import ink_map, normalise
 from .segment import Digit, find_digits
 
 # A digit read with less (calibrated) confidence is "?": not sure, or not a digit. Chosen on
-# held-out training digits (tests/bench/bench_recipes.py): there 0.06-0.69 % of digits fall below it
-# and 87-94 % of non-digits, leaving a margin for new writers, whose digits fall below it more often.
+# held-out training digits (tests/bench/bench_recipes.py, the built-in recipe, seeds 0 and 1): there
+# 0.06-0.69 % of digits fall below it and 87-94 % of non-digits, leaving a margin for new writers,
+# whose digits fall below it more often.
 THRESHOLD = 0.5
 UNSURE = "?"
 CANDIDATES = 3  # the best labels kept for a digit, "?" or not
 # A digit read less than REREAD sure is read again moved a pixel left and right, and the three
-# readings' logits averaged. On pictures made from held-out training digits, two models trained
+# readings' logits averaged. On pictures made from held-out training digits, two `wide` models trained
 # apart read 0.3-1.3 % more single digits and (for one of them) numbers right, at the cost of at
 # most 1 % more non-digits taken for digits; moving the digit up and down as well did no better
 # (tests/bench/bench_recipes.py --moves). Reading again only the doubtful ones (under 0.8 or 0.95

@@ -236,7 +236,7 @@ def accepted_line(name, not_kept=None):
 
 
 def saved_line(saved, which):
-    """A download's answer, naming the model it holds: e.g. 'Saved wide.npz (812 KB): the model in use.'"""
+    """A download's answer, naming the model it holds: e.g. 'Saved deep.npz (812 KB): the model in use.'"""
     return "Saved %s (%d KB): %s." % (saved["filename"], saved["bytes"] // 1024, which)
 
 

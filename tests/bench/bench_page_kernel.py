@@ -28,7 +28,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.webkit.driving import evaluate, start_webkit, virtual_screen  # noqa: E402
 
 PAGE_FILES = ["page_kernel.html", "page_kernel.js", "page_kernel_worker.js"]
-# (m, k, n) of the default CNN's (conv_blocks([16, 32])) largest products at batch 64.
+# (m, k, n) of the default CNN's (zoo.CNN) largest products at batch 64.
 SHAPES = [
     (64 * 14 * 14, 3 * 3 * 16, 32),  # second convolution, forward: patches @ filters
     (3 * 3 * 16, 64 * 14 * 14, 32),  # its filters' gradient: patchesᵀ @ output gradient

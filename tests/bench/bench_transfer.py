@@ -109,7 +109,8 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--base", default=DEFAULT_MODEL, help="the model file whose features are transferred "
-                                                              "(default: the built-in model)")
+                                                              "(default: the built-in model; --page always "
+                                                              "starts from the built page's)")
     parser.add_argument("--page", action="store_true", help="also train 30 letters a class in the page")
     args = parser.parse_args()
     base = load_model(args.base).model

@@ -127,8 +127,9 @@ def test_an_exporters_graph_becomes_a_model_that_computes_what_onnx_runtime_does
     np.testing.assert_allclose(saved.predict_proba(IMAGES), expected, atol=1e-5, rtol=0)
 
 
-def test_our_export_comes_back_the_same_model_with_its_labels_and_temperature():
-    saved = trained_looking("cnn")
+@pytest.mark.parametrize("name", ["cnn", "deep"])  # deep pools a 7x7 map, dropping its odd edge
+def test_our_export_comes_back_the_same_model_with_its_labels_and_temperature(name):
+    saved = trained_looking(name)
     saved.labels[:] = ["cat", "dog"] + saved.labels[2:]
     back = load_model(import_onnx(onnx_bytes(saved)))
     assert back.labels == saved.labels and back.temperature == pytest.approx(saved.temperature)
@@ -241,6 +242,13 @@ def test_a_div_before_the_last_layer_is_refused_not_moved_to_the_end():
     data = onnx_file(nodes, initialisers(w1=weights(784, 20), t=np.array(2.0, np.float32), w2=weights(20, 10)),
                      ["batch", 784])
     assert "'relu' (Relu) comes after a Div" in refusal(data)
+
+
+def test_a_pooling_that_pads_its_odd_edge_is_refused():
+    nodes = [node("MaxPool", ["x"], "p", "padded", kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER"),
+             node("Flatten", ["p"], "f", "flat"), node("Gemm", ["f", "w"], "out", "fc")]
+    data = onnx_file(nodes, initialisers(w=weights(14 * 14, 10)), ["batch", 1, 28, 28])
+    assert "'padded' (MaxPool) is not a square pooling" in refusal(data)
 
 
 def test_a_convolution_with_a_zero_stride_is_refused():

@@ -1,8 +1,13 @@
-"""The named architectures: what each conv block leaves for the dense head."""
+"""The named architectures: what each conv block leaves for the dense head, and the page's list of them."""
+import os
+import re
+
 import pytest
 
 from digitlab.nn.model import Sequential
-from digitlab.nn.zoo import CNN, DEEP, WIDE, architecture, conv_blocks
+from digitlab.nn.zoo import ARCHITECTURES, CNN, DEEP, WIDE, architecture, conv_blocks
+
+INDEX = os.path.join(os.path.dirname(__file__), "..", "..", "index.html")
 
 
 @pytest.mark.parametrize("spec, features", [
@@ -24,3 +29,10 @@ def test_blocks_take_their_filter_counts_in_order():
 def test_architecture_ends_in_one_output_per_class():
     model = Sequential(architecture("deep", 26), (28, 28, 1))
     assert model.output_shape == (26,)
+
+
+def test_the_page_offers_every_architecture_and_the_network_in_python():
+    with open(INDEX, encoding="utf-8") as f:
+        select = re.search(r'<select data-testid="train-model">(.*?)</select>', f.read(), re.S).group(1)
+    offered = re.findall(r'<option value="([^"]+)"', select)  # in the page's order: the likeliest first
+    assert sorted(offered) == sorted(list(ARCHITECTURES) + ["python"])

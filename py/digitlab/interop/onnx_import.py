@@ -170,7 +170,8 @@ class _Reader:
         a = node.attributes
         kernel = a.get("kernel_shape", [])
         if (len(set(kernel)) != 1 or a.get("strides", [1, 1]) != kernel or set(a.get("pads", [0])) != {0}
-                or a.get("ceil_mode", 0) or set(a.get("dilations", [1])) != {1}):
+                or a.get("ceil_mode", 0) or set(a.get("dilations", [1])) != {1}
+                or a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID")):  # SAME_* pads an odd edge: 7 -> 4
             self._refuse(node, "is not a square pooling with its stride equal to its size, which digitlab's is")
         size = kernel[0]
         if size < 1:

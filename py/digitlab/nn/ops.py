@@ -11,8 +11,8 @@ from numpy.lib.stride_tricks import as_strided
 # NumPy's own product. With BLAS (CPython) np.matmul hands it to BLAS. Pyodide's NumPy has none, and
 # there matmul's loops walk B down its columns (np.dot's too, and 4.8x slower on the first
 # convolution's short products, 784x9 @ 9x32), while einsum's walk along B's rows: for a long inner
-# dimension, as the second convolution's (288) and the dense layer's (3,136) are, einsum was 1.5 and
-# 5x as fast in Pyodide 0.17, and a photo's reading took 93 ms instead of 115.
+# dimension, as the second convolution's (288) and the `wide` model's dense layer's (3,136) are, einsum
+# was 1.5 and 5x as fast in Pyodide 0.17, and a photo's reading with that model took 93 ms instead of 115.
 WITHOUT_BLAS = sys.platform == "emscripten"
 LONG_INNER = 32  # einsum from this inner dimension on: between the 9 where matmul won and the 288 where einsum did
 

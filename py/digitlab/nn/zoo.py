@@ -50,15 +50,14 @@ def conv_blocks(filters):
 # mistakes on held-out training digits, 18.5 against 23 of 1,600 over four seeds.
 CNN = conv_blocks([16, 32])
 
-# Twice the filters: the built-in model until DEEP.
+# Twice the filters: the built-in model before DEEP, kept as the baseline bench_recipes' wide-* recipes name.
 WIDE = conv_blocks([32, 64])
 
 # The built-in model: WIDE and a third block on the 7x7 maps. Its dense layer reads 3x3x64 features,
 # not 7x7x64, so it trains faster than WIDE and reads as fast in the page. On held-out training
 # digits (tests/bench/bench_recipes.py, seeds 0 and 1) it made 8 and 9 mistakes in 1,600 where WIDE
 # made 14 and 14. A third block of 128 filters made 6 and 9 but read a number 2.6 times slower in the
-# page. build.py trains it 45 epochs with a 1.5-pixel elastic warp, a pen's and a photo's changes on
-# half the images and 3,600 non-digits, drawn and typed, to be unsure of, and calibrates it.
+# page. build.py's TRAIN_ARGS say how it is trained.
 DEEP = conv_blocks([32, 64, 64])
 
 ARCHITECTURES = {"logreg": LOGREG, "mlp": MLP, "codelab": CODELAB, "cnn": CNN, "wide": WIDE, "deep": DEEP}
