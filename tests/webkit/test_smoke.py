@@ -122,7 +122,7 @@ def test_a_browser_that_died_is_replaced_for_the_next_test(webkit_session, death
         assert browsers, "WebKitWebDriver started no browser"
         for pid in browsers:
             os.kill(int(pid), signal.SIGKILL)
-        with pytest.raises(BrowserGone):  # what a wait says (conftest.py runs a test it ends once more)
+        with pytest.raises(BrowserGone):  # what a wait says (conftest.py runs a test it ends again, RERUNS times at most)
             until(dead, "return 1", 30)
     else:
         dead.quit()

@@ -191,9 +191,8 @@ def draw(strokes, rng):
     degrees = rng.uniform(-15, 15)
     slant, stretch = rng.uniform(-0.3, 0.3), rng.uniform(0.6, 1.4)
     matrix = _turned_and_slanted(degrees, stretch, slant)
-    side = 2 * CANVAS
+    side, picture = _double_canvas()
     pen = int(round(side * rng.uniform(0.02, 0.07)))
-    picture = Image.new("L", (side, side), 0)
     pencil = ImageDraw.Draw(picture)
     for stroke in strokes:
         points = np.asarray(stroke, np.float64) - 0.5  # (P, 2), about the box's centre
@@ -202,20 +201,29 @@ def draw(strokes, rng):
         pencil.line([tuple(p) for p in points], fill=255, width=pen, joint="curve")
         for end in (points[0], points[-1]):  # round pen ends
             pencil.ellipse([end[0] - pen / 2, end[1] - pen / 2, end[0] + pen / 2, end[1] + pen / 2], fill=255)
-    return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
+    return _as_ink(picture)
 
 
 def typed(char, rng):
     """`char` typed in Pillow's own font -> ink (CANVAS, CANVAS) in [0, 1], in a random weight from
     regular to heavy, upright or italic, narrowed or widened, a little turned."""
-    side = 2 * CANVAS
+    side, picture = _double_canvas()
     weight = int(rng.integers(0, side // 24))  # an outline this wide: bold to black
-    picture = Image.new("L", (side, side), 0)
     ImageDraw.Draw(picture).text((side / 2, side / 2), char, fill=255, font=_font(side // 2), anchor="mm",
                                  stroke_width=weight, stroke_fill=255)
     italic = rng.uniform(0.1, 0.3) if rng.random() < 0.5 else 0.0
     matrix = _turned_and_slanted(rng.uniform(-8, 8), rng.uniform(0.75, 1.3), -italic)
-    picture = about_centre(picture, matrix)
+    return _as_ink(about_centre(picture, matrix))
+
+
+def _double_canvas():
+    """A blank picture twice CANVAS a side, and that side: glyphs are drawn on it, then _as_ink."""
+    side = 2 * CANVAS
+    return side, Image.new("L", (side, side), 0)
+
+
+def _as_ink(picture):
+    """A glyph drawn on _double_canvas -> ink (CANVAS, CANVAS) in [0, 1], box-averaged: smooth edges."""
     return np.asarray(picture.resize((CANVAS, CANVAS), Image.BOX), np.float32) / 255.0
 
 
