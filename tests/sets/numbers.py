@@ -9,9 +9,11 @@ A number is rendered in one of three styles:
   nearly closed);
 - "photo": a photo-like picture: off-white paper with a texture, a pen of one of four colours
   (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
-  sometimes a soft shadow, sensor noise, blur, JPEG.
+  sometimes a soft shadow, sensor noise, blur, JPEG;
+- "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
+  0.6-1.3 line heights apart, 15-45 % as dark as black, crossing the digits.
 No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
-motion blur, ruled or squared paper and ink that bleeds. The evaluation set uses the test split
+motion blur, a page's margin line and ink that bleeds. The evaluation set uses the test split
 only; recipes are tuned on the same kinds of pictures made from the training split.
 """
 import io
@@ -26,6 +28,8 @@ HEIGHTS = (32, 64, 120, 220)  # line heights (px) of the clean renderings
 TOUCHING_SHARE = 0.2  # numbers with at least one pair of abutting boxes
 PAPERS = [(236, 232, 220), (245, 242, 235), (222, 218, 205), (250, 250, 250)]
 INKS = [(25, 25, 30), (30, 45, 140), (70, 70, 75), (20, 60, 35)]
+RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # a page's lines: light blues, greys
+PHOTOS = ("photo", "lined")  # the styles photographed, at 90-200 pixels a line
 
 
 def load_digits(split):
@@ -54,7 +58,7 @@ def numbers(split, count, seed=0, style="clean", lengths=range(2, 9)):
         length = int(rng.choice(list(lengths)))
         picks = rng.integers(0, len(images), length)
         touching = bool(rng.random() < TOUCHING_SHARE) and length > 1
-        height = int(rng.choice(HEIGHTS)) if style != "photo" else int(rng.integers(90, 200))
+        height = int(rng.integers(90, 200)) if style in PHOTOS else int(rng.choice(HEIGHTS))
         ink = compose([images[i] for i in picks], height, touching, rng)
         data = RENDERINGS[style](ink, rng)
         out.append(Number(data, "".join(str(labels[i]) for i in picks), touching, style, ink.shape[::-1]))
@@ -116,17 +120,24 @@ def thicken(ink, share):
     return np.asarray(Image.fromarray(ink, mode="F").filter(ImageFilter.MaxFilter(size)), np.float32)
 
 
-def render_photo(ink, rng):
-    """Ink -> JPEG bytes of a photo-like picture of it on paper."""
+def render_photo(ink, rng, ruling=None):
+    """Ink -> JPEG bytes of a photo-like picture of it on paper; on a lined page where `ruling` (the
+    lines' strength (H, W) in [0, 1], as `ink`) is given."""
     paper = np.array(PAPERS[rng.integers(len(PAPERS))], np.float32)
     pen = np.array(INKS[rng.integers(len(INKS))], np.float32)
     if rng.random() < 0.25:
         ink = thicken(ink, rng.uniform(0.03, 0.08))
-    alpha = Image.fromarray(np.uint8(np.round(255 * ink)))
-    alpha = _tilted(alpha.rotate(rng.uniform(-12, 12), Image.BILINEAR, expand=True), rng)
-    a = np.asarray(alpha, np.float32)[..., None] / 255.0 * rng.uniform(0.75, 1.0)  # (H, W, 1)
+    layers = [ink] if ruling is None else [ink, ruling]
+    angle = rng.uniform(-12, 12)
+    layers = _tilted([Image.fromarray(np.uint8(np.round(255 * layer))).rotate(angle, Image.BILINEAR, expand=True)
+                      for layer in layers], rng)
+    a = np.asarray(layers[0], np.float32)[..., None] / 255.0 * rng.uniform(0.75, 1.0)  # (H, W, 1)
     h, w = a.shape[:2]
-    rgb = paper * _texture(h, w, rng)[..., None] * (1 - a) + pen * a  # (H, W, 3)
+    sheet = paper * _texture(h, w, rng)[..., None]  # (H, W, 3)
+    if ruling is not None:
+        lines = np.asarray(layers[1], np.float32)[..., None] / 255.0  # (H, W, 1)
+        sheet = sheet * (1 - lines) + np.array(RULINGS[rng.integers(len(RULINGS))], np.float32) * lines
+    rgb = sheet * (1 - a) + pen * a  # (H, W, 3)
     rgb = rgb * _light(h, w, rng)[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
     picture = Image.fromarray(np.uint8(np.clip(rgb, 0, 255)))
     picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
@@ -135,12 +146,30 @@ def render_photo(ink, rng):
     return out.getvalue()
 
 
-def _tilted(image, rng):
-    """The picture seen from a little off square: each corner moved by up to 6 % of the side."""
-    w, h = image.size
+def render_lined(ink, rng):
+    """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page."""
+    return render_photo(ink, rng, ruling=_ruling(ink.shape, rng))
+
+
+def _ruling(shape, rng):
+    """A ruled or (half the time) squared page's lines (H, W): 1-2 pixels wide, 0.6-1.3 line heights
+    apart, 15-45 % strong."""
+    h, w = shape
+    step = max(4, int(rng.uniform(0.6, 1.3) * h / 2.4))  # compose() makes the sheet 2.4 line heights tall
+    width = int(rng.integers(1, 3))
+    lines = np.zeros(shape, np.float32)
+    lines[(np.arange(h) - rng.integers(step)) % step < width] = 1
+    if rng.random() < 0.5:
+        lines[:, (np.arange(w) - rng.integers(step)) % step < width] = 1
+    return lines * rng.uniform(0.15, 0.45)
+
+
+def _tilted(images, rng):
+    """The same-sized pictures seen from a little off square, alike: each corner moved by up to 6 % of the side."""
+    w, h = images[0].size
     corners = np.array([[0, 0], [0, h], [w, h], [w, 0]], np.float64)
     moved = corners + rng.uniform(-0.06, 0.06, (4, 2)) * [w, h]
-    return image.transform((w, h), Image.QUAD, tuple(moved.ravel()), Image.BILINEAR)
+    return [image.transform((w, h), Image.QUAD, tuple(moved.ravel()), Image.BILINEAR) for image in images]
 
 
 def _texture(h, w, rng):
@@ -162,7 +191,7 @@ def _light(h, w, rng):
     return light
 
 
-RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo}
+RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined}
 
 
 def _png(image):

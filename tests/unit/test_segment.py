@@ -296,6 +296,18 @@ def test_composed_test_numbers_are_read_with_the_default_model(default_model):
     assert exact >= 0.85 * len(sample)  # and every digit read right (the classifier's errors count here)
 
 
+def test_numbers_photographed_on_a_ruled_or_squared_page_are_read_past_its_lines(default_model):
+    from digitlab.recognise import recognise_image
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 60, seed=6, style="lined", lengths=range(2, 7))
+    readings = [recognise_image(default_model, n.data) for n in sample]
+    counted = sum(len(reading["digits"]) == len(n.text) for reading, n in zip(readings, sample))
+    exact = sum(reading["text"] == n.text for reading, n in zip(readings, sample))
+    assert counted >= 0.93 * len(sample)  # the lines crossing the digits join none of them, nor count as one
+    assert exact >= 0.8 * len(sample)
+
+
 def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
     def sure_of_parts(batch):  # sure of anything but ink wider than tall and not flat: it would cut the tail
         probs = []
