@@ -3,7 +3,7 @@
 Each digit is cut to its tight ink box and scaled with MNIST's own proportions kept (a 1 stays
 narrow), its height jittered by up to 15 % and its baseline by up to 8 % of the line height;
 gaps run from 0 (tight boxes abutting, no blank column, the ink often touching) to wide.
-A number is rendered in one of three styles:
+A number is rendered in one of four styles:
 - "clean": black on white at one of a few sizes;
 - "thick": the same written with a marker (strokes grown to 2-3 times MNIST's width, holes
   nearly closed);
@@ -11,7 +11,7 @@ A number is rendered in one of three styles:
   (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
   sometimes a soft shadow, sensor noise, blur, JPEG;
 - "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
-  0.6-1.3 line heights apart, 15-45 % as dark as black, crossing the digits.
+  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits.
 No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
 motion blur, a page's margin line and ink that bleeds. The evaluation set uses the test split
 only; recipes are tuned on the same kinds of pictures made from the training split.
@@ -153,7 +153,7 @@ def render_lined(ink, rng):
 
 def _ruling(shape, rng):
     """A ruled or (half the time) squared page's lines (H, W): 1-2 pixels wide, 0.6-1.3 line heights
-    apart, 15-45 % strong."""
+    apart, 15-45 % opaque."""
     h, w = shape
     step = max(4, int(rng.uniform(0.6, 1.3) * h / 2.4))  # compose() makes the sheet 2.4 line heights tall
     width = int(rng.integers(1, 3))
