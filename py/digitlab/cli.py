@@ -266,7 +266,7 @@ def _transfer(args, base, train_set, val_set):
 
 
 def _from_scratch(args, base, train_set, val_set):
-    from .calibrate import fit_temperature, logits_of
+    from .calibrate import calibration_logits, fit_temperature
     from .data.nondigits import with_nondigits
     from .data.store import split_off
     from .nn.model import Sequential
@@ -286,7 +286,7 @@ def _from_scratch(args, base, train_set, val_set):
     model = Sequential(architecture(args.model, len(labels)), train_set.images.shape[1:] + (1,), seed=args.seed)
     accuracy = _report(args, fit(model, train_set, config, val_set=val_set))
     metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0}
-    temperature = fit_temperature(*logits_of(model, calibration_set)) if calibration_set else None
+    temperature = fit_temperature(*calibration_logits(model, calibration_set, config)) if calibration_set else None
     return _save(args, model, labels, args.model, metrics, temperature)
 
 

@@ -24,7 +24,7 @@ sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "..", "
 
 import numpy as np  # noqa: E402
 
-from digitlab.calibrate import fit_temperature, logits_of  # noqa: E402
+from digitlab.calibrate import calibration_logits, fit_temperature  # noqa: E402
 from digitlab.data.nondigits import DRAWN_KINDS, TRAINED_KINDS, with_nondigits  # noqa: E402
 from digitlab.data.store import ImageSet, split_off  # noqa: E402
 from digitlab.model_file import load_model, model_bytes  # noqa: E402
@@ -97,9 +97,10 @@ def train(name, seed, train_set):
         rest = with_nondigits(rest, strays, seed, kinds)
     model = Sequential(architecture(kind, 10), (28, 28, 1), seed=seed)
     # Compared under cosine decay, the schedule build.py trains the built-in model with.
-    for _ in fit(model, rest, TrainConfig(seed=seed, schedule="cosine", **settings)):
+    config = TrainConfig(seed=seed, schedule="cosine", **settings)
+    for _ in fit(model, rest, config):
         pass
-    temperature = fit_temperature(*logits_of(model, calibration))
+    temperature = fit_temperature(*calibration_logits(model, calibration, config))
     return load_model(model_bytes(model, train_set.label_names, name=kind, temperature=temperature))
 
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.calibrate import fit_temperature, logits_of
+from digitlab import calibrate
+from digitlab.calibrate import calibration_logits, fit_temperature, logits_of
 from digitlab.data.augment import photo_like
 from digitlab.data.nondigits import KINDS, TRAINED_KINDS, TYPED, about_centre, blurred, nondigits, with_nondigits
 from digitlab.data.store import ImageSet, split_off
@@ -43,6 +44,36 @@ def test_logits_of_scores_every_image_in_order():
     logits, labels = logits_of(model, image_set, batch_size=64)
     np.testing.assert_allclose(logits, model.forward(images[..., None].astype(np.float32) / 255), atol=1e-5)
     np.testing.assert_array_equal(labels, image_set.labels)
+
+
+def centre_reader():
+    """A logistic regression that reads an image's centre pixel c as the class nearest 10 c
+    (logit k = 10 c k - k^2 / 2), and whose class 0 also holds a hundredth of its corner pixel."""
+    model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1), seed=0)
+    dense = model.layers[1]
+    dense.params["w"][...] = 0
+    dense.params["w"][14 * 28 + 14] = 10 * np.arange(10)
+    dense.params["w"][0, 0] = 0.01
+    dense.params["b"][...] = -np.arange(10) ** 2 / 2
+    return model
+
+
+def test_calibration_reads_the_held_out_digits_as_they_are_then_augmented_with_their_labels():
+    labels = np.arange(200) % 10
+    images = np.repeat(np.uint8(np.round(labels * 25.5)), 28 * 28).reshape(200, 28, 28)  # flat: label / 10
+    image_set = ImageSet(images, labels, LABELS)
+    model = centre_reader()
+    config = TrainConfig(warp=1.5, seed=3)  # moved and warped, the centre of a flat image stays its value
+    logits, read_labels = calibration_logits(model, image_set, config)
+    assert logits.shape == ((1 + calibrate.COPIES) * 200, 10)
+    np.testing.assert_allclose(logits[:200], logits_of(model, image_set)[0])  # first as they are, in order
+    assert not np.array_equal(read_labels[200:400], labels)  # then each pass in its own order...
+    np.testing.assert_array_equal(logits.argmax(axis=1), read_labels)  # ...each row with its own label
+    corner = 100 * logits[:, 0]  # the corner pixel
+    np.testing.assert_allclose(corner[:200], labels / 10, atol=0.01)
+    assert np.mean(np.abs(corner[200:] - read_labels[200:] / 10) > 0.05) > 0.5  # moved: paper in the corner
+    plain = calibration_logits(model, image_set, TrainConfig(augment=False))
+    np.testing.assert_allclose(plain[0], logits[:200])  # a model trained without augmentation: as they are
 
 
 def test_non_digits_are_normalised_like_digits_and_reproducible():
