@@ -285,25 +285,30 @@ def default_model():
         return load_model(f.read())
 
 
-def test_composed_test_numbers_are_read_with_the_default_model(default_model):
+def counted_and_exact(model, sample):
+    """How many of the composed numbers `sample` the model reads with the right number of digits, and
+    how many exactly: each picture read once."""
     from digitlab.recognise import recognise_image
+
+    readings = [recognise_image(model, n.data) for n in sample]
+    return (sum(len(reading["digits"]) == len(n.text) for reading, n in zip(readings, sample)),
+            sum(reading["text"] == n.text for reading, n in zip(readings, sample)))
+
+
+def test_composed_test_numbers_are_read_with_the_default_model(default_model):
     from tests.sets.numbers import numbers
 
     sample = numbers("test", 60, seed=5)
-    exact = sum(recognise_image(default_model, n.data)["text"] == n.text for n in sample)
-    counted = sum(len(recognise_image(default_model, n.data)["digits"]) == len(n.text) for n in sample)
+    counted, exact = counted_and_exact(default_model, sample)
     assert counted >= 0.93 * len(sample)  # segmentation: the right number of digits
     assert exact >= 0.85 * len(sample)  # and every digit read right (the classifier's errors count here)
 
 
 def test_numbers_photographed_on_a_ruled_or_squared_page_are_read_past_its_lines(default_model):
-    from digitlab.recognise import recognise_image
     from tests.sets.numbers import numbers
 
     sample = numbers("test", 60, seed=6, style="lined", lengths=range(2, 7))
-    readings = [recognise_image(default_model, n.data) for n in sample]
-    counted = sum(len(reading["digits"]) == len(n.text) for reading, n in zip(readings, sample))
-    exact = sum(reading["text"] == n.text for reading, n in zip(readings, sample))
+    counted, exact = counted_and_exact(default_model, sample)
     assert counted >= 0.93 * len(sample)  # the lines crossing the digits join none of them, nor count as one
     assert exact >= 0.8 * len(sample)
 
