@@ -7,4 +7,6 @@
 const Reply = {
   ok: (result = {}) => JSON.stringify({ ok: true, result }),
   refused: (type, message) => JSON.stringify({ ok: false, error: { type, message } }),
+  // The error type of every request a worker that died or could not boot answers (engine-client.js).
+  ENGINE_FAILED: "EngineFailed",
 };

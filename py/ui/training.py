@@ -90,7 +90,7 @@ async def on_step(reply_json):
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         buttons(False)
-        if reply["error"]["type"] == "EngineFailed":  # a new trainer starts on the MNIST digits
+        if reply["error"]["type"] == app.engineFailed:  # a new trainer starts on the MNIST digits
             show_mnist_data(None)
         return
     if run["cancelled"]:  # a slice that was under way when Cancel was pressed: "Cancelled" stays

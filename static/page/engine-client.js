@@ -42,9 +42,10 @@ export class EngineClient {
    */
   stop(message) {
     const said = /[.!?]$/.test(message) ? message : message + ".";
-    const reply = Reply.refused("EngineFailed", said + " It starts again on your next action.");
+    const reply = Reply.refused(Reply.ENGINE_FAILED, said + " It starts again on your next action.");
     this.worker.terminate();
     this.dead = true;
+    this.failure = reply;
     this.resolveReady(reply);
     for (const resolve of this.pending.values()) resolve(reply);
     this.pending.clear();
@@ -95,8 +96,12 @@ export class EngineClient {
     }
   }
 
-  /** A request to the worker as it is: onRestart's own requests use this. */
+  /**
+   * A request to the worker as it is: onRestart's own requests use this. A worker that has ended
+   * (a restart that could not boot while onRestart ran) answers with the reason it ended.
+   */
   send(command, payloadJSON = "{}", bytes = null) {
+    if (this.dead) return Promise.resolve(this.failure);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);

@@ -10,6 +10,7 @@ import { evaluateModel, exportModel, forgetModel, keepModel, restoreModel } from
 import { offerInstall } from "./install.js";
 import { keepOffline, useUpdate, watchConnection } from "./offline.js";
 import { PictureView } from "./picture-view.js";
+/* global Reply */
 
 const query = new URLSearchParams(location.search);
 const runtime = query.get("runtime");
@@ -23,6 +24,8 @@ engine.onRestart = restoreModel; // a predictor started again recognises with th
 
 window.digitlab = {
   engine,
+  /** The error type of a reply from a worker that died or could not boot. */
+  engineFailed: Reply.ENGINE_FAILED,
   pad,
   classes: new DrawnClasses(pad, byTestId("class-list")),
   picture: new PictureView(byTestId("draw-canvas").parentElement),

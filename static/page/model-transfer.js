@@ -95,6 +95,7 @@ export async function restoreModel(predictor) {
   const bytes = kept.bytes instanceof Uint8Array ? kept.bytes : new Uint8Array(0); // a damaged record: refused
   const reply = JSON.parse(await predictor.send("load_model", "{}", bytes));
   if (reply.ok) return JSON.stringify(reply);
+  if (reply.error.type === Reply.ENGINE_FAILED) return JSON.stringify(reply); // not the model's fault: kept
   await forgetModel(); // if even that fails, the next start finds it refused again
   return Reply.refused(reply.error.type, `The model kept in this browser could not be used: ${reply.error.message}`);
 }

@@ -231,6 +231,24 @@ def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
     seen("the predictor worker dies", "nothing: the next drawing starts it again, with the model in use")
 
 
+def test_a_restart_that_cannot_boot_answers_with_the_reason_and_keeps_the_kept_model(app):
+    """The predictor dies, and the new one cannot boot while it restores the kept model: the request
+    that started it is answered (not left waiting), and the kept model, which did nothing wrong, stays
+    kept for the next start."""
+    assert choose_model_file(app, "mine.npz", built_model("mine")) == "Now recognising with mine.npz."
+    runtime = app.evaluate("digitlab.engine.init.runtime")
+    app.evaluate("digitlab.engine.init.runtime = 'nowhere';"  # the next boot fails, as a runtime out of memory would
+                 " digitlab.engine.stop('The engine stopped (killed by the test).')")
+    reply = app.evaluate("Promise.race([digitlab.engine.request('info').then(JSON.parse),"
+                         " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
+    said = 'The engine could not start: The runtime "nowhere" is not part of this build.'
+    assert reply["error"] == {"type": "EngineFailed", "message": said + " It starts again on your next action."}
+    app.evaluate("(runtime) => { digitlab.engine.init.runtime = runtime; }", runtime)
+    assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"
+    drawing_still_read(app)
+    seen("a restarted predictor cannot boot", said + " (the request answered so; the kept model kept)")
+
+
 def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):
     assert app.input_value('[data-testid="train-epochs"]') == "3"  # filled from the engine's definition
     app.fill('[data-testid="train-lr"]', "-1")
