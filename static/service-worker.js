@@ -13,8 +13,11 @@
 
 const KEPT_HEADER = "x-digitlab-kept";
 
+// From the server itself, not the browser's HTTP cache: a host that lets files be cached for a while
+// would otherwise hand a new build's worker some of the last build's files to keep.
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));
+  const fresh = FILES.map((file) => new Request(file, { cache: "reload" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(fresh)));
 });
 
 self.addEventListener("message", (event) => {

@@ -73,22 +73,29 @@ class PageWatch:
         self.errors, self.external = [], []
 
 
-def watch(browser, service_workers="block"):
+def watch(browser, service_workers="block", http_cache=False):
     """A context whose pages may reach only this machine. Service workers are blocked unless a
-    test asks for them: requests they answer pass by the context's routes, which guard the rest."""
+    test asks for them: requests they answer pass by the context's routes, which guard the rest.
+    Routing turns the browser's HTTP cache off; with `http_cache` the context keeps it, and a
+    request that leaves this machine is then recorded (the test fails), not stopped."""
     watch = PageWatch()
     context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800},
                                   service_workers=service_workers)
 
+    def local(url):
+        return url.startswith(("data:", "blob:")) or urlparse(url).hostname in ("127.0.0.1", "localhost")
+
     def only_local(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+        if local(route.request.url):
             route.continue_()
         else:
             watch.external.append(route.request.url)
             route.abort()
 
-    context.route("**/*", only_local)
+    if http_cache:
+        context.on("request", lambda request: local(request.url) or watch.external.append(request.url))
+    else:
+        context.route("**/*", only_local)
     yield context, watch
     context.close()
     assert not watch.external, "the page tried to reach the network: %s" % watch.external

@@ -1,4 +1,6 @@
 """The page as an app: installable (Chromium's own check), and a new build offered, not mixed in."""
+import functools
+import http.server
 import os
 import re
 import shutil
@@ -10,6 +12,7 @@ import build
 from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, wait_until_ready, watch
 from test_offline import KEEP_TIMEOUT_MS
 
+CHANGED = "static/reply.js"  # a file the page loads at once, so the browser has cached it
 KEPT = "document.querySelector('[data-testid=offline]')?.textContent.startsWith('yes')"
 
 
@@ -52,26 +55,38 @@ def test_chromium_finds_the_page_installable_with_its_manifest_and_icons(playwri
         context.close()
 
 
+class CachedFor(build.Handler):
+    """build.py's server, but its answers may be cached for an hour, as many static hosts allow."""
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "max-age=3600")
+        http.server.SimpleHTTPRequestHandler.end_headers(self)
+
+
 def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_files(browser, tmp_path):
     copy = str(tmp_path / "build")
     shutil.copytree(build.OUT, copy, ignore=shutil.ignore_patterns("bench"))
-    server = build.make_server(port=0, directory=copy)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(CachedFor, directory=copy))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        for context, page_watch in watch(browser, service_workers="allow"):
+        for context, page_watch in watch(browser, service_workers="allow", http_cache=True):
             page = open_app(context, page_watch, "http://127.0.0.1:%d/?runtime=registry-only" % server.server_port)
             page.wait_for_function(KEPT, timeout=KEEP_TIMEOUT_MS)
             (old,) = page.evaluate("caches.keys()")
             worker = os.path.join(copy, "service-worker.js")
             with open(worker) as f:
                 script = f.read()
-            with open(worker, "w") as f:  # what a new build changes: the cache's name
+            with open(worker, "w") as f:  # what a new build changes: the cache's name...
                 f.write(script.replace(old, old + "-next"))
+            with open(os.path.join(copy, CHANGED), "a") as f:  # ...and some of its files
+                f.write("\n// the next build\n")
 
             page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
             page.wait_for_selector('[data-testid="update"]:not([hidden])', timeout=KEEP_TIMEOUT_MS)
             assert page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.waiting?.state)") == "installed"
             assert sorted(page.evaluate("caches.keys()")) == [old, old + "-next"]  # kept, but not in use
+            kept = "(name) => caches.open(name).then((c) => c.match('%s')).then((r) => r.text())" % CHANGED
+            assert page.evaluate(kept, old + "-next").endswith("// the next build\n")  # not the browser's cached copy
 
             with page.expect_navigation(timeout=KEEP_TIMEOUT_MS):
                 page.click('[data-testid="update-reload"]')
