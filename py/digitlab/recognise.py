@@ -71,7 +71,8 @@ def read_shifted(saved, batch):
     """(N, 28, 28) normalised digits -> (N, classes) probabilities: each digit's calibrated logits,
     averaged with those of the digit moved by MOVES where it reads less than REREAD sure.
 
-    A digit's frame has blank margins, so rolling it a pixel moves its ink and wraps only blank.
+    A digit's frame has blank margins (its ink is BOX of SIZE pixels, centred by its mass), so rolling
+    it a pixel moves its ink and wraps blank; only a very lopsided digit's ink reaches an edge.
     """
     logits = saved.logits(batch[..., None])  # (N, classes)
     doubtful = np.flatnonzero(softmax(logits).max(axis=1) < REREAD)  # (D,)

@@ -52,7 +52,8 @@ def find_digits(ink, classify, unsure_below=0.0):
     if line_count(marks, line) > 1:
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
     labels = components.label_image()  # (H, W)
-    marks = marks[:MAX_DIGITS + 1]  # one more than is read, so that cutting off is noticed
+    cut_off = len(marks) > MAX_DIGITS + 1  # marks never looked at: said even if the faint ones go below
+    marks = marks[:MAX_DIGITS + 1]  # the work bounded; one more than is read, so a faint one costs no digit
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
     marks = [mark for mark, _ in owned]
     heights = [_scale(mark, line) for mark in marks]
@@ -62,10 +63,9 @@ def find_digits(ink, classify, unsure_below=0.0):
         scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
         chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores) or []
         digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
-    if len(digits) <= MAX_DIGITS:
+    if not cut_off and len(digits) <= MAX_DIGITS:
         return digits, None
-    return digits[:MAX_DIGITS], ("There is more here than a number of %d digits: only the first %d marks "
-                                 "are read." % (MAX_DIGITS, MAX_DIGITS))
+    return digits[:MAX_DIGITS], "There is more here than a number of %d digits: the rest is not read." % MAX_DIGITS
 
 
 def _read_marks(owned, heights, tilt, classify, unsure_below):
@@ -179,8 +179,8 @@ def _turned(crop, tilt):
     shrinks below the ink threshold, and the digit is read as it stands."""
     h, w = crop.shape
     scale = min(1.0, TURN_SIDE / float(max(w, h)))
-    small = Image.fromarray(crop, mode="F").resize((max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
-                                                   Image.BOX)
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    small = Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.BOX)  # mode F reads float32 bytes
     turned = np.asarray(small.rotate(tilt, Image.BILINEAR, expand=True))  # (H', W')
     try:
         return turned, bounding_box(turned)

@@ -30,7 +30,7 @@ class Components:
         base = self.rows * (w + 1)
         marks[base + self.starts] += self.run_label + 1
         marks[base + self.ends] -= self.run_label + 1
-        return np.cumsum(marks[:-1]).reshape(h, w + 1)[:, :w] - 1
+        return np.cumsum(marks[:-1], dtype=np.int32).reshape(h, w + 1)[:, :w] - 1  # int32 on every platform
 
 
 def runs(mask):
