@@ -21,7 +21,7 @@ from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
 from .data.images import MAX_BYTES, WORKING_SIDE, header_size, rgba_to_gray
 from .data.nondigits import with_none_of_these
-from .data.store import known_labels_only, load_set, match_labels, unvalidated
+from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
@@ -184,7 +184,7 @@ class Engine:
         store = io.BytesIO(data or b"")
         try:
             self.data, self.own_images = (load_set(store, "train"), load_set(store, "test")), None
-        except (OSError, KeyError, ValueError) as err:
+        except UNREADABLE_STORE as err:
             raise DigitlabError("The data set could not be read (%s)." % err)
         train, test = self.data
         return {"train": len(train), "test": len(test), "labels": train.label_names}

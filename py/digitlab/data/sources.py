@@ -7,11 +7,10 @@ label for validation, unless a validation folder is given; a folder given to
 `eval` is a test set, all of it.
 """
 import os
-import zipfile
 
 from ..errors import DigitlabError
 from .folder import hold_out, read_folder
-from .store import known_labels_only, load_set
+from .store import UNREADABLE_STORE, known_labels_only, load_set
 
 MNIST_STORE = os.path.join("build", "data", "mnist.npz")
 MNIST_TRAIN, MNIST_TEST = "mnist", "mnist-test"
@@ -63,5 +62,5 @@ def _store_path(data):
 def _load(path, split):
     try:
         return load_set(path, split)
-    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
+    except UNREADABLE_STORE:
         raise DigitlabError("%s is not a digitlab image store (a .npz with %s images)" % (path, split))

@@ -1,4 +1,6 @@
 """A labelled image set kept as uint8 (N, 28, 28): 1 byte a pixel, never float."""
+import zipfile
+
 import numpy as np
 
 from ..errors import DigitlabError
@@ -41,6 +43,11 @@ def save_sets(path, **sets):
         arrays[name + "_labels"] = s.labels.astype(np.uint8)
         arrays[name + "_label_names"] = np.array(s.label_names)
     np.savez_compressed(path, **arrays)
+
+
+# What load_set raises for a file that is no image store: empty (EOFError), a damaged zip, not a
+# .npz at all or pickled (ValueError), without the set asked for (KeyError).
+UNREADABLE_STORE = (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile)
 
 
 def load_set(path, name):
