@@ -12,6 +12,7 @@ page's worker show a transfer run as they show any training.
 import numpy as np
 
 from .data.batches import iterate_batches
+from .errors import DigitlabError
 from .nn.model import Sequential
 from .train import TrainConfig, augmentation, fit
 
@@ -40,13 +41,16 @@ def head_start(spec):
     features; the base's dense layers learnt digits (and to shrug at letters), so a new head replaces
     them. On our letter folders (tests/bench/bench_transfer.py, 5 examples a class, 7 copies, the `wide`
     base) a head on the conv features read 94 % of the validation letters, one on the last dense features 53 %."""
-    return next(i for i, layer in enumerate(spec) if layer["type"] == "dense")
+    dense = [i for i, layer in enumerate(spec) if layer["type"] == "dense"]
+    if not dense:
+        raise DigitlabError("the base network has no dense layer, so nothing says where its features end")
+    return dense[0]
 
 
 def with_new_head(base, label_names, seed=0):
     """A model of `base`'s feature layers (copied, frozen) and a new head with one output per label."""
     start = head_start(base.spec)
-    classifier = dict(base.spec[-1], units=len(label_names))
+    classifier = {"type": "dense", "units": len(label_names), "init": "glorot"}  # whatever the base ends with
     spec = base.spec[:start] + [{"type": "dropout", "rate": HEAD_DROPOUT}, classifier]
     model = Sequential(spec, base.input_shape, seed=seed)
     for mine, theirs in zip(model.layers[:start], base.layers[:start]):

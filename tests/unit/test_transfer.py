@@ -8,6 +8,7 @@ import pytest
 from digitlab import cli, transfer
 from digitlab.data.nondigits import NONE_OF_THESE, nondigits
 from digitlab.data.store import ImageSet
+from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
 from digitlab.nn.model import Sequential
 from digitlab.nn.zoo import architecture
@@ -52,6 +53,16 @@ def test_the_new_head_sits_on_copied_frozen_convolutions():
         for key in theirs.params:
             np.testing.assert_array_equal(mine.params[key], theirs.params[key])
             assert mine.params[key] is not theirs.params[key]  # a copy: training never touches the base
+
+
+def test_a_base_of_any_ending_gets_a_dense_head_and_one_without_dense_layers_is_refused():
+    ending_in_relu = Sequential(architecture("cnn", 10) + [{"type": "relu"}], (28, 28, 1), seed=3)  # written in the page
+    model = transfer.with_new_head(ending_in_relu, ["x", "y"])
+    assert [s["type"] for s in model.spec[model.frozen:]] == ["dropout", "dense"] and model.output_shape == (2,)
+    no_dense = Sequential([{"type": "conv2d", "filters": 2, "kernel": 28, "stride": 1, "pad": 0}, {"type": "flatten"}],
+                          (28, 28, 1), seed=3)
+    with pytest.raises(DigitlabError, match="no dense layer"):
+        transfer.with_new_head(no_dense, ["x", "y"])
 
 
 def test_training_the_head_changes_only_the_head_and_never_runs_a_frozen_backward(monkeypatch):
