@@ -60,9 +60,12 @@ async def read_upload(chosen):
     if problem:
         results.refuse(problem, "from " + chosen.name)
         return
-    data = await app.readFile(chosen)
+    read = await app.readFile(chosen)
+    if read.problem:
+        results.refuse(read.problem, "from " + chosen.name)
+        return
     size = json.loads(await app.picture.show(chosen))  # the upload takes the drawing's place
-    await results.ask("read_picture", {}, data, "from " + chosen.name, size)
+    await results.ask("read_picture", {}, read.bytes, "from " + chosen.name, size)
 
 
 async def engine_ready():

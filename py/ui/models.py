@@ -67,7 +67,11 @@ async def download_onnx(event):
 
 async def load_file(file):
     say("model-message", "Checking " + file.name + "…")
-    await accept(await app.readFile(file), file.name)
+    read = await app.readFile(file)
+    if read.problem:
+        say("model-message", read.problem)
+        return
+    await accept(read.bytes, file.name)
 
 
 async def chosen(event):

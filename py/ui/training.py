@@ -268,7 +268,8 @@ def start(settings):
     element("folder-input").addEventListener("change", create_proxy(folder_chosen))
     element("val-input").addEventListener("change", create_proxy(val_folder_chosen))
     element("zip-input").addEventListener("change", create_proxy(zip_chosen))
-    app.watchFolderDrop(element("folder-drop"), create_proxy(load_folder))
+    app.watchFolderDrop(element("folder-drop"), create_proxy(load_folder),
+                        create_proxy(lambda message: say("data-message", message)))
     element("use-mnist").addEventListener("click", create_proxy(use_mnist))
     element("train-start").addEventListener("click", create_proxy(start_training))
     element("train-pause").addEventListener("click", create_proxy(pause))

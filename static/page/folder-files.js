@@ -12,10 +12,11 @@ export function filesFromInput(input) {
 }
 
 /**
- * Calls onFiles([{path, file}]) for each folder (or files) dropped on `zone`. The entries
- * are taken during the drop event itself: the browser empties the DataTransfer after it.
+ * Calls onFiles([{path, file}]) for each folder (or files) dropped on `zone`, or onFailure(message)
+ * when its files cannot be listed. The entries are taken during the drop event itself: the browser
+ * empties the DataTransfer after it.
  */
-export function watchFolderDrop(zone, onFiles) {
+export function watchFolderDrop(zone, onFiles, onFailure) {
   zone.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("over");
@@ -29,7 +30,8 @@ export function watchFolderDrop(zone, onFiles) {
       onFiles(Array.from(event.dataTransfer.files, (file) => ({ path: file.name, file })));
       return;
     }
-    Promise.all(entries.map((entry) => walk(entry, ""))).then((lists) => onFiles(lists.flat()));
+    Promise.all(entries.map((entry) => walk(entry, ""))).then((lists) => onFiles(lists.flat()),
+      (err) => onFailure(`The folder dropped could not be read (${err.message}). Nothing changed.`));
   });
 }
 
@@ -45,16 +47,37 @@ async function walk(entry, prefix) {
   }
 }
 
-/** Files [{path, file}] as one request: {payload: {paths, sizes}, bytes} (their bytes one after another). */
+/**
+ * Files [{path, file}] as one request: {payload: {paths, sizes}, bytes} (their bytes one after
+ * another). A file that cannot be read (moved or changed since it was chosen) throws, naming it.
+ */
 async function packed(files) {
   const total = files.reduce((sum, { file }) => sum + file.size, 0);
   const bytes = new Uint8Array(total);
   let offset = 0;
-  for (const { file } of files) {
-    bytes.set(new Uint8Array(await file.arrayBuffer()), offset);
+  for (const { path, file } of files) {
+    bytes.set(await readFile(file, path), offset);
     offset += file.size;
   }
   return { payload: { paths: files.map(({ path }) => path), sizes: files.map(({ file }) => file.size) }, bytes };
+}
+
+/** A File chosen or dropped by the user -> a Uint8Array; an Error naming `path` when it cannot be read. */
+export async function readFile(file, path = file.name) {
+  try {
+    return new Uint8Array(await file.arrayBuffer());
+  } catch (err) {
+    throw new Error(`${path} could not be read (${err.message}): was it moved or changed since it was chosen?`);
+  }
+}
+
+/** `work()`'s reply, or a refusal in words when a file it reads cannot be read. */
+async function refusedUnreadable(work) {
+  try {
+    return await work();
+  } catch (err) {
+    return Reply.refused("FileError", err.message);
+  }
 }
 
 /**
@@ -70,14 +93,18 @@ export async function loadFolder(engine, files, role) {
       `memory: about ${fit} of its ${files.length} files. Give it fewer or smaller pictures.`;
     return Reply.refused("DigitlabError", message);
   }
-  const { payload, bytes } = await packed(files);
-  return engine.request("load_folder", JSON.stringify({ ...payload, role }), bytes);
+  return refusedUnreadable(async () => {
+    const { payload, bytes } = await packed(files);
+    return engine.request("load_folder", JSON.stringify({ ...payload, role }), bytes);
+  });
 }
 
 /** Download the files as a zip, one sub-folder per label as their paths say; resolves to the reply. */
 export async function downloadZip(engine, files, filename) {
-  const { payload, bytes } = await packed(files);
-  const reply = JSON.parse(await engine.request("zip_files", JSON.stringify(payload), bytes));
-  if (reply.ok) saveBytes(fromBase64(reply.result.base64), filename, "application/zip");
-  return JSON.stringify(reply);
+  return refusedUnreadable(async () => {
+    const { payload, bytes } = await packed(files);
+    const reply = JSON.parse(await engine.request("zip_files", JSON.stringify(payload), bytes));
+    if (reply.ok) saveBytes(fromBase64(reply.result.base64), filename, "application/zip");
+    return JSON.stringify(reply);
+  });
 }

@@ -5,7 +5,7 @@ import { DrawingPad } from "./drawing-pad.js";
 import { DrawnClasses } from "./drawn-classes.js";
 import { EngineClient } from "./engine-client.js";
 import { NoCharts, TrainingCharts, drawConfusion, drawGallery } from "./figures.js";
-import { downloadZip, filesFromInput, loadFolder, watchFolderDrop } from "./folder-files.js";
+import { downloadZip, filesFromInput, loadFolder, readFile, watchFolderDrop } from "./folder-files.js";
 import { evaluateModel, exportModel, forgetModel, keepModel, restoreModel } from "./model-transfer.js";
 import { offerInstall } from "./install.js";
 import { keepOffline, useUpdate, watchConnection } from "./offline.js";
@@ -57,8 +57,12 @@ window.digitlab = {
   clicked: (button) => new Promise((resolve) => button.addEventListener("click", resolve, { once: true })),
   /** The network's code editor in `parent`, loaded on first use; resolves to it (also `code`). */
   codeEditor: async (parent) => (window.digitlab.code = new (await import("./code-editor.js")).CodeEditor(parent)),
-  /** Read a File chosen or dropped by the user; resolves to a Uint8Array. */
-  readFile: async (file) => new Uint8Array(await file.arrayBuffer()),
+  /**
+   * Read a File chosen or dropped by the user; resolves to {bytes: Uint8Array, problem: null}, or
+   * {bytes: null, problem} saying why it could not be read (moved or changed since it was chosen).
+   */
+  readFile: (file) => readFile(file).then((bytes) => ({ bytes, problem: null }),
+    (err) => ({ bytes: null, problem: err.message })),
 };
 
 /**

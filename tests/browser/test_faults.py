@@ -6,6 +6,8 @@ import json
 import os
 import threading
 
+import numpy as np
+
 import build
 from conftest import BOOT_TIMEOUT_MS, open_app, wait_until_ready
 from drawing import draw_digit
@@ -247,6 +249,45 @@ def test_a_restart_that_cannot_boot_answers_with_the_reason_and_keeps_the_kept_m
     assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"
     drawing_still_read(app)
     seen("a restarted predictor cannot boot", said + " (the request answered so; the kept model kept)")
+
+
+UNREADABLE = """() => {  // a file that moved or changed after it was chosen: the browser refuses to read it
+  const read = File.prototype.arrayBuffer;
+  File.prototype.arrayBuffer = function () {
+    return this.name === "gone.png" ? Promise.reject(new DOMException("The file is gone.", "NotReadableError"))
+      : read.call(this);
+  };
+}"""
+
+
+def test_a_chosen_file_that_cannot_be_read_is_said_by_name_and_the_next_one_is_read(app, tmp_path):
+    from test_page import png_bytes, upload
+    from tests.unit.test_folder_cli import draw_shape
+    app.evaluate(UNREADABLE)
+    upload(app, "gone.png", b"\x89PNG never read")
+    said = "gone.png could not be read (The file is gone.): was it moved or changed since it was chosen?"
+    assert text(app, "message") == said and text(app, "source") == "from gone.png"
+
+    rng = np.random.default_rng(0)
+    for label in ("circle", "cross"):
+        os.makedirs(str(tmp_path / "shapes" / label))
+        for i in range(3):
+            draw_shape(label, rng).save(str(tmp_path / "shapes" / label / ("%d.png" % i)))
+    draw_shape("cross", rng).save(str(tmp_path / "shapes" / "cross" / "gone.png"))
+    app.set_input_files('[data-testid="folder-input"]', str(tmp_path / "shapes"))
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent.endsWith('change.')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "data-message") == ("shapes/cross/gone.png could not be read (The file is gone.): was it moved or "
+                                         "changed since it was chosen? The training data did not change.")
+    assert text(app, "data-line") == "Data: the MNIST digits"
+
+    from PIL import Image
+    seven = Image.new("L", (120, 120), 255)
+    seven.paste(0, (30, 20, 90, 30))
+    seven.paste(0, (70, 30, 80, 100))
+    upload(app, "seven.png", png_bytes(seven))  # the next file is read as ever
+    assert text(app, "source") == "from seven.png" and text(app, "message") != said
+    seen("a chosen file cannot be read (moved since)", said + " (a folder's: its path, and the data unchanged)")
 
 
 def test_settings_out_of_range_are_named_beside_their_fields_and_nothing_starts(app):
