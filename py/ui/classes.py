@@ -23,6 +23,9 @@ def add_class(event):
 
 
 def changed(event=None):
+    if event is not None and event.detail.blank:
+        say("class-message", view.NOTHING_DRAWN)
+        return
     counts = json.loads(app.classes.counts())
     ready = view.classes_ready(counts)
     element("class-use").disabled = not ready

@@ -259,6 +259,9 @@ def classes_ready(counts):
     return len([n for n in counts.values() if n]) >= MIN_DRAWN_CLASSES
 
 
+NOTHING_DRAWN = "The pad is blank: draw an example first, then add it to its class."
+
+
 def classes_line(counts):
     """What the drawn classes need next, or that they are ready."""
     if not counts:

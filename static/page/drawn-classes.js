@@ -53,7 +53,7 @@ export class DrawnClasses {
       const row = document.createElement("li");
       const title = document.createElement("strong");
       title.textContent = `${name} (${kept.length})`; // a name is text, never HTML
-      const add = button(`Add the drawing to ${name}`, () => this.keep(name).then(() => this.changed()));
+      const add = button(`Add the drawing to ${name}`, () => this.keep(name).then((kept) => this.changed(!kept)));
       add.dataset.testid = "class-keep";
       const thumbs = kept.map(({ url }, i) => {
         const figure = document.createElement("figure");
@@ -69,8 +69,9 @@ export class DrawnClasses {
     this.target.replaceChildren(...rows);
   }
 
-  changed() {
-    this.target.dispatchEvent(new Event("classeschange"));
+  /** Tell the UI the classes changed, or (`blank`) that a blank pad was added and nothing was kept. */
+  changed(blank = false) {
+    this.target.dispatchEvent(new CustomEvent("classeschange", { detail: { blank } }));
   }
 }
 

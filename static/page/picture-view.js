@@ -1,5 +1,5 @@
 // What the drawing card shows: the drawing pad, or an uploaded picture in its place.
-// Digit boxes are laid over either one by the UI (py/ui/main.py).
+// Digit boxes are laid over either one by the UI (py/ui/results.py).
 "use strict";
 
 export class PictureView {

@@ -41,7 +41,9 @@ def test_classes_drawn_in_the_page_train_and_travel_as_a_zip(app, tmp_path):
         keep(app, 0)
     assert text(app, "class-message") == "Draw examples of at least 2 classes to train on them. No drawing yet of cross."
     keep_blank = app.locator('[data-testid="class-list"] li').nth(1).locator('[data-testid="class-keep"]')
-    keep_blank.click()  # a blank pad keeps nothing
+    keep_blank.click()  # a blank pad keeps nothing, and says so
+    app.wait_for_function("document.querySelector('[data-testid=class-message]')?.textContent.startsWith('The pad')")
+    assert text(app, "class-message") == "The pad is blank: draw an example first, then add it to its class."
     for i in range(4):
         draw_example(app, CROSS, (80 * i, 15 * (i % 2)))
         keep(app, 1)
