@@ -7,8 +7,8 @@
 // goes to the server; when it cannot be reached, a URL with a query (the page's connection check,
 // runtime.json?connection) gets the kept copy of its path, marked with KEPT_HEADER so the page
 // can say it runs offline. A new build's worker keeps its files at
-// install and waits until the page says "skipWaiting" (the user chose to reload), so no page
-// runs on the files of two builds.
+// install and waits until a page says "skipWaiting" (the user chose to reload). It then takes every
+// tab of the app: the others keep offering their Reload, which then reloads at once.
 "use strict";
 
 const KEPT_HEADER = "x-digitlab-kept";

@@ -44,8 +44,15 @@ function watchUpdates(registration, onUpdate) {
   });
 }
 
-/** Switch to the new build's worker, then reload on its files. */
+/**
+ * Switch to the new build's worker, then reload on its files. Where another tab of the app switched
+ * first, the worker already runs this page (it takes every tab): reload at once.
+ */
 export function useUpdate(worker) {
+  if (navigator.serviceWorker.controller === worker) {
+    location.reload();
+    return;
+  }
   navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
   worker.postMessage("skipWaiting");
 }

@@ -70,8 +70,10 @@ def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_fi
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for context, page_watch in watch(browser, service_workers="allow", http_cache=True):
-            page = open_app(context, page_watch, "http://127.0.0.1:%d/?runtime=registry-only" % server.server_port)
+            url = "http://127.0.0.1:%d/?runtime=registry-only" % server.server_port
+            page = open_app(context, page_watch, url)
             page.wait_for_function(KEPT, timeout=KEEP_TIMEOUT_MS)
+            other_tab = open_app(context, page_watch, url)
             (old,) = page.evaluate("caches.keys()")
             worker = os.path.join(copy, "service-worker.js")
             with open(worker) as f:
@@ -94,5 +96,11 @@ def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_fi
             page.wait_for_function("caches.keys().then((names) => names.length === 1)", timeout=KEEP_TIMEOUT_MS)
             assert page.evaluate("caches.keys()") == [old + "-next"]
             assert page.locator('[data-testid="update"]').is_hidden()
+
+            other_tab.wait_for_selector('[data-testid="update"]:not([hidden])')  # offered there too...
+            with other_tab.expect_navigation(timeout=KEEP_TIMEOUT_MS):
+                other_tab.click('[data-testid="update-reload"]')  # ...where the new build already runs it
+            wait_until_ready(other_tab, timeout_ms=KEEP_TIMEOUT_MS)
+            assert other_tab.locator('[data-testid="update"]').is_hidden()
     finally:
         server.shutdown()
