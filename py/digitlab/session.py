@@ -12,7 +12,7 @@ import numpy as np
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
 from .train import TrainConfig, evaluate, fit
-from .transfer import fit_head, head_steps, with_new_head
+from .transfer import fit_head, head_config, head_steps, with_new_head
 
 MAX_MISTAKES_SHOWN = 24
 
@@ -50,6 +50,7 @@ class TrainingSession:
         self.architecture, self.config = ("transfer" if base is not None else name), config
         self.train_set, self.test_set = train_set, test_set
         if base is not None:
+            self.config = head_config(config.seed, config.epochs)  # what the head really trains with, as reported
             self.model = with_new_head(base, train_set.label_names, seed=config.seed)
             self.events = fit_head(self.model, train_set, test_set, seed=config.seed, epochs=config.epochs)
             self.total_steps = head_steps(self.model, len(train_set), config.epochs)

@@ -88,14 +88,19 @@ def copies_for(image_count, feature_size):
 def fit_head(model, train_set, val_set=None, seed=0, epochs=None):
     """Train `model`'s head on cached features of `train_set` for `epochs` (HEAD's by default); yield
     the caching's progress events, then train.fit's events, scored on `val_set` each epoch when given."""
-    head_config = TrainConfig(**dict(HEAD.as_dict(), seed=seed, epochs=epochs or HEAD.epochs))
+    config = head_config(seed, epochs)
     copies_config = TrainConfig(seed=seed)  # the copies are augmented as training augments images
     (feature_size,) = model.shapes[model.frozen]
     cached = yield from features(model, train_set, copies_for(len(train_set), feature_size), copies_config, seed)
     val = None
     if val_set is not None and len(val_set):
         val = yield from features(model, val_set, 0, copies_config, seed)
-    yield from fit(model.top(model.frozen), cached, head_config, val)
+    yield from fit(model.top(model.frozen), cached, config, val)
+
+
+def head_config(seed, epochs=None):
+    """How a head trains: HEAD's rate, batch and L2 whatever a run asks for, with its seed and epochs."""
+    return TrainConfig(**dict(HEAD.as_dict(), seed=seed, epochs=epochs or HEAD.epochs))
 
 
 def head_steps(model, image_count, epochs=None):

@@ -175,8 +175,9 @@ def network_line(checked):
 
 def training_line(started):
     """A train_start result, e.g. 'Training cnn on 8000 images'."""
-    if started["architecture"] == "transfer":
-        return "Training a new classifier on the digit network's features, %d images" % started["images"]
+    if started["architecture"] == "transfer":  # its rate and batch are the head's own, not the form's
+        return "Training a new classifier on the digit network's features, %d images (learning rate %g, batch %d)" % (
+            started["images"], started["config"]["lr"], started["config"]["batch_size"])
     return "Training %s on %d images" % (started["architecture"], started["images"])
 
 

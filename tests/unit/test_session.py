@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitlab.data.store import ImageSet, save_sets
-from digitlab import session
+from digitlab import session, transfer
 from digitlab.engine import Engine
 from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
@@ -224,8 +224,12 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
     base = Sequential(architecture("cnn", 10), (28, 28, 1), seed=1)
     engine.handle("load_model", {"builtin": True}, model_bytes(base, [str(d) for d in range(10)], name="digits"))
     assert folder_of_bars(engine, 10)["labels"] == LABELS
-    started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "base": True})
+    started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "base": True, "lr": 0.05,
+                                            "batch_size": 16})
     assert started["architecture"] == "transfer" and started["images"] == 24
+    head = transfer.HEAD  # the head trains at its own rate and batch, and says so, not the form's
+    assert {k: started["config"][k] for k in ("epochs", "lr", "batch_size")} == {"epochs": 2, "lr": head.lr,
+                                                                                 "batch_size": head.batch_size}
     steps = []
     while True:
         step = engine.handle("train_step", {"seconds": 0.05})
@@ -235,6 +239,7 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
     assert steps == list(range(1, started["total_steps"] + 1))
     report = engine.handle("train_report", {})
     assert report["accuracy"] == 1.0 and report["model"]["labels"] == LABELS
+    assert engine.saved.meta["metrics"]["train_config"] == started["config"]
     np.testing.assert_array_equal(engine.saved.model.layers[0].params["w"], base.layers[0].params["w"])
 
     engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))  # not a folder: no transfer
