@@ -54,8 +54,9 @@ def paper_level(gray):
 
 def bounding_box(ink):
     """Tight (x, y, w, h) box around the pixels with ink >= INK_THRESHOLD."""
-    rows = np.flatnonzero((ink >= INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink >= INK_THRESHOLD).any(axis=0))
+    inked = ink >= INK_THRESHOLD  # (H, W)
+    rows = np.flatnonzero(inked.any(axis=1))
+    cols = np.flatnonzero(inked.any(axis=0))
     if rows.size == 0:
         raise EmptyImageError("No digit found: the image is blank.")
     return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)

@@ -72,7 +72,7 @@ def piece_score(probs, width, ink_height, height):
         return -np.inf
     excess = max(0.0, width / float(height) - PLAUSIBLE_WIDTH)
     cooled = np.log(np.maximum(probs, 1e-30)) / TEMPERATURE  # logits / T, up to a constant
-    log_p = float(cooled.max() - np.log(np.exp(cooled - cooled.max()).sum()) - cooled.max())
+    log_p = -float(np.log(np.exp(cooled - cooled.max()).sum()))  # the best label's cooled log-softmax
     return log_p - WIDTH_PENALTY * excess - PIECE_COST
 
 
