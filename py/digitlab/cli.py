@@ -9,6 +9,7 @@ from .errors import DigitlabError
 from .model_file import load_model, save_model
 from .nn.optim import SCHEDULES
 from .nn.zoo import ARCHITECTURES, DEFAULT
+from .preprocess import INPUT_SHAPE
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
 EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
@@ -43,8 +44,8 @@ def _parser():
     train.add_argument("--data", default="mnist",
                        help="mnist, a folder with one sub-folder of images per label, or a .npz image store")
     train.add_argument("--val", metavar="DIR", default=None,
-                       help="a folder to validate on each epoch (labels matched by name); without it a "
-                            "folder's every fifth image of each label is held out")
+                       help="a folder to validate on each epoch (labels matched by name); without it one "
+                            "image in %d of each label of a folder is held out" % HOLD_OUT_EVERY)
     train.add_argument("--out", required=True, help="the model file to write (exactly this path)")
     train.add_argument("--base", default=None, metavar="builtin|none|MODEL",
                        help="transfer learning: train a new head on this network's features (default for "
@@ -251,8 +252,8 @@ def _base(name):
     if name == "none":
         return None
     base = _read_model(DEFAULT_MODEL if name == BUILTIN_BASE else name)
-    if base.model.input_shape != (28, 28, 1):
-        raise DigitlabError("the base network reads %dx%dx%d images, not 28x28x1" % base.model.input_shape)
+    if base.model.input_shape != INPUT_SHAPE:
+        raise DigitlabError("the base network reads %dx%dx%d images, not %dx%dx%d" % (base.model.input_shape + INPUT_SHAPE))
     return base
 
 

@@ -9,6 +9,7 @@ from PIL import Image, ImageFilter
 from .errors import EmptyImageError
 
 SIZE = 28
+INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
 PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...

@@ -17,9 +17,9 @@ import numpy as np
 from ..errors import ModelFileError
 from ..model_file import MAX_PARAMS, load_model, model_bytes
 from ..nn.model import Sequential
+from ..preprocess import INPUT_SHAPE
 from . import onnx_proto as onnx
 
-INPUT_SHAPE = (28, 28, 1)  # what the app's normalisation gives: a 28x28 grey digit
 TO_NCHW, TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
 
 
