@@ -11,7 +11,7 @@ import numpy as np
 
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
-from .train import TrainConfig, evaluate, fit
+from .train import TrainConfig, evaluate, fit, total_steps
 from .transfer import fit_head, head_config, head_steps, with_new_head
 
 MAX_MISTAKES_SHOWN = 24
@@ -53,12 +53,12 @@ class TrainingSession:
             self.config = head_config(config.seed, config.epochs)  # what the head really trains with, as reported
             self.model = with_new_head(base, train_set.label_names, seed=config.seed)
             self.events = fit_head(self.model, train_set, test_set, seed=config.seed, epochs=config.epochs)
-            self.total_steps = head_steps(self.model, len(train_set), config.epochs)
+            self.total_steps = head_steps(self.model, len(train_set), self.config)
         else:
             spec = spec or architecture(name, len(train_set.label_names))
             self.model = Sequential(spec, train_set.images.shape[1:] + (1,), seed=config.seed)
             self.events = fit(self.model, train_set, config, val_set=test_set)
-            self.total_steps = -(-len(train_set) // config.batch_size) * config.epochs
+            self.total_steps = total_steps(len(train_set), config)
         self.done = False
 
     def step(self, seconds):

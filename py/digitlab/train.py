@@ -33,8 +33,7 @@ def fit(model, train_set, config, val_set=None):
     rng = np.random.default_rng(config.seed)
     optimizer = OPTIMIZERS[config.optimizer](lr=config.lr, weight_decay=config.weight_decay)
     schedule = SCHEDULES[config.schedule]
-    steps_per_epoch = -(-len(train_set) // config.batch_size)
-    total = steps_per_epoch * config.epochs
+    total = total_steps(len(train_set), config)
     augment = augmentation(config) if config.augment else None
     step = 0
     for epoch in range(config.epochs):
@@ -61,6 +60,11 @@ def fit(model, train_set, config, val_set=None):
             scores = evaluate(model, val_set)
             report.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         yield report
+
+
+def total_steps(image_count, config):
+    """The batches `fit` trains for on `image_count` images (each epoch's last batch may be short)."""
+    return -(-image_count // config.batch_size) * config.epochs
 
 
 def augmentation(config):

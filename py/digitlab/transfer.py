@@ -14,7 +14,7 @@ import numpy as np
 from .data.batches import iterate_batches
 from .errors import DigitlabError
 from .nn.model import Sequential
-from .train import TrainConfig, augmentation, fit
+from .train import TrainConfig, augmentation, fit, total_steps
 
 COPIES = 15  # augmented copies of each image cached besides the image itself...
 FEATURE_BYTES = 32 * 2 ** 20  # ...fewer when the set is large: the cache stays within this many bytes
@@ -103,8 +103,8 @@ def head_config(seed, epochs=None):
     return TrainConfig(**dict(HEAD.as_dict(), seed=seed, epochs=epochs or HEAD.epochs))
 
 
-def head_steps(model, image_count, epochs=None):
-    """How many batches `fit_head` trains the head for (its batch events count up to this)."""
+def head_steps(model, image_count, config):
+    """How many batches `fit_head` trains the head for with `config` (head_config's): its batch
+    events count up to this."""
     (feature_size,) = model.shapes[model.frozen]
-    rows = (1 + copies_for(image_count, feature_size)) * image_count
-    return -(-rows // HEAD.batch_size) * (epochs or HEAD.epochs)
+    return total_steps((1 + copies_for(image_count, feature_size)) * image_count, config)

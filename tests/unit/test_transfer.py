@@ -76,7 +76,7 @@ def test_training_the_head_changes_only_the_head_and_never_runs_a_frozen_backwar
     assert finished == [((1 + transfer.COPIES) * 8,) * 2, (8, 8)]  # the training images' copies, then validation
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == list(range(5))
     steps = [e["step"] for e in events if e["event"] == "batch"]
-    assert steps[-1] == transfer.head_steps(model, 8, 5) == steps[0] + len(steps) - 1
+    assert steps[-1] == transfer.head_steps(model, 8, transfer.head_config(0, 5)) == steps[0] + len(steps) - 1
     for layer, old in zip(model.layers, before):
         changed = any(not np.array_equal(layer.params[k], v) for k, v in old.items())
         assert changed == (layer in model.layers[model.frozen:] and bool(old))
