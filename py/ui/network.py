@@ -58,7 +58,7 @@ async def start(engine, idle_trainer):
         option = select.ownerDocument.createElement("option")
         option.value, option.textContent = name, example["title"]
         select.appendChild(option)
-    select.value = "cnn"
+    select.value = view.FIRST_EXAMPLE
     try:
         editor["view"] = await app.codeEditor(element("code-editor"))
     except Exception as err:  # the rest of the page works on without the editor, and says so

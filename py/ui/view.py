@@ -128,7 +128,8 @@ FIELDS = {"epochs": "train-epochs", "batch_size": "train-batch", "lr": "train-lr
 
 
 NETWORK_IN_PYTHON = "python"  # the model choice that trains the network written in the page (index.html's
-# option, digitlab.nn.editable.NAME in the engine)
+# option, digitlab.nn.editable.NAME in the engine: tests/build/test_output.py checks they agree)
+FIRST_EXAMPLE = "cnn"  # the network the code panel opens on: the page's default model (digitlab.nn.zoo.DEFAULT)
 
 
 def training_settings(model, numbers, per_label, transfer, none_of_these, settings, code=None):

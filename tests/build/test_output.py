@@ -40,6 +40,20 @@ def test_every_file_the_page_names_is_in_the_build(out):
         assert os.path.exists(os.path.join(out, "vendor", "micropython", name))
 
 
+def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
+    """Names written on both sides of a runtime boundary, which no import can share: the page (HTML),
+    its UI (MicroPython) and the engine or the build (CPython, Pyodide)."""
+    import re
+
+    import view
+    from digitlab.nn import editable, zoo
+    with open(os.path.join(out, "index.html")) as f:
+        html = f.read()
+    assert re.search(r'<meta name="theme-color" content="([^"]+)">', html).group(1) == build.THEME
+    assert view.NETWORK_IN_PYTHON == editable.NAME and '<option value="%s">' % editable.NAME in html
+    assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
+
+
 def test_the_engine_boots_in_pyodide_017_compiling_none_of_its_python(out, tmp_path):
     """The bytecode the build wrote is what Pyodide 0.17 runs: booted with it as the page boots it
     (in Node), the engine reads a digit having compiled no module from its source."""
