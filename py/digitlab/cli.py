@@ -17,6 +17,8 @@ VAL_PART = "  val_acc %(val_accuracy).4f"
 SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
 UNVALIDATED_LINE = "no images to validate on -> %(out)s"
 BUILTIN_BASE = "builtin"  # --base: the built-in digit network, DEFAULT_MODEL
+# train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
+FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "calibrate")
 
 
 def main(argv=None):
@@ -258,8 +260,14 @@ def _base(name):
 
 
 def _transfer(args, base, train_set, val_set):
-    from .transfer import fit_head, with_new_head
+    from .transfer import HEAD, fit_head, with_new_head
 
+    unused = ["--" + name.replace("_", "-") for name in FROM_SCRATCH_ONLY if getattr(args, name) is not None]
+    if args.model != DEFAULT:
+        unused.insert(0, "--model")
+    if unused:
+        _warn("%s: not used by a new head on a network's features, which trains at learning rate %g, batch %d "
+              "(--base none trains from scratch with them)" % (", ".join(unused), HEAD.lr, HEAD.batch_size))
     model = with_new_head(base.model, train_set.label_names, seed=args.seed)
     accuracy = _report(args, fit_head(model, train_set, val_set, seed=args.seed, epochs=args.epochs))
     metrics = {"test_accuracy": accuracy, "base": base.name}

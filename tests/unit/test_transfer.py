@@ -137,18 +137,22 @@ def train_shapes(tmp_path, capsys, count, *options):
     val = make_folder(tmp_path / "val", shapes=SHAPES, count=10, seed=9)
     out = str(tmp_path / "shapes.model")
     code = cli.main(["train", "--data", data, "--val", val, "--out", out, "--json"] + list(options))
-    return code, json.loads(capsys.readouterr().out.splitlines()[-1]), load_model(out)
+    said = capsys.readouterr()
+    return code, json.loads(said.out.splitlines()[-1]), load_model(out), said.err
 
 
 def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_path, capsys):
-    code, summary, saved = train_shapes(tmp_path, capsys, 5)
+    code, summary, saved, warned = train_shapes(tmp_path, capsys, 5, "--lr", "0.5", "--photo", "0.3")
     assert code == 0 and summary["base"] == "builtin" and summary["model"] == "transfer"
-    assert summary["accuracy"] >= 0.9
+    assert summary["accuracy"] >= 0.9  # with the head's own learning rate, not --lr 0.5
     assert saved.labels == sorted(SHAPES) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
+    assert warned == ("digitlab: warning: --lr, --photo: not used by a new head on a network's features, which "
+                      "trains at learning rate %g, batch %d (--base none trains from scratch with them)\n"
+                      % (transfer.HEAD.lr, transfer.HEAD.batch_size))
 
 
 def test_a_none_of_these_class_takes_scribbles_and_leaves_the_shapes_their_own(tmp_path, capsys):
-    code, summary, saved = train_shapes(tmp_path, capsys, 8, "--none-of-these")
+    code, summary, saved, _ = train_shapes(tmp_path, capsys, 8, "--none-of-these")
     assert code == 0 and summary["labels"] == sorted(SHAPES) + [NONE_OF_THESE]
     assert summary["classes"] == dict.fromkeys(SHAPES, 8)
     scribbles, _ = nondigits(20, seed=77, kinds=("scribbles",))  # not the seeds it was trained on
