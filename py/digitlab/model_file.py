@@ -1,7 +1,8 @@
 """Our model file: a .npz zip of plain arrays plus one JSON metadata record.
 
 Read with allow_pickle=False, so a file can hold numbers and text only, never
-code. Every field is checked before a model is built from it.
+code. Each array's size is checked before it is unpacked, and every field before
+a model is built from it.
 """
 import io
 import json
@@ -18,8 +19,14 @@ FORMAT = "digitlab-model"
 VERSION = 1
 META_KEY = "meta"
 WEIGHT_DTYPES = ("float32", "float16")
-MAX_SETTING = 4096  # largest layer width or kernel a file may ask for
+MAX_SETTING = 4096  # largest layer setting (width, kernel, stride, pad, pool) a file may ask for
 MAX_PARAMS = 20000000  # 80 MB of float32 weights: far above any model we offer
+MAX_VALUES = 2 ** 21  # a layer's work for one image (its output, a convolution's patches): 8 MB of float32,
+                      # 80 times our widest layer's (28x28x32)
+MAX_META_BYTES = 2 ** 20  # the metadata record: names, labels and settings take a few kilobytes
+MAX_UNPACKED = 4 * MAX_PARAMS + MAX_META_BYTES  # what a file's arrays may unpack to
+WHOLE_SETTINGS = ("units", "filters", "kernel", "stride", "size")  # counts and sizes: whole numbers from 1
+INITIALISERS = ("he", "glorot")
 TEMPERATURES = (0.01, 100.0)  # a calibration temperature outside these is damage, not calibration
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive
 
@@ -90,14 +97,11 @@ def load_model(source):
         data = bytes(source)
         if not data.startswith(ZIP_SIGNATURES):  # else np.load would try .npy or pickle
             raise zipfile.BadZipFile("no zip signature")
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        arrays = _read_arrays(data)
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise ModelFileError("Not a digitlab model file: it is not a readable .npz archive (%s)." % _short(err))
     except ValueError as err:
         raise ModelFileError("Refused: the model file holds something other than plain arrays (%s)." % _short(err))
-    if not all(isinstance(value, np.ndarray) for value in arrays.values()):  # a non-.npy member reads as bytes
-        raise ModelFileError("Refused: the model file holds something other than plain arrays.")
     if META_KEY not in arrays:
         raise ModelFileError("Not a digitlab model file: it has no metadata record.")
     meta = _read_meta(arrays.pop(META_KEY))
@@ -106,16 +110,48 @@ def load_model(source):
     return SavedModel(model, meta["labels"], meta)
 
 
+def _read_arrays(data):
+    """{name: array} of an .npz's members. Sizes are checked from the zip's directory and each
+    array's header before anything is unpacked or allocated: a small file that would unpack to far
+    more (a zip bomb), or whose header declares more numbers than it holds, is refused."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_UNPACKED:
+            raise ModelFileError("Refused: the model file would unpack to more than %d MB." % (MAX_UNPACKED >> 20))
+        return {member.filename[:-len(".npy")]: _member_array(archive, member) for member in members}
+
+
+def _member_array(archive, member):
+    """One member's array; zipfile reads no more than the member's declared size."""
+    if not member.filename.endswith(".npy"):
+        raise ModelFileError("Refused: the model file holds something other than plain arrays.")
+    with archive.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError("an array of format version %d.%d" % version)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(f)
+    if dtype.hasobject:
+        raise ModelFileError("Refused: the model file holds something other than plain arrays (objects).")
+    count = 1
+    for size in shape:  # Python's integers: a declared size cannot overflow
+        count *= size
+    if count * dtype.itemsize > member.file_size:
+        raise ModelFileError("Damaged model file: the array %s declares more numbers than it holds." % member.filename)
+    with archive.open(member) as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
 def _short(err):
     return str(err).splitlines()[0][:120] if str(err) else type(err).__name__
 
 
 def _read_meta(raw):
-    if raw.dtype != np.uint8 or raw.ndim != 1:
+    if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > MAX_META_BYTES:
         raise ModelFileError("Not a digitlab model file: its metadata record is malformed.")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: lists nested thousands deep
         raise ModelFileError("Not a digitlab model file: its metadata is not valid JSON.")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError("Not a digitlab model file: it is an .npz of some other kind.")
@@ -125,6 +161,8 @@ def _read_meta(raw):
     labels = meta.get("labels")
     if not isinstance(labels, list) or not labels or not all(isinstance(s, str) for s in labels):
         raise ModelFileError("Damaged model file: its labels are missing or not text.")
+    if not isinstance(meta.get("name", ""), str) or not isinstance(meta.get("metrics", {}), dict):
+        raise ModelFileError("Damaged model file: its name or its metrics are malformed.")
     if meta.get("weights_dtype") not in WEIGHT_DTYPES:
         raise ModelFileError("Damaged model file: unknown weight type %r." % (meta.get("weights_dtype"),))
     if not _sane_calibration(meta.get("calibration", {"temperature": 1.0})):
@@ -142,12 +180,15 @@ def _build(meta):
     spec, shape = meta.get("architecture"), meta.get("input_shape")
     if not isinstance(spec, list) or not all(isinstance(s, dict) and s.get("type") in LAYERS for s in spec):
         raise ModelFileError("Damaged model file: its architecture names an unknown layer.")
-    if not all(sane_setting(v) for s in spec for k, v in s.items() if k != "type"):
-        raise ModelFileError("Damaged model file: a layer setting is out of range.")
-    if not (isinstance(shape, list) and len(shape) == 3 and all(isinstance(d, int) and 0 < d <= 512 for d in shape)):
+    for key, value in ((k, v) for s in spec for k, v in s.items() if k != "type"):
+        problem = setting_problem(key, value)
+        if problem:
+            raise ModelFileError("Damaged model file: a layer setting is out of range (%s=%r: %s)."
+                                 % (key, value, problem))
+    if not (isinstance(shape, list) and len(shape) == 3 and all(setting_problem("size", d) is None for d in shape)):
         raise ModelFileError("Damaged model file: its input shape is invalid.")
     try:
-        model = Sequential(spec, shape, max_params=MAX_PARAMS, initialise=False)  # its weights come next
+        model = Sequential(spec, shape, max_params=MAX_PARAMS, max_values=MAX_VALUES, initialise=False)  # weights next
     except (TypeError, ValueError, KeyError) as err:
         raise ModelFileError("Damaged model file: its architecture cannot be built (%s)." % _short(err))
     if model.output_shape != (len(meta["labels"]),):
@@ -156,11 +197,19 @@ def _build(meta):
     return model
 
 
-def sane_setting(value):
-    """Layer settings are small numbers or an initialiser name; this bounds memory use."""
-    if isinstance(value, str):
-        return value in ("he", "glorot")
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_SETTING
+def setting_problem(key, value):
+    """What is wrong with a layer's setting `key` for a model file to keep, or None. Settings are
+    small whole numbers (a pad may be 0), a dropout rate or an initialiser's name: this bounds memory
+    and keeps every layer computable (no stride or pool of 0, no fraction of a filter)."""
+    if key == "init":
+        return None if value in INITIALISERS else "one of %s" % ", ".join(INITIALISERS)
+    if key == "rate":
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if number and 0 <= value < 1 else "a rate from 0 up to (not including) 1"
+    low = 1 if key in WHOLE_SETTINGS else 0
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= MAX_SETTING:
+        return None
+    return "a whole number from %d to %d" % (low, MAX_SETTING)
 
 
 def _load_weights(model, arrays, dtype):

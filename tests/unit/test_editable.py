@@ -93,7 +93,7 @@ def test_the_training_step_shown_is_train_py_s_own():
 
 @pytest.mark.parametrize("setting, said", [
     ("Dense(units=5000)", "Dense(units=5000): a whole number from 1 to 4096"),
-    ("Dense(units=classes, init='xavier')", "Dense(init='xavier'): not a setting a model file can keep"),
+    ("Dense(units=classes, init='xavier')", "Dense(init='xavier'): one of he, glorot"),
     ("Dropout(rate=1.0)", "Dropout(rate=1.0): a rate from 0 up to (not including) 1"),
     ("MaxPool2D(size=0)", "MaxPool2D(size=0): a whole number from 1 to 4096"),
     ("Conv2D(filters=4, kernel=3, stride=1.0)", "Conv2D(stride=1.0): a whole number from 1 to 4096"),

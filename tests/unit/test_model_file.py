@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digitlab.errors import ModelFileError
-from digitlab.model_file import load_model, model_bytes, save_model
+from digitlab.model_file import MAX_UNPACKED, load_model, model_bytes, save_model
 from digitlab.nn import layers
 from digitlab.nn.losses import softmax
 from digitlab.nn.model import Sequential
@@ -67,6 +67,21 @@ def zip_of(**members):
         for name, text in members.items():
             archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def with_member(data, name, content):
+    """The model file `data` with one more zip member, compressed (a zip bomb is small)."""
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def claiming(count):
+    """An .npy whose header declares `count` float32 numbers, holding 16 bytes of them."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f4", "fortran_order": False, "shape": (count,)})
+    return buffer.getvalue() + bytes(16)
 
 
 def npy_of(array):
@@ -204,6 +219,18 @@ BAD_FILES = [
     ("kernel beyond the image", lambda good: with_meta(good, set_layer(3, "kernel", 20)), "leaves no output"),
     ("bad initialiser", lambda good: with_meta(good, set_layer(10, "init", "os.system")), "out of range"),
     ("unknown setting", lambda good: with_meta(good, set_layer(7, "bias", 1)), "cannot be built"),
+    ("stride of 0", lambda good: with_meta(good, set_layer(0, "stride", 0)), "out of range \\(stride=0"),
+    ("pool of 2.0", lambda good: with_meta(good, set_layer(1, "size", 2.0)), "out of range \\(size=2.0"),
+    ("dropout rate 5", lambda good: with_meta(good, set_layer(9, "rate", 5)), "out of range \\(rate=5"),
+    # Few parameters, but a 8220x8220 output an image: refused before any reading allocates it.
+    ("padded to huge", lambda good: with_meta(good, set_layer(0, "pad", 4096)), "more than 2097152 numbers an image"),
+    ("name not text", lambda good: with_meta(good, set_field("name", 5)), "name or its metrics"),
+    ("metadata nested deep", lambda good: with_weights(good, replace("meta", lambda m: np.frombuffer(b"[" * 200000, np.uint8))),
+     "not valid JSON"),
+    ("a zip bomb", lambda good: with_member(good, "padding.npy", bytes(MAX_UNPACKED)),
+     "unpack to more than %d MB" % (MAX_UNPACKED >> 20)),
+    ("a header claiming 2**40 numbers", lambda good: with_member(with_weights(good, drop("7.w")), "7.w.npy",
+                                                                 claiming(2 ** 40)), "declares more numbers than it holds"),
     ("2-D input", lambda good: with_meta(good, set_field("input_shape", [28, 28])), "input shape"),
     ("missing weight", lambda good: with_weights(good, drop("7.w")), "missing 7.w"),
     ("extra weight", lambda good: pack(dict(unpack(good), extra=np.zeros(3, np.float32))), "extra arrays"),

@@ -15,7 +15,7 @@ import json
 import numpy as np
 
 from ..errors import ModelFileError
-from ..model_file import MAX_PARAMS, load_model, model_bytes
+from ..model_file import MAX_PARAMS, MAX_VALUES, load_model, model_bytes
 from ..nn.model import Sequential
 from ..preprocess import INPUT_SHAPE
 from . import onnx_proto as onnx
@@ -28,7 +28,7 @@ def import_onnx(data, name=""):
     try:
         graph, metadata = onnx.read_model(data, MAX_PARAMS)
         spec, weights, temperature = _Reader(graph).read()
-        model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, initialise=False)
+        model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, max_values=MAX_VALUES, initialise=False)
     except onnx.OnnxError as err:
         raise ModelFileError("This ONNX file cannot be imported: %s." % err)
     except ValueError as err:  # layers whose shapes do not fit the 28x28 input

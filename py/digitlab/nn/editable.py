@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..errors import DigitlabError
-from ..model_file import MAX_SETTING, sane_setting
+from ..model_file import MAX_VALUES, setting_problem
 from .layers import LAYERS, Layer
 from .model import Sequential
 from .zoo import CNN, CODELAB, LOGREG, MLP
@@ -23,7 +23,6 @@ TIME_LIMIT_S = 2.0  # defining a network takes milliseconds: a loop that runs on
 BUILTINS = ("abs", "bool", "dict", "enumerate", "float", "int", "isinstance", "len", "list", "max", "min",
             "print", "range", "reversed", "round", "sorted", "str", "sum", "tuple", "zip",
             "Exception", "ValueError", "TypeError")
-WHOLE_SETTINGS = ("units", "filters", "kernel", "stride", "size")  # counts and sizes: whole numbers from 1
 FILE = "<network>"  # the code's file name in tracebacks
 CLASSES = "classes"  # the name the code reads the number of labels from
 NAME = "python"  # a model made of such code: its name in the model file (its spec is data there)
@@ -85,7 +84,8 @@ def network_of_code(source, classes, input_shape, max_params):
     for count, layer in enumerate(layers, 1):  # the first layer whose shapes do not fit, by its line
         _check_settings(layer, spec[count - 1])
         try:
-            model = Sequential(spec[:count], input_shape, max_params=max_params, initialise=False)
+            model = Sequential(spec[:count], input_shape, max_params=max_params, max_values=MAX_VALUES,
+                               initialise=False)
         except (ValueError, TypeError, ArithmeticError) as err:
             raise CodeError(layer.line, "%s does not fit here: %s." % (type(layer).__name__, err))
     if model.output_shape != (classes,):
@@ -98,14 +98,9 @@ def network_of_code(source, classes, input_shape, max_params):
 def _check_settings(layer, entry):
     """Settings a model file would refuse, refused here, on the layer's line: the network must save."""
     for key, value in entry.items():
-        if key == "type":
-            continue
-        whole = key in WHOLE_SETTINGS
-        if (not sane_setting(value) or (whole and (not isinstance(value, int) or value < 1))
-                or (key == "pad" and not isinstance(value, int)) or (key == "rate" and not 0 <= value < 1)):
-            raise CodeError(layer.line, "%s(%s=%r): %s" % (
-                type(layer).__name__, key, value, "a whole number from 1 to %d" % MAX_SETTING if whole else
-                "a rate from 0 up to (not including) 1" if key == "rate" else "not a setting a model file can keep"))
+        problem = None if key == "type" else setting_problem(key, value)
+        if problem:
+            raise CodeError(layer.line, "%s(%s=%r): %s" % (type(layer).__name__, key, value, problem))
 
 
 def training_step():

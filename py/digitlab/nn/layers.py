@@ -29,6 +29,10 @@ class Layer:
         """How many parameters `build` would allocate, without allocating them."""
         return 0
 
+    def values_per_image(self, input_shape, output_shape):
+        """The most numbers the forward pass holds for one image: its output."""
+        return int(np.prod(output_shape))
+
     def forward(self, x, training=False):
         raise NotImplementedError
 
@@ -103,6 +107,11 @@ class Conv2D(Layer):
 
     def count_params(self, input_shape):
         return (self.kernel * self.kernel * input_shape[2] + 1) * self.filters
+
+    def values_per_image(self, input_shape, output_shape):
+        """Its output, or its im2col patches (OH*OW, K*K*C) where they are more."""
+        oh, ow, _ = output_shape
+        return max(int(np.prod(output_shape)), oh * ow * self.kernel * self.kernel * input_shape[2])
 
     def forward(self, x, training=False):
         k = self.kernel

@@ -5,12 +5,14 @@ from .layers import LAYERS
 
 
 class Sequential:
-    def __init__(self, spec, input_shape, seed=0, max_params=None, initialise=True):
+    def __init__(self, spec, input_shape, seed=0, max_params=None, max_values=None, initialise=True):
         """`spec` is a list of {"type": kind, **config}; `input_shape` is (H, W, C).
 
         With `max_params`, a spec that would need more parameters is refused
-        (ValueError) before anything is allocated. `initialise=False` leaves the
-        weights zero, for a model whose weights are loaded next.
+        (ValueError) before anything is allocated; with `max_values`, one with a
+        layer that would hold more numbers for one image as it reads it.
+        `initialise=False` leaves the weights zero, for a model whose weights are
+        loaded next.
         """
         self.spec = [dict(s) for s in spec]
         self.input_shape = tuple(input_shape)
@@ -25,9 +27,13 @@ class Sequential:
             total += layer.count_params(shape)
             if max_params is not None and total > max_params:
                 raise ValueError("more than %d parameters" % max_params)
-            shape = layer.build(shape, rng)
-            if min(shape) < 1:
+            output = layer.build(shape, rng)
+            if min(output) < 1:
                 raise ValueError("layer %d (%s) leaves no output" % (len(self.layers), entry["type"]))
+            if max_values is not None and layer.values_per_image(shape, output) > max_values:
+                raise ValueError("layer %d (%s) would hold more than %d numbers an image"
+                                 % (len(self.layers), entry["type"], max_values))
+            shape = output
             self.layers.append(layer)
             self.shapes.append(shape)
         self.output_shape = shape
