@@ -27,7 +27,7 @@ from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
 from .nn import editable, ops
 from .nn.dispatch import MatmulDispatch
-from .recognise import THRESHOLD, recognise_rgba
+from .recognise import THRESHOLD, check_reads_pictures, recognise_rgba
 
 MAX_PIXEL_SIDE = 2048
 MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16 MB at most
@@ -135,7 +135,9 @@ class Engine:
 
     def load_model(self, payload, data):
         """Use a model file; {"builtin": true} marks the app's own model, kept as the transfer base."""
-        self.saved = _model_file(data)
+        saved = _model_file(data)
+        check_reads_pictures(saved)  # refused before it replaces the model in use, or is kept
+        self.saved = saved
         if payload.get("builtin"):
             self.builtin = self.saved
         return self._model_info()

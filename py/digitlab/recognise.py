@@ -8,9 +8,9 @@ import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
 from .data.nondigits import NONE_OF_THESE
-from .errors import EmptyImageError
+from .errors import DigitlabError, EmptyImageError
 from .nn.losses import softmax
-from .preprocess import ink_map, normalise
+from .preprocess import INPUT_SHAPE, ink_map, normalise
 from .segment import Digit, find_digits
 
 # A digit read with less (calibrated) confidence is "?": not sure, or not a digit. Chosen on
@@ -35,6 +35,14 @@ def reads_a_line(saved):
     return all(len(label) == 1 for label in saved.labels if label != NONE_OF_THESE)
 
 
+def check_reads_pictures(saved):
+    """Raise DigitlabError unless `saved` reads what a picture is normalised to (INPUT_SHAPE): a
+    model trained on an image store of another size can be scored on that store, not read pictures."""
+    if saved.model.input_shape != INPUT_SHAPE:
+        raise DigitlabError("This model reads %dx%dx%d images, and pictures are read as %dx%dx%d digits: "
+                            "it cannot read them." % (saved.model.input_shape + INPUT_SHAPE))
+
+
 def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0, 0)):
     """Grayscale image -> {"text", "digits": [{"label", "confidence", "box", "candidates"}], ["note"]}.
 
@@ -45,6 +53,7 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     """
     # In a line, a piece that is "none of these" is one the model is not sure of: that class is left
     # out of the reading, and its share of the probability with it.
+    check_reads_pictures(saved)
     labels = [label for label in saved.labels if not (reads_a_line(saved) and label == NONE_OF_THESE)]
     try:
         digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels], threshold)

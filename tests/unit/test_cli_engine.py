@@ -111,6 +111,20 @@ def test_a_threshold_outside_0_to_1_is_refused(tmp_path, model_path, capsys, thr
     assert "--threshold" in capsys.readouterr().err
 
 
+def test_a_model_of_another_input_size_is_refused_by_the_page_and_by_predict(tmp_path, model_data, capsys):
+    wide = model_bytes(Sequential(LOGREG, (32, 32, 1), seed=1), LABELS, name="from a 32x32 store")
+    engine = Engine()
+    engine.handle("load_model", {}, model_data)
+    said = "This model reads 32x32x1 images, and pictures are read as 28x28x1 digits: it cannot read them."
+    with pytest.raises(DigitlabError, match=said):
+        engine.handle("load_model", {}, wide)
+    assert engine.saved.name == "logreg"  # the model in use stays
+    (tmp_path / "wide.npz").write_bytes(wide)
+    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    code, out, err = predict(capsys, "--model", str(tmp_path / "wide.npz"), path)
+    assert code != 0 and out == [] and err == ["digitlab: %s: %s" % (path, said)]
+
+
 def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
     path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
     code, out, err = predict(capsys, "--model", model_path, path)
