@@ -261,6 +261,23 @@ def test_a_convolution_with_a_zero_stride_is_refused():
     assert "'still' (Conv) has a stride of 0" in refusal(data)
 
 
+@pytest.mark.parametrize("bias", [11, 1])  # one too many, and one that NumPy would broadcast to all ten
+def test_a_bias_that_does_not_fit_its_layer_is_refused(bias):
+    data = onnx_file([node("Gemm", ["x", "w", "b"], "out", "fc", transB=1)],
+                     initialisers(w=weights(10, 784), b=weights(bias)), ["batch", 784])
+    assert "layer 1's b is (%d,), not (10,)" % bias in refusal(data)
+
+
+def test_an_attribute_of_the_wrong_kind_is_refused():
+    nodes = [node("Conv", ["x", "w"], "c", "conv", kernel_shape=[3, 3], strides=1),  # a number, not a list
+             node("Flatten", ["c"], "f", "flat"), node("Gemm", ["f", "w2"], "out", "fc")]
+    data = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 28, 28])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])],
+        initialisers(w=weights(4, 1, 3, 3), w2=weights(26 * 26 * 4, 10)))).SerializeToString()
+    assert "a node's attributes are malformed" in refusal(data)
+
+
 def test_fields_of_the_wrong_wire_type_are_refused_without_allocating_what_they_claim():
     node_output_as_a_number = b"\x10\x80\x80\x80\x80\x08"  # output = 2**31, a number where a name belongs
     name_as_a_huge_number = b"\x3a\x08\x0a\x06" + node_output_as_a_number  # graph { node { ... } }

@@ -28,13 +28,19 @@ def import_onnx(data, name=""):
     try:
         graph, metadata = onnx.read_model(data, MAX_PARAMS)
         spec, weights, temperature = _Reader(graph).read()
-        model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, max_values=MAX_VALUES, initialise=False)
     except onnx.OnnxError as err:
         raise ModelFileError("This ONNX file cannot be imported: %s." % err)
+    except (TypeError, ValueError) as err:  # an attribute of the wrong kind: a number where ONNX has a list
+        raise ModelFileError("This ONNX file cannot be imported: a node's attributes are malformed (%s)." % err)
+    try:
+        model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, max_values=MAX_VALUES, initialise=False)
     except ValueError as err:  # layers whose shapes do not fit the 28x28 input
         raise ModelFileError("This ONNX file cannot be imported: its layers do not fit a 28x28 image (%s)." % err)
-    for layer, params in zip(model.layers, weights):
+    for i, (layer, params) in enumerate(zip(model.layers, weights)):
         for key, value in params.items():
+            if np.shape(value) != layer.params[key].shape:  # no broadcasting: a bias of 1 for 10 outputs is damage
+                raise ModelFileError("This ONNX file cannot be imported: layer %d's %s is %s, not %s."
+                                     % (i, key, np.shape(value), layer.params[key].shape))
             layer.params[key][...] = value
     data = model_bytes(model, _labels(metadata, model.output_shape[0]), name=name, temperature=temperature)
     load_model(data)  # the checks of every model file: sizes, finite weights, a sane temperature
