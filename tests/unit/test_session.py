@@ -141,7 +141,9 @@ def test_training_commands_before_their_time_say_why(command, payload):
 
 def test_an_unknown_architecture_and_a_bad_store_are_refused():
     engine = Engine()
-    for bad in (b"not a store", b"", b"PK\x03\x04 a damaged zip"):
+    stray = bars(4)
+    stray.labels[0] = 7  # a label beyond its three names
+    for bad in (b"not a store", b"", b"PK\x03\x04 a damaged zip", store_bytes(stray, bars(2))):
         with pytest.raises(DigitlabError, match="could not be read"):
             engine.handle("load_data", {}, bad)
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))

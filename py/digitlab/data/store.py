@@ -51,8 +51,12 @@ UNREADABLE_STORE = (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile)
 
 
 def load_set(path, name):
+    """The set `name` ("train", "test") of an image store; raises one of UNREADABLE_STORE."""
     with np.load(path, allow_pickle=False) as f:
-        return ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))
+        image_set = ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))
+    if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
+        raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
+    return image_set
 
 
 def match_labels(image_set, known):
