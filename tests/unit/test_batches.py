@@ -123,8 +123,9 @@ def test_the_warp_is_smooth_and_bounded():
 def test_a_warp_moves_ink_and_none_leaves_the_affine_map_as_it_was():
     x = np.zeros((4, 28, 28), np.float32)
     x[:, 6:22, 12:16] = 1.0
+    still = {"max_shift": 0.0, "max_degrees": 0.0, "max_scale": 0.0}  # the identity map
+    np.testing.assert_allclose(random_affine(x, np.random.default_rng(3), warp=0.0, **still), x, atol=1e-6)
+    assert np.abs(random_affine(x, np.random.default_rng(3), warp=1.5, **still) - x).max() > 0.2
     plain = random_affine(x, np.random.default_rng(3))
-    unwarped = random_affine(x, np.random.default_rng(3), warp=0.0)
-    warped = random_affine(x, np.random.default_rng(3), warp=1.5)
-    np.testing.assert_array_equal(plain, unwarped)
+    warped = random_affine(x, np.random.default_rng(3), warp=1.5)  # the same map, its random draws first
     assert np.abs(warped - plain).max() > 0.2
