@@ -57,11 +57,11 @@ def _bilinear(x, sy, sx):
     sx = np.clip(sx + 1, 0, w + 1)
     # Top-left neighbour, at most one short of the last row/column so its
     # right and lower neighbours exist (the fraction is then 1 at the edge).
-    y0 = np.minimum(np.floor(sy), h)
+    y0 = np.minimum(np.floor(sy), h)  # (N, H, W)
     x0 = np.minimum(np.floor(sx), w)
     fy, fx = sy - y0, sx - x0
     # Flat indices into the padded stack: one gather per neighbour.
-    top_left = (np.arange(n)[:, None, None] * (h + 2) + y0.astype(np.intp)) * (w + 2) + x0.astype(np.intp)
+    top_left = (np.arange(n)[:, None, None] * (h + 2) + y0.astype(np.intp)) * (w + 2) + x0.astype(np.intp)  # (N, H, W)
     pixels = padded.ravel()
     tl, tr = pixels[top_left], pixels[top_left + 1]
     bl, br = pixels[top_left + (w + 2)], pixels[top_left + (w + 3)]

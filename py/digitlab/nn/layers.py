@@ -156,11 +156,11 @@ class MaxPool2D(Layer):
     def _taps(self, x):
         s = self.size
         oh, ow = x.shape[1] // s, x.shape[2] // s
-        return [x[:, i:oh * s:s, j:ow * s:s, :] for i in range(s) for j in range(s)]
+        return [x[:, i:oh * s:s, j:ow * s:s, :] for i in range(s) for j in range(s)]  # s*s views, each (N, OH, OW, C)
 
     def forward(self, x, training=False):
         taps = self._taps(x)
-        out = taps[0].copy()
+        out = taps[0].copy()  # (N, OH, OW, C)
         for tap in taps[1:]:
             np.maximum(out, tap, out=out)
         if training:
@@ -170,11 +170,11 @@ class MaxPool2D(Layer):
     def backward(self, grad):
         # The gradient flows only to the first maximum of each window: maxima often
         # tie (a blank background gives equal values) and must not share it out twice.
-        dx = np.zeros(self.x.shape, dtype=grad.dtype)
-        x_taps, dx_taps = self._taps(self.x), self._taps(dx)
-        open_windows = np.ones(grad.shape, dtype=bool)  # maximum not found yet
+        dx = np.zeros(self.x.shape, dtype=grad.dtype)  # (N, H, W, C)
+        x_taps, dx_taps = self._taps(self.x), self._taps(dx)  # views of x and dx, each (N, OH, OW, C)
+        open_windows = np.ones(grad.shape, dtype=bool)  # (N, OH, OW, C): maximum not found yet
         for x_tap, dx_tap in zip(x_taps[:-1], dx_taps[:-1]):
-            first_max = x_tap == self.out
+            first_max = x_tap == self.out  # (N, OH, OW, C)
             first_max &= open_windows
             np.multiply(grad, first_max, out=dx_tap)
             open_windows ^= first_max
