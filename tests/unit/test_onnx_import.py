@@ -251,14 +251,19 @@ def test_a_pooling_that_pads_its_odd_edge_is_refused():
     assert "'padded' (MaxPool) is not a square pooling" in refusal(data)
 
 
-def test_a_convolution_with_a_zero_stride_is_refused():
-    nodes = [node("Conv", ["x", "w"], "c", "still", kernel_shape=[3, 3], strides=[0, 0]),
+def unchecked_conv_net(name, **conv_attributes):
+    """A 3x3 convolution `name` with `conv_attributes`, flattened into a dense layer: a file ONNX's own
+    checker would refuse, written without it."""
+    nodes = [node("Conv", ["x", "w"], "c", name, kernel_shape=[3, 3], **conv_attributes),
              node("Flatten", ["c"], "f", "flat"), node("Gemm", ["f", "w2"], "out", "fc")]
-    data = helper.make_model(helper.make_graph(
+    return helper.make_model(helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 28, 28])],
         [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])],
         initialisers(w=weights(4, 1, 3, 3), w2=weights(26 * 26 * 4, 10)))).SerializeToString()
-    assert "'still' (Conv) has a stride of 0" in refusal(data)
+
+
+def test_a_convolution_with_a_zero_stride_is_refused():
+    assert "'still' (Conv) has a stride of 0" in refusal(unchecked_conv_net("still", strides=[0, 0]))
 
 
 @pytest.mark.parametrize("bias", [11, 1])  # one too many, and one that NumPy would broadcast to all ten
@@ -269,13 +274,7 @@ def test_a_bias_that_does_not_fit_its_layer_is_refused(bias):
 
 
 def test_an_attribute_of_the_wrong_kind_is_refused():
-    nodes = [node("Conv", ["x", "w"], "c", "conv", kernel_shape=[3, 3], strides=1),  # a number, not a list
-             node("Flatten", ["c"], "f", "flat"), node("Gemm", ["f", "w2"], "out", "fc")]
-    data = helper.make_model(helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 28, 28])],
-        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])],
-        initialisers(w=weights(4, 1, 3, 3), w2=weights(26 * 26 * 4, 10)))).SerializeToString()
-    assert "a node's attributes are malformed" in refusal(data)
+    assert "a node's attributes are malformed" in refusal(unchecked_conv_net("conv", strides=1))  # a number, not a list
 
 
 def test_fields_of_the_wrong_wire_type_are_refused_without_allocating_what_they_claim():
