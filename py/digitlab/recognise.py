@@ -51,9 +51,9 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     sure is labelled "?"; its candidates still say what it may be. Nothing found is an empty text
     with a note, not an error.
     """
+    check_reads_pictures(saved)
     # In a line, a piece that is "none of these" is one the model is not sure of: that class is left
     # out of the reading, and its share of the probability with it.
-    check_reads_pictures(saved)
     labels = [label for label in saved.labels if not (reads_a_line(saved) and label == NONE_OF_THESE)]
     try:
         digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels], threshold)
