@@ -11,7 +11,10 @@
 // tab of the app: the others keep offering their Reload, which then reloads at once.
 "use strict";
 
+// What this worker and the page (offline.js) say to each other, the same on both sides
+// (tests/build/test_output.py checks that they are).
 const KEPT_HEADER = "x-digitlab-kept";
+const SKIP_WAITING = "skipWaiting";
 
 // From the server itself, not the browser's HTTP cache: a host that lets files be cached for a while
 // would otherwise hand a new build's worker some of the last build's files to keep.
@@ -21,7 +24,7 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data === "skipWaiting") self.skipWaiting();
+  if (event.data === SKIP_WAITING) self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

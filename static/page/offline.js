@@ -3,7 +3,9 @@
 // when a new build is ready, and whether the page runs from the kept copy.
 "use strict";
 
+// What the page and the service worker say to each other, the same on both sides (tests/build/test_output.py).
 const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on a kept copy it answers with for want of the server
+const SKIP_WAITING = "skipWaiting"; // the page's word to a waiting new build: take over
 
 /**
  * Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}.
@@ -54,7 +56,7 @@ export function useUpdate(worker) {
     return;
   }
   navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
-  worker.postMessage("skipWaiting");
+  worker.postMessage(SKIP_WAITING);
 }
 
 /** Resolves when `worker` has kept every file and taken over; rejects if it gave up. */

@@ -52,6 +52,11 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
     assert re.search(r'<meta name="theme-color" content="([^"]+)">', html).group(1) == build.THEME
     assert view.NETWORK_IN_PYTHON == editable.NAME and '<option value="%s">' % editable.NAME in html
     assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
+    said = []  # the service worker's and the page's words to each other
+    for path in ("service-worker.js", os.path.join("static", "page", "offline.js")):
+        with open(os.path.join(out, path)) as f:
+            said.append(dict(re.findall(r'^const (KEPT_HEADER|SKIP_WAITING) = "([^"]+)";', f.read(), re.M)))
+    assert said[0] == said[1] and len(said[0]) == 2, said
 
 
 def test_the_engine_boots_in_pyodide_017_compiling_none_of_its_python(out, tmp_path):
