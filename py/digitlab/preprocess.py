@@ -4,53 +4,44 @@ grayscale -> ink polarity -> tight bounding box -> longer side scaled to 20 px
 (aspect kept) -> placed in 28x28 with the centre of mass at the centre.
 """
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .errors import EmptyImageError
+from .paper import extended, find_sheet, paper_level, relative_ink
 
 SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
-PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
-PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)
 DARK_GROUND = 0.35  # a border darker than this is a dark ground with light ink; paper in a dim photo is lighter
 
 
 def ink_map(gray):
     """Grayscale (1 = white) -> ink strength in [0, 1], whatever the polarity and the light.
 
-    The border tells the polarity: a dark one (below DARK_GROUND) means light ink on a dark
-    ground, as in MNIST itself, which is turned over first; anything lighter is paper, however
-    dim the photo or deep the shadow across it. Each pixel's ink is how much darker it is than
-    the paper around it (`paper_level`), relative to that paper, so a shadow or a light gradient
-    across a photo is not ink. The result is stretched so the strongest ink is 1.
+    In a photo of a sheet lying on a table (`find_sheet`), the ink is what is dark on the sheet: the
+    table, its grain and the sheet's edge are no writing. Otherwise the border tells the polarity:
+    a dark one (below DARK_GROUND) means light ink on a dark ground, as in MNIST itself, which is
+    turned over first; anything lighter is paper, however dim the photo or deep the shadow across
+    it. Each pixel's ink is how much darker it is than the paper around it (`paper_level`),
+    relative to that paper, so a shadow or a light gradient across a photo is not ink. The result
+    is stretched so the strongest ink is 1.
     """
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if float(np.median(border)) < DARK_GROUND:
-        gray = 1.0 - gray
-    paper = paper_level(gray)  # (H, W)
-    ink = paper - gray  # in place from here on: a photo's map is a million pixels
-    ink /= np.maximum(paper, 0.05, out=paper)
+    sheet = find_sheet(gray)  # (H, W) bool, or None
+    if sheet is not None:
+        ink = relative_ink(gray, paper_level(extended(gray, sheet)))  # (H, W)
+        ink[~sheet] = 0
+    else:
+        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+        if float(np.median(border)) < DARK_GROUND:
+            gray = 1.0 - gray
+        ink = relative_ink(gray, paper_level(gray))  # (H, W)
     peak = float(ink.max()) if ink.size else 0.0
     if peak < 0.1:
         raise EmptyImageError("No digit found: the image is blank.")
     ink *= 1.0 / peak
     ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows (and the paper lighter than its level)
     return ink
-
-
-def paper_level(gray):
-    """The paper's brightness under every pixel (H, W): the picture shrunk to PAPER_SIDE pixels, its
-    darker marks filled in by a closing (a maximum filter, then a minimum filter of the same size:
-    strokes are thin at that scale and vanish, while the edge of a shadow, which is wide, goes back
-    where it was instead of spreading the light side's level over the dark side), enlarged back."""
-    h, w = gray.shape
-    scale = PAPER_SIDE / float(max(h, w))
-    small = Image.fromarray(gray.astype(np.float32), mode="F").resize(
-        (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX)
-    closed = small.filter(ImageFilter.MaxFilter(PAPER_FILTER)).filter(ImageFilter.MinFilter(PAPER_FILTER))
-    return np.array(closed.resize((w, h), Image.BILINEAR), dtype=np.float32)
 
 
 def bounding_box(ink):

@@ -5,7 +5,7 @@
 
 // The reader is sent only the inked part of the canvas (most of a wide pad is paper, and every
 // pixel sent costs time), with paper around it: a margin, so its border is paper, and a longer side
-// of at least this many line widths, so Python's estimate of the paper's light (preprocess.paper_level:
+// of at least this many line widths, so Python's estimate of the paper's light (paper.paper_level:
 // the picture shrunk to 32 px a side, closed by a 5-px filter) still closes over a stroke.
 const READ_MARGIN = 2; // line widths of paper around the ink
 const READ_SIDE = 9; // line widths, at least, along the window's longer side

@@ -1,0 +1,213 @@
+"""The paper in a picture: its light under every pixel and, in a photo of a sheet lying on a table,
+where the sheet is.
+
+Ink is what is darker than the paper around it (`preprocess.ink_map`), so the paper's own level
+must be known everywhere: a photo's light falls off across a page, and a shadow darkens part of
+it. A photo may also show what the sheet lies on: a table darker than paper, whose edge against
+the sheet is no writing, and which, seen all around the sheet, would make the picture's border
+look like the dark ground of light writing.
+"""
+import numpy as np
+from PIL import Image, ImageFilter
+
+PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
+PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)
+
+SHEET_SIDE = 128  # a sheet on a table is looked for on the picture resized to this many pixels a side
+MIN_TABLE_BORDER = 0.1  # the table is seen along at least this share of the picture's border
+SHEET_OPENING = 0.1  # a sheet is light ground wider than twice this share of the shorter side (a stroke is thinner),
+MIN_SHEET = 0.2  # covering at least this share of the picture...
+MIN_TABLE = 0.01  # ...but not all of it: with less than this share of table around it, it is just the paper
+SHEET_PAPER = 0.75  # at least this share of a sheet is light: paper with writing, not light writing on dark
+MIN_WRITING_LENGTH = 5  # what is dark on a sheet is strokes, at least this many times longer than wide
+TABLE_CONTRAST = 0.75  # a table is at most this bright against the sheet (not a gradient across one page)...
+SHEET_EDGE = 0.6  # ...and meets it in a step of at least this share of their difference (a shadow's is soft)
+SHEET_RIM = 2  # the sheet's outermost pixels there count as table: a photo's edges are blurred
+TABLE_BAND = 2 * SHEET_SIDE // PAPER_SIDE  # paper_level blurs a sheet's light this far over the table...
+WRITING_INK = 0.75  # ...past which ink this strong against the sheet's strongest...
+WRITING_SHARE = 0.0005  # ...on this share of the picture is writing: the page goes on in a shadow
+
+
+def relative_ink(gray, paper):
+    """How much darker each pixel is than `paper` (H, W), relative to it. `paper` is used up: the
+    work is in place, as a photo's map is a million pixels."""
+    ink = paper - gray
+    ink /= np.maximum(paper, 0.05, out=paper)
+    return ink
+
+
+def paper_level(gray):
+    """The paper's brightness under every pixel (H, W): the picture shrunk to PAPER_SIDE pixels, its
+    darker marks filled in by a closing (a maximum filter, then a minimum filter of the same size:
+    strokes are thin at that scale and vanish, while the edge of a shadow, which is wide, goes back
+    where it was instead of spreading the light side's level over the dark side), enlarged back."""
+    h, w = gray.shape
+    closed = _resized(gray, PAPER_SIDE).filter(ImageFilter.MaxFilter(PAPER_FILTER)).filter(ImageFilter.MinFilter(PAPER_FILTER))
+    return np.array(closed.resize((w, h), Image.BILINEAR), dtype=np.float32)
+
+
+def find_sheet(gray):
+    """Where a photo shows a sheet of paper lying on something darker, the sheet within its rim
+    (H, W) bool; None when the picture is all paper, or light writing on a dark ground.
+
+    Looked for on the picture resized to SHEET_SIDE, when what is darker than Otsu's threshold
+    lies along the frame, as a table does: among the pixels lighter than that threshold, and than
+    the one that splits those darker than it (`sheet_above`), as a part of the sheet in a shadow can
+    be darker than the first and still lighter than the table. The larger sheet found is taken,
+    unless what lies around it holds writing (`writes_beyond`).
+    """
+    h, w = gray.shape
+    small = np.asarray(_resized(gray, SHEET_SIDE, Image.BILINEAR))  # (h', w'): a small one smoothly enlarged
+    level = otsu_threshold(small)
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    if np.mean(border <= level) < MIN_TABLE_BORDER:
+        return None  # a drawing, or a photo of a page alone
+    found = [sheet_above(small, level), sheet_above(small, otsu_threshold(small[small <= level]))]
+    sheets = sorted((sheet for sheet in found if sheet is not None), key=np.sum, reverse=True)
+    ink = relative_ink(gray, paper_level(gray)) if sheets else None  # (H, W): the writing, were it all one page
+    for sheet in sheets:
+        inner = _enlarged(narrow(sheet, SHEET_RIM), (w, h))
+        if not writes_beyond(ink, inner, _enlarged(_beyond(sheet), (w, h))):
+            return inner
+    return None
+
+
+def sheet_above(small, level):
+    """The sheet (h', w') bool that the pixels lighter than `level` make, or None when they make none.
+
+    Specks go, then everything between two of them along a row or a column is filled in (a sheet
+    is convex, its writing inside it), then what is narrower than a sheet goes (a light stroke). A
+    sheet is most of the picture and mostly light (light strokes on a dark ground are mostly
+    ground between them); the table around it is darker, and meets it at a sharp edge.
+    """
+    light = small > level  # (h', w')
+    filled = between(widen(narrow(light, 1), 1))
+    reach = max(1, int(round(SHEET_OPENING * min(small.shape))))
+    sheet = widen(narrow(filled, reach), reach)
+    share = sheet.mean()
+    if share < MIN_SHEET or share > 1 - MIN_TABLE or light[sheet].mean() < SHEET_PAPER:
+        return None
+    if not is_writing(sheet & ~light):
+        return None  # light strokes round the dark holes of their loops, however bold
+    paper, table = float(np.median(small[sheet])), float(np.median(small[~sheet]))
+    if table > TABLE_CONTRAST * paper or not sharp_edge(small, sheet, paper - table):
+        return None
+    return sheet
+
+
+def is_writing(dark):
+    """Whether the dark pixels (h', w') on a sheet are strokes: their area at least MIN_WRITING_LENGTH
+    squares of their width (a digit's strokes are long and thin; the hole of a bold light loop is
+    as long as it is wide)."""
+    width = 2 * half_width(dark) + 1
+    return dark.any() and dark.sum() >= MIN_WRITING_LENGTH * width ** 2
+
+
+def half_width(mask):
+    """The largest reach at which `mask` survives `narrow`: half its widest part's width (0 for a
+    line one pixel wide, -1 for nothing)."""
+    if not mask.any():
+        return -1
+    low, high = 0, 1  # survives at low; find a high it does not survive at, then halve the gap
+    while high <= max(mask.shape) and narrow(mask, high).any():
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if narrow(mask, middle).any() else (low, middle)
+    return low
+
+
+def sharp_edge(small, sheet, contrast):
+    """Whether the light changes by at least SHEET_EDGE of `contrast` within the 3x3 around the
+    sheet's edge pixels (those inside the picture: a sheet may go on past the frame), as at the
+    edge of paper and not at a shadow's."""
+    edge = sheet & ~narrow(sheet, 1)
+    if not edge.any():
+        return False
+    h, w = small.shape
+    padded = np.pad(small, 1, mode="edge")
+    around = [padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)]
+    spread = np.max(around, axis=0) - np.min(around, axis=0)  # (h', w')
+    return float(np.median(spread[edge])) >= SHEET_EDGE * contrast
+
+
+def writes_beyond(ink, sheet, beyond):
+    """Whether there is writing `beyond` the sheet nearly as dark against its own paper as the
+    darkest on the sheet: then the sheet is the lit part of a page, and beyond it the page goes
+    on in a shadow."""
+    strong = WRITING_INK * float(ink[sheet].max())
+    return np.count_nonzero(ink[beyond] > strong) > WRITING_SHARE * ink.size
+
+
+def _beyond(sheet):
+    """The table (h', w') clear of the sheet's edge and of the frame's, by TABLE_BAND: paper_level
+    spreads the sheet's light there, and closes a thin strip of table along the frame."""
+    beyond = ~widen(sheet, TABLE_BAND)
+    beyond[:TABLE_BAND], beyond[-TABLE_BAND:], beyond[:, :TABLE_BAND], beyond[:, -TABLE_BAND:] = False, False, False, False
+    return beyond
+
+
+def extended(gray, region):
+    """`gray` with every pixel outside the convex `region` given the value of the region's nearest
+    pixel along its row (above or below the region, along the nearest row it covers), so the
+    paper's level near the region's edge is the paper's, whatever lies beyond it."""
+    h, w = gray.shape
+    rows = np.flatnonzero(region.any(axis=1))
+    row_of = np.clip(np.arange(h), rows[0], rows[-1])  # (H,)
+    first = np.argmax(region, axis=1)[row_of]  # (H,)
+    last = w - 1 - np.argmax(region[:, ::-1], axis=1)[row_of]
+    columns = np.clip(np.arange(w)[None, :], first[:, None], last[:, None])  # (H, W)
+    return gray[row_of[:, None], columns]
+
+
+def otsu_threshold(values):
+    """The level that best splits `values` (in [0, 1]) into a dark and a light class: Otsu's, the
+    largest spread between the two classes' means, weighted by their sizes."""
+    counts, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
+    levels = (edges[:-1] + edges[1:]) / 2  # (64,)
+    below, below_sum = np.cumsum(counts), np.cumsum(counts * levels)  # (64,) at or below each bin
+    above, above_sum = below[-1] - below, below_sum[-1] - below_sum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.nan_to_num(below * above * (below_sum / below - above_sum / above) ** 2)
+    best = np.flatnonzero(spread >= spread.max())  # every level in an empty gap between the classes splits alike:
+    return float(edges[1 + best[len(best) // 2]])  # the middle one
+
+
+def narrow(mask, reach):
+    """Erosion by a (2 reach + 1)^2 square; the picture's edge pixels go on past the frame."""
+    return _window_counts(mask, reach) == (2 * reach + 1) ** 2
+
+
+def widen(mask, reach):
+    """Dilation by a (2 reach + 1)^2 square."""
+    return _window_counts(mask, reach) > 0
+
+
+def between(mask):
+    """(H, W) bool: the pixels with True on both sides of them along their row, or their column."""
+    def along_rows(m):
+        first = np.argmax(m, axis=1)[:, None]  # (H, 1)
+        last = m.shape[1] - 1 - np.argmax(m[:, ::-1], axis=1)[:, None]
+        return m.any(axis=1)[:, None] & (np.arange(m.shape[1]) >= first) & (np.arange(m.shape[1]) <= last)
+    return along_rows(mask) | along_rows(mask.T).T
+
+
+def _window_counts(mask, reach):
+    """(H, W): how many True pixels in each (2 reach + 1)^2 window, from the summed-area table."""
+    k = 2 * reach + 1
+    sums = np.zeros((mask.shape[0] + k, mask.shape[1] + k), np.int32)
+    sums[1:, 1:] = np.pad(mask, reach, mode="edge").astype(np.int32).cumsum(0).cumsum(1)
+    return sums[k:, k:] - sums[:-k, k:] - sums[k:, :-k] + sums[:-k, :-k]
+
+
+def _resized(gray, side, enlarging=Image.BOX):
+    """The picture as a Pillow float image whose longer side is `side`: each pixel a box's mean, or
+    made by `enlarging` where a small picture is enlarged."""
+    h, w = gray.shape
+    scale = side / float(max(h, w))
+    return Image.fromarray(gray.astype(np.float32), mode="F").resize(
+        (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX if scale <= 1 else enlarging)
+
+
+def _enlarged(mask, size):
+    return np.asarray(Image.fromarray(np.uint8(mask)).resize(size, Image.NEAREST), bool)
