@@ -4,12 +4,13 @@
 
 Prints, for the built-in model (build/models/default.npz) or --model FILE (the page's timing is the built page's):
 - single digits by presentation: MNIST's own 28x28 test digits; the same digits as clean
-  pictures, as photo-like pictures and written with a marker (tests/sets/numbers.py), each read
-  through the whole pipeline (decode, ink map, segmentation, classifier); all of them together;
+  pictures, as photo-like pictures, written with a marker and photographed on a sheet lying on a
+  table (tests/sets/numbers.py), each read through the whole pipeline (decode, ink map,
+  segmentation, classifier); all of them together, and the first three (before the table's);
   and a naive peer on the photos: a 1-nearest-neighbour matcher over the 8,000 training digits
   (the same normalised 28x28 images), which a good reader must beat;
-- numbers of 2-8 digits clean, and of 2-6 digits photo-like and photographed on a ruled or
-  squared page ("lined"), exact;
+- numbers of 2-8 digits clean, and of 2-6 digits photo-like, photographed on a ruled or squared
+  page ("lined") and on a sheet lying on a table ("desk"), exact;
 - non-digits (tests/sets/nondigits.py: drawn afresh and typed in fonts, clean and photo-like)
   answered "?" or nothing, by kind; and MNIST test digits wrongly answered "?", at the default
   threshold and others;
@@ -64,16 +65,16 @@ def singles(saved, count, seed, train):
     probs = saved.predict_proba(test.images[..., None].astype(np.float32) / 255)
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
         len(test), percent(probs.argmax(axis=1) == test.labels), percent(probs.max(axis=1) < THRESHOLD)))
-    hits_all = []
-    for style in ("clean", "photo", "thick"):
+    hits = {}
+    for style in ("clean", "photo", "thick", "desk"):
         sample = numbers("test", count, seed, style, lengths=[1])
-        hits = [read(saved, n.data) == n.text for n in sample]
-        hits_all += hits
-        line = "  %-30s %s" % (style + " pictures", percent(hits))
+        hits[style] = [read(saved, n.data) == n.text for n in sample]
+        line = "  %-30s %s" % (style + " pictures", percent(hits[style]))
         if style == "photo":
             line += "   1-nearest-neighbour peer %s" % percent(nearest_neighbour(train, sample))
         print(line)
-    print("  %-30s %s" % ("all pictures together", percent(hits_all)))
+    print("  %-30s %s" % ("all pictures together", percent(sum(hits.values(), []))))
+    print("  %-30s %s" % ("clean, photo and thick", percent(hits["clean"] + hits["photo"] + hits["thick"])))
 
 
 def nearest_neighbour(train, sample):
@@ -93,7 +94,7 @@ def nearest_neighbour(train, sample):
 
 
 def numbers_read(saved, count, seed):
-    for style, lengths in (("clean", range(2, 9)), ("photo", range(2, 7)), ("lined", range(2, 7))):
+    for style, lengths in (("clean", range(2, 9)), ("photo", range(2, 7)), ("lined", range(2, 7)), ("desk", range(2, 7))):
         sample = numbers("test", count, seed, style, lengths=lengths)
         hits = [read(saved, n.data) == n.text for n in sample]
         print("Numbers of %d-%d test digits, %s (n=%d): exact %s" % (lengths[0], lengths[-1], style, count, percent(hits)))

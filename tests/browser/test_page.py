@@ -82,6 +82,17 @@ def test_uploaded_photos_of_digits_are_recognised(app):
     assert "digit-" in text(app, "source")
 
 
+def test_photos_of_a_sheet_lying_on_a_table_are_read(app):
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 6, seed=12, style="desk", lengths=range(3, 6))  # the table all round, or along a side
+    read = []
+    for i, number in enumerate(sample):
+        upload(app, "desk-%d.jpg" % i, number.data, "image/jpeg")
+        read.append(text(app, "prediction"))
+    assert sum(got == number.text for got, number in zip(read, sample)) >= 5, read  # the table neither ink nor ground
+
+
 def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
     upload(app, "notes.txt", b"this is not a picture", "text/plain")
     assert "not an image" in text(app, "message")

@@ -11,7 +11,10 @@ A number is rendered in one of four styles:
   (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
   sometimes a soft shadow, sensor noise, blur, JPEG;
 - "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
-  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits.
+  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits;
+- "desk": the same photo of a sheet lying on a table (dark or light wood, grey, black, with a
+  grain), either the whole sheet turned a little with the table all around it, or the page running
+  off the frame with the table along one or two sides.
 No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
 motion blur, a page's margin line and ink that bleeds. The evaluation set uses the test split
 only; recipes are tuned on the same kinds of pictures made from the training split.
@@ -29,7 +32,8 @@ TOUCHING_SHARE = 0.2  # numbers with at least one pair of abutting boxes
 PAPERS = [(236, 232, 220), (245, 242, 235), (222, 218, 205), (250, 250, 250)]
 INKS = [(25, 25, 30), (30, 45, 140), (70, 70, 75), (20, 60, 35)]
 RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # a page's lines: light blues, greys
-PHOTOS = ("photo", "lined")  # the styles photographed, at 90-200 pixels a line
+TABLES = [(95, 62, 40), (150, 110, 75), (62, 62, 66), (32, 32, 34)]  # dark and light wood, grey, black
+PHOTOS = ("photo", "lined", "desk")  # the styles photographed, at 90-200 pixels a line
 
 
 def load_digits(split):
@@ -123,6 +127,11 @@ def thicken(ink, share):
 def render_photo(ink, rng, ruling=None):
     """Ink -> JPEG bytes of a photo-like picture of it on paper; on a lined page where `ruling` (the
     lines' strength (H, W) in [0, 1], as `ink`) is given."""
+    return _jpeg(_photo(ink, rng, ruling), rng)
+
+
+def _photo(ink, rng, ruling=None):
+    """render_photo's picture, before JPEG."""
     paper = np.array(PAPERS[rng.integers(len(PAPERS))], np.float32)
     pen = np.array(INKS[rng.integers(len(INKS))], np.float32)
     if rng.random() < 0.25:
@@ -140,7 +149,10 @@ def render_photo(ink, rng, ruling=None):
     rgb = sheet * (1 - a) + pen * a  # (H, W, 3)
     rgb = rgb * _light(h, w, rng)[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
     picture = Image.fromarray(np.uint8(np.clip(rgb, 0, 255)))
-    picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
+    return picture.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
+
+
+def _jpeg(picture, rng):
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=int(rng.integers(50, 90)))
     return out.getvalue()
@@ -149,6 +161,34 @@ def render_photo(ink, rng, ruling=None):
 def render_lined(ink, rng):
     """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page."""
     return render_photo(ink, rng, ruling=_ruling(ink.shape, rng))
+
+
+def render_desk(ink, rng):
+    """Ink -> JPEG bytes of a photo of it on a sheet lying on a table: half the time the whole sheet,
+    turned up to 8 degrees, with 8-30 % of its size of table around it; else the page running off
+    the frame, the table along one side (6-20 % of the width) and sometimes above or below it."""
+    sheet = _photo(ink, rng)
+    w, h = sheet.size
+    if rng.random() < 0.5:
+        margin = rng.uniform(0.08, 0.3)
+        table = _table(int(h * (1 + 2 * margin)), int(w * (1 + 2 * margin)), rng)
+        angle = rng.uniform(-8, 8)
+        outline = Image.new("L", sheet.size, 255).rotate(angle, Image.BILINEAR, expand=True)
+        sheet = sheet.rotate(angle, Image.BILINEAR, expand=True)
+        table.paste(sheet, ((table.size[0] - sheet.size[0]) // 2, (table.size[1] - sheet.size[1]) // 2), outline)
+    else:
+        across, down = rng.uniform(0.06, 0.2), (rng.uniform(0.05, 0.15) if rng.random() < 0.5 else 0.0)
+        table = _table(int(h * (1 + down)), int(w * (1 + across)), rng)
+        table.paste(sheet, (int(rng.integers(2)) * (table.size[0] - w), int(rng.integers(2)) * (table.size[1] - h)))
+    return _jpeg(table, rng)
+
+
+def _table(h, w, rng):
+    """A table top (H, W) in one of TABLES' colours, with a grain along it."""
+    grain = Image.fromarray(np.uint8(rng.integers(0, 256, (max(2, h // 6), max(2, w // 40)))))
+    grain = 0.85 + 0.3 * np.asarray(grain.resize((w, h), Image.BICUBIC), np.float32)[..., None] / 255.0  # (H, W, 1)
+    colour = np.array(TABLES[rng.integers(len(TABLES))], np.float32)
+    return Image.fromarray(np.uint8(np.clip(colour * grain + rng.normal(0, 3, (h, w, 3)), 0, 255)))
 
 
 def _ruling(shape, rng):
@@ -191,7 +231,7 @@ def _light(h, w, rng):
     return light
 
 
-RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined}
+RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined, "desk": render_desk}
 
 
 def _png(image):

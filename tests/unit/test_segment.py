@@ -324,6 +324,15 @@ def test_numbers_photographed_on_a_ruled_or_squared_page_are_read_past_its_lines
     assert exact >= 0.8 * len(sample)
 
 
+def test_numbers_photographed_on_a_sheet_lying_on_a_table_are_read(default_model):
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 60, seed=7, style="desk", lengths=range(2, 7))
+    counted, exact = counted_and_exact(default_model, sample)
+    assert counted >= 0.85 * len(sample)  # the table is no ink, the sheet's edge no digit...
+    assert exact >= 0.75 * len(sample)  # ...and a dark table all round does not turn the ink over
+
+
 def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
     def sure_of_parts(batch):  # sure of anything but ink wider than tall and not flat: it would cut the tail
         probs = []
