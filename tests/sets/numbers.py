@@ -11,12 +11,13 @@ A number is rendered in one of four styles:
   (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
   sometimes a soft shadow, sensor noise, blur, JPEG;
 - "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
-  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits;
+  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits, and half the time a notebook's
+  red margin line down the page, left of the writing;
 - "desk": the same photo of a sheet lying on a table (dark or light wood, grey, black, with a
   grain), either the whole sheet turned a little with the table all around it, or the page running
   off the frame with the table along one or two sides.
 No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
-motion blur, a page's margin line and ink that bleeds. The evaluation set uses the test split
+motion blur and ink that bleeds. The evaluation set uses the test split
 only; recipes are tuned on the same kinds of pictures made from the training split.
 """
 import io
@@ -32,6 +33,7 @@ TOUCHING_SHARE = 0.2  # numbers with at least one pair of abutting boxes
 PAPERS = [(236, 232, 220), (245, 242, 235), (222, 218, 205), (250, 250, 250)]
 INKS = [(25, 25, 30), (30, 45, 140), (70, 70, 75), (20, 60, 35)]
 RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # a page's lines: light blues, greys
+MARGIN = (225, 85, 100)  # a notebook's margin line: red
 TABLES = [(95, 62, 40), (150, 110, 75), (62, 62, 66), (32, 32, 34)]  # dark and light wood, grey, black
 PHOTOS = ("photo", "lined", "desk")  # the styles photographed, at 90-200 pixels a line
 
@@ -124,28 +126,27 @@ def thicken(ink, share):
     return np.asarray(Image.fromarray(ink, mode="F").filter(ImageFilter.MaxFilter(size)), np.float32)
 
 
-def render_photo(ink, rng, ruling=None):
-    """Ink -> JPEG bytes of a photo-like picture of it on paper; on a lined page where `ruling` (the
-    lines' strength (H, W) in [0, 1], as `ink`) is given."""
-    return _jpeg(_photo(ink, rng, ruling), rng)
+def render_photo(ink, rng, printed=()):
+    """Ink -> JPEG bytes of a photo-like picture of it on paper; on a lined page where `printed`
+    holds the page's lines: (strength (H, W) in [0, 1], as `ink`, RGB colour) each."""
+    return _jpeg(_photo(ink, rng, printed), rng)
 
 
-def _photo(ink, rng, ruling=None):
+def _photo(ink, rng, printed=()):
     """render_photo's picture, before JPEG."""
     paper = np.array(PAPERS[rng.integers(len(PAPERS))], np.float32)
     pen = np.array(INKS[rng.integers(len(INKS))], np.float32)
     if rng.random() < 0.25:
         ink = thicken(ink, rng.uniform(0.03, 0.08))
-    layers = [ink] if ruling is None else [ink, ruling]
     angle = rng.uniform(-12, 12)
     layers = _tilted([Image.fromarray(np.uint8(np.round(255 * layer))).rotate(angle, Image.BILINEAR, expand=True)
-                      for layer in layers], rng)
+                      for layer in [ink] + [lines for lines, _ in printed]], rng)
     a = np.asarray(layers[0], np.float32)[..., None] / 255.0 * rng.uniform(0.75, 1.0)  # (H, W, 1)
     h, w = a.shape[:2]
     sheet = paper * _texture(h, w, rng)[..., None]  # (H, W, 3)
-    if ruling is not None:
-        lines = np.asarray(layers[1], np.float32)[..., None] / 255.0  # (H, W, 1)
-        sheet = sheet * (1 - lines) + np.array(RULINGS[rng.integers(len(RULINGS))], np.float32) * lines
+    for layer, (_, colour) in zip(layers[1:], printed):
+        lines = np.asarray(layer, np.float32)[..., None] / 255.0  # (H, W, 1)
+        sheet = sheet * (1 - lines) + np.array(colour, np.float32) * lines
     rgb = sheet * (1 - a) + pen * a  # (H, W, 3)
     rgb = rgb * _light(h, w, rng)[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
     picture = Image.fromarray(np.uint8(np.clip(rgb, 0, 255)))
@@ -159,8 +160,21 @@ def _jpeg(picture, rng):
 
 
 def render_lined(ink, rng):
-    """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page."""
-    return render_photo(ink, rng, ruling=_ruling(ink.shape, rng))
+    """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page, half the time with a
+    notebook's margin line left of the writing."""
+    printed = [(_ruling(ink.shape, rng), RULINGS[rng.integers(len(RULINGS))])]
+    if rng.random() < 0.5:
+        printed.append((_margin(ink, rng), MARGIN))
+    return render_photo(ink, rng, printed)
+
+
+def _margin(ink, rng):
+    """A notebook's margin line (H, W): down the whole page, 1-3 pixels wide, 70-100 % opaque,
+    between the page's edge and the writing."""
+    line = np.zeros(ink.shape, np.float32)
+    x = int(rng.uniform(0.2, 0.8) * np.flatnonzero(ink.max(axis=0) > 0)[0])
+    line[:, x:x + int(rng.integers(1, 4))] = rng.uniform(0.7, 1.0)
+    return line
 
 
 def render_desk(ink, rng):

@@ -151,6 +151,18 @@ def test_specks_and_an_underline_are_dropped():
     assert boxes == [(40, 20, 70, 100), (140, 20, 170, 100), (240, 20, 270, 100)]
 
 
+def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
+    ink = sheet(500, 250)
+    bar(ink, 30, 0, 4, 250)  # the margin, down the whole page
+    for x in (120, 220, 320):
+        bar(ink, x, 80, 30, 90)
+    boxes, _ = marks_of(ink)
+    assert boxes == [(120, 80, 150, 170), (220, 80, 250, 170), (320, 80, 350, 170)]
+    one = sheet(120, 250)
+    bar(one, 50, 10, 12, 230)  # a 1 alone, as tall as the picture
+    assert marks_of(one)[0] == [(50, 10, 62, 240)]
+
+
 def test_thinnest_columns_are_the_candidate_cuts():
     profile = np.array([5, 5, 5, 5, 1, 5, 5, 5, 0, 5, 5, 5, 5], float)
     assert cut_candidates(profile, height=10) == [4, 8]

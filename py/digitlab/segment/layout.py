@@ -19,7 +19,7 @@ STACKED = 0.25  # two marks on the same columns that share at most this much of 
 FRAGMENT = 0.15  # a mark with less ink than this (times the median mark's) is a fragment of a stroke:
 NEAR = 0.2  # it joins a neighbour at most this far away (times the line height), or is dropped
 RULE_LENGTH = 1.5  # a component this long (times the line height)...
-RULE_THICKNESS = 0.3  # ...and this flat (height over width) is an underline or a ruled line
+RULE_THICKNESS = 0.3  # ...and this thin (across over along) is an underline, a ruled line or a page's margin
 MAX_MARKS = 200  # the largest components considered: noise, text or a grid cannot make it hang
 NEXT_LINE = 0.75  # marks whose middles are further apart than this (times the line height) are on two lines
 TILT_MARKS = 3  # a line's tilt is measured on at least this many marks (two digits' middles differ by their own)...
@@ -134,7 +134,10 @@ def _join_enclosed(marks):
 
 
 def _is_rule(mark, height):
-    return mark.width >= RULE_LENGTH * height and mark.height <= RULE_THICKNESS * mark.width
+    """A line longer than digits are tall and thin, along the line (an underline, a ruled line) or
+    across it (a notebook's margin: a digit 1 is no longer than the line is high)."""
+    along, across = max(mark.width, mark.height), min(mark.width, mark.height)
+    return along >= RULE_LENGTH * height and across <= RULE_THICKNESS * along
 
 
 def _is_speck(mark, height):
