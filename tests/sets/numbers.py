@@ -13,6 +13,8 @@ A number is rendered in one of four styles:
 - "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
   0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits, and half the time a notebook's
   red margin line down the page, left of the writing;
+- "boxed": the same photo of a worksheet's printed answer box round the number: a thin black,
+  grey or blue rectangle clear of the digits;
 - "desk": the same photo of a sheet lying on a table (dark or light wood, grey, black, with a
   grain), either the whole sheet turned a little with the table all around it, or the page running
   off the frame with the table along one or two sides.
@@ -34,8 +36,9 @@ PAPERS = [(236, 232, 220), (245, 242, 235), (222, 218, 205), (250, 250, 250)]
 INKS = [(25, 25, 30), (30, 45, 140), (70, 70, 75), (20, 60, 35)]
 RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # a page's lines: light blues, greys
 MARGIN = (225, 85, 100)  # a notebook's margin line: red
+PRINT = [(30, 30, 30), (90, 90, 90), (40, 60, 150)]  # a worksheet's printed boxes: black, grey, blue
 TABLES = [(95, 62, 40), (150, 110, 75), (62, 62, 66), (32, 32, 34)]  # dark and light wood, grey, black
-PHOTOS = ("photo", "lined", "desk")  # the styles photographed, at 90-200 pixels a line
+PHOTOS = ("photo", "lined", "boxed", "desk")  # the styles photographed, at 90-200 pixels a line
 
 
 def load_digits(split):
@@ -168,6 +171,22 @@ def render_lined(ink, rng):
     return render_photo(ink, rng, printed)
 
 
+def render_boxed(ink, rng):
+    """Ink -> JPEG bytes of a photo of it written in a worksheet's printed answer box."""
+    return render_photo(ink, rng, [(_answer_box(ink.shape, rng), PRINT[rng.integers(len(PRINT))])])
+
+
+def _answer_box(shape, rng):
+    """A printed rectangle (H, W) round the writing: 1-4 % of the sheet's height thick, 5-25 % of it
+    in from the edges, so clear of the digits (compose() leaves a third of the height round them)."""
+    h, w = shape
+    inset, thick = int(rng.uniform(0.05, 0.25) * h / 2.4), max(1, int(rng.uniform(0.01, 0.04) * h / 2.4))
+    box = np.zeros(shape, np.float32)
+    box[inset:h - inset, inset:w - inset] = 1
+    box[inset + thick:h - inset - thick, inset + thick:w - inset - thick] = 0
+    return box
+
+
 def _margin(ink, rng):
     """A notebook's margin line (H, W): down the whole page, 1-3 pixels wide, 70-100 % opaque,
     between the page's edge and the writing."""
@@ -245,7 +264,8 @@ def _light(h, w, rng):
     return light
 
 
-RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined, "desk": render_desk}
+RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined,
+              "boxed": render_boxed, "desk": render_desk}
 
 
 def _png(image):

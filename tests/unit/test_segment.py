@@ -163,6 +163,49 @@ def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
     assert marks_of(one)[0] == [(50, 10, 62, 240)]
 
 
+def test_a_ring_drawn_round_a_number_is_no_part_of_it():
+    from PIL import ImageDraw
+
+    picture = Image.new("L", (600, 300), 0)
+    ImageDraw.Draw(picture).ellipse((60, 20, 540, 280), outline=255, width=4)  # the answer, circled
+    ink = np.asarray(picture, np.float32) / 255
+    for x in (200, 290, 380):
+        bar(ink, x, 90, 25, 120)
+    digits, _ = find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
+    assert [d.box for d in digits] == [(200, 90, 25, 120), (290, 90, 25, 120), (380, 90, 25, 120)]
+
+
+@pytest.mark.parametrize("turn", [0, 8])
+def test_a_printed_box_round_a_number_is_no_part_of_it(turn):
+    from PIL import ImageDraw
+
+    picture = Image.new("L", (600, 300), 0)
+    angle, middle = np.radians(turn), np.array([300, 150])
+    turning = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    corners = [tuple(middle + turning @ (np.array(c) - middle)) for c in ((40, 40), (560, 40), (560, 260), (40, 260), (40, 40))]
+    ImageDraw.Draw(picture).line(corners, fill=255, width=3)  # a worksheet's answer box, turned as a photo may be
+    ink = np.asarray(picture, np.float32) / 255
+    for x in (150, 260, 370):
+        bar(ink, x, 90, 30, 120)
+    digits, _ = find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
+    assert [d.box for d in digits] == [(150, 90, 30, 120), (260, 90, 30, 120), (370, 90, 30, 120)]
+
+
+def test_an_outline_has_no_ink_in_its_middle():
+    from PIL import ImageDraw
+    from digitlab.segment.outlines import outlines
+
+    picture = Image.new("L", (400, 300), 0)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((20, 20, 380, 280), outline=255, width=3)
+    draw.rectangle((280, 40, 320, 140), fill=255)  # writing in it, its own component (clear of the cross below)
+    crossed = picture.copy()
+    ImageDraw.Draw(crossed).line((20, 20, 380, 280), fill=255, width=3)  # the box crossed out
+    for image, found in ((picture, [0]), (crossed, [])):
+        components = Components(np.asarray(image) > 64)
+        assert outlines(components, components.label_image()) == found
+
+
 def test_thinnest_columns_are_the_candidate_cuts():
     profile = np.array([5, 5, 5, 5, 1, 5, 5, 5, 0, 5, 5, 5, 5], float)
     assert cut_candidates(profile, height=10) == [4, 8]

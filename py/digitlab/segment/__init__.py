@@ -1,6 +1,7 @@
 """Segmentation: the digits of a one-line number in an ink map, boxed, in reading order.
 
     ink map (H, W) -> mask -> components (components.py)
+      -> a printed box or a ring round the writing dropped (outlines.py)
       -> the marks of one line: pieces merged, specks and rules dropped (layout.py)
       -> marks far fainter than the line's others dropped: the edge of a shadow is no writing
       -> the line's tilt (layout.py), by which each digit is turned level before it is read
@@ -16,6 +17,7 @@ from PIL import Image
 from ..errors import EmptyImageError
 from ..preprocess import BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
+from .outlines import outlines
 from .layout import line_count, line_marks, line_tilt
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
@@ -45,13 +47,18 @@ def find_digits(ink, classify, unsure_below=0.0):
     threshold: it would read "?") is read cut as well, when it is wide enough for two digits.
     The note says what was left out when the picture has more marks than a number has.
     """
-    components = Components(ink >= INK_THRESHOLD)
+    inked = ink >= INK_THRESHOLD  # (H, W)
+    components = Components(inked)
+    labels = components.label_image()  # (H, W)
+    round_writing = outlines(components, labels)
+    if round_writing:  # what they hold is read, not they
+        components = Components(inked & ~np.isin(labels, round_writing))
+        labels = components.label_image()
     marks, line = line_marks(components)
     if not marks:
         raise EmptyImageError("No digit found: the image is blank.")
     if line_count(marks, line) > 1:
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
-    labels = components.label_image()  # (H, W)
     cut_off = len(marks) > MAX_DIGITS + 1  # marks never looked at: said even if the faint ones go below
     marks = marks[:MAX_DIGITS + 1]  # the work bounded; one more than is read, so a faint one costs no digit
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
