@@ -21,7 +21,8 @@ MIN_TABLE = 0.01  # ...but not all of it: with less than this share of table aro
 SHEET_PAPER = 0.75  # at least this share of a sheet is light: paper with writing, not light writing on dark
 MIN_WRITING_LENGTH = 5  # what is dark on a sheet is strokes, at least this many times longer than wide
 TABLE_CONTRAST = 0.75  # a table is at most this bright against the sheet (not a gradient across one page)...
-SHEET_EDGE = 0.6  # ...and meets it in a step of at least this share of their difference (a shadow's is soft)
+SHEET_EDGE = 0.6  # ...and meets it in a step: the light changes this much within a pixel or two...
+EDGE_REACH = 4  # ...as within this many pixels (a shadow's edge spreads wider)
 SHEET_RIM = 2  # the sheet's outermost pixels there count as table: a photo's edges are blurred
 TABLE_BAND = 2 * SHEET_SIDE // PAPER_SIDE  # paper_level blurs a sheet's light this far over the table...
 WRITING_INK = 0.75  # ...past which ink this strong against the sheet's strongest...
@@ -90,7 +91,7 @@ def sheet_above(small, level):
     if not is_writing(sheet & ~light):
         return None  # light strokes round the dark holes of their loops, however bold
     paper, table = float(np.median(small[sheet])), float(np.median(small[~sheet]))
-    if table > TABLE_CONTRAST * paper or not sharp_edge(small, sheet, paper - table):
+    if table > TABLE_CONTRAST * paper or not sharp_edge(small, sheet):
         return None
     return sheet
 
@@ -117,18 +118,23 @@ def half_width(mask):
     return low
 
 
-def sharp_edge(small, sheet, contrast):
-    """Whether the light changes by at least SHEET_EDGE of `contrast` within the 3x3 around the
-    sheet's edge pixels (those inside the picture: a sheet may go on past the frame), as at the
-    edge of paper and not at a shadow's."""
+def sharp_edge(small, sheet):
+    """Whether the light across the sheet's edge (its edge pixels inside the picture: a sheet may go
+    on past the frame) changes within a pixel or two by SHEET_EDGE of what it changes within
+    EDGE_REACH, as at the edge of paper, and not spread wide, as at a shadow's."""
     edge = sheet & ~narrow(sheet, 1)
     if not edge.any():
         return False
-    h, w = small.shape
-    padded = np.pad(small, 1, mode="edge")
-    around = [padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)]
-    spread = np.max(around, axis=0) - np.min(around, axis=0)  # (h', w')
-    return float(np.median(spread[edge])) >= SHEET_EDGE * contrast
+    near, far = _spread(small, edge, 1), _spread(small, edge, EDGE_REACH)  # (E,) each
+    return float(np.median(near)) >= SHEET_EDGE * float(np.median(far))
+
+
+def _spread(small, at, reach):
+    """The range of the light in the (2 reach + 1)^2 around each pixel `at` (E,)."""
+    ys, xs = np.nonzero(at)
+    padded = np.pad(small, reach, mode="edge")
+    around = np.stack([padded[ys + dy, xs + dx] for dy in range(2 * reach + 1) for dx in range(2 * reach + 1)])
+    return around.max(axis=0) - around.min(axis=0)
 
 
 def writes_beyond(ink, sheet, beyond):
