@@ -11,8 +11,9 @@ A number is rendered in one of four styles:
   (sometimes a thick one), rotation up to 12 degrees, a perspective tilt, a light gradient and
   sometimes a soft shadow, sensor noise, blur, JPEG;
 - "lined": the same photo of a ruled or a squared page: light blue or grey lines, 1-2 pixels,
-  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits, and half the time a notebook's
-  red margin line down the page, left of the writing;
+  0.6-1.3 line heights apart, 15-45 % opaque, crossing the digits;
+- "notebook": the same lined page with an exercise book's red margin line down it, 1-3 pixels,
+  70-100 % opaque, between the page's edge and the writing;
 - "boxed": the same photo of a worksheet's printed answer box round the number: a thin black,
   grey or blue rectangle clear of the digits;
 - "desk": the same photo of a sheet lying on a table (dark or light wood, grey, black, with a
@@ -38,7 +39,7 @@ RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # 
 MARGIN = (225, 85, 100)  # a notebook's margin line: red
 PRINT = [(30, 30, 30), (90, 90, 90), (40, 60, 150)]  # a worksheet's printed boxes: black, grey, blue
 TABLES = [(95, 62, 40), (150, 110, 75), (62, 62, 66), (32, 32, 34)]  # dark and light wood, grey, black
-PHOTOS = ("photo", "lined", "boxed", "desk")  # the styles photographed, at 90-200 pixels a line
+PHOTOS = ("photo", "lined", "notebook", "boxed", "desk")  # the styles photographed, at 90-200 pixels a line
 
 
 def load_digits(split):
@@ -131,7 +132,7 @@ def thicken(ink, share):
 
 def render_photo(ink, rng, printed=()):
     """Ink -> JPEG bytes of a photo-like picture of it on paper; on a lined page where `printed`
-    holds the page's lines: (strength (H, W) in [0, 1], as `ink`, RGB colour) each."""
+    holds the page's lines: (strength (H, W) in [0, 1], as `ink`, the RGB colours one is drawn from) each."""
     return _jpeg(_photo(ink, rng, printed), rng)
 
 
@@ -147,9 +148,9 @@ def _photo(ink, rng, printed=()):
     a = np.asarray(layers[0], np.float32)[..., None] / 255.0 * rng.uniform(0.75, 1.0)  # (H, W, 1)
     h, w = a.shape[:2]
     sheet = paper * _texture(h, w, rng)[..., None]  # (H, W, 3)
-    for layer, (_, colour) in zip(layers[1:], printed):
+    for layer, (_, colours) in zip(layers[1:], printed):
         lines = np.asarray(layer, np.float32)[..., None] / 255.0  # (H, W, 1)
-        sheet = sheet * (1 - lines) + np.array(colour, np.float32) * lines
+        sheet = sheet * (1 - lines) + np.array(colours[rng.integers(len(colours))], np.float32) * lines
     rgb = sheet * (1 - a) + pen * a  # (H, W, 3)
     rgb = rgb * _light(h, w, rng)[..., None] + rng.normal(0, rng.uniform(2, 8), rgb.shape)
     picture = Image.fromarray(np.uint8(np.clip(rgb, 0, 255)))
@@ -163,17 +164,19 @@ def _jpeg(picture, rng):
 
 
 def render_lined(ink, rng):
-    """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page, half the time with a
-    notebook's margin line left of the writing."""
-    printed = [(_ruling(ink.shape, rng), RULINGS[rng.integers(len(RULINGS))])]
-    if rng.random() < 0.5:
-        printed.append((_margin(ink, rng), MARGIN))
-    return render_photo(ink, rng, printed)
+    """Ink -> JPEG bytes of a photo of it written on a ruled or a squared page."""
+    return render_photo(ink, rng, [(_ruling(ink.shape, rng), RULINGS)])
+
+
+def render_notebook(ink, rng):
+    """Ink -> JPEG bytes of a photo of it in an exercise book: a ruled or squared page with a red
+    margin line down it, left of the writing."""
+    return render_photo(ink, rng, [(_ruling(ink.shape, rng), RULINGS), (_margin(ink, rng), [MARGIN])])
 
 
 def render_boxed(ink, rng):
     """Ink -> JPEG bytes of a photo of it written in a worksheet's printed answer box."""
-    return render_photo(ink, rng, [(_answer_box(ink.shape, rng), PRINT[rng.integers(len(PRINT))])])
+    return render_photo(ink, rng, [(_answer_box(ink.shape, rng), PRINT)])
 
 
 def _answer_box(shape, rng):
@@ -265,7 +268,7 @@ def _light(h, w, rng):
 
 
 RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined,
-              "boxed": render_boxed, "desk": render_desk}
+              "notebook": render_notebook, "boxed": render_boxed, "desk": render_desk}
 
 
 def _png(image):
