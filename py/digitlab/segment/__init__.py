@@ -17,8 +17,8 @@ from PIL import Image
 from ..errors import EmptyImageError
 from ..preprocess import BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
-from .outlines import outlines
 from .layout import line_count, line_marks, line_tilt
+from .outlines import outlines
 from .split import best_pieces, candidate_pieces, cut_candidates, is_wide, piece_score
 
 MAX_DIGITS = 40  # a longer line is cut off here, and the reading says so
