@@ -24,30 +24,52 @@ def write_y4m(path, picture, frames=10):
             f.write(b"FRAME\n" + planes)
 
 
-def photographed_number(seed):
-    """A photo-like number of test digits, on paper filling a FRAME, and what it says."""
-    number = numbers("test", 1, seed=seed, style="photo", lengths=[4])[0]
+def framed_number(seed, style="photo"):
+    """A photo-like number of test digits (`style` of tests/sets/numbers.py) fitted in a FRAME whose
+    edges go on in the picture's corner colour (the paper, or the table a sheet lies on), and what it says."""
+    number = numbers("test", 1, seed=seed, style=style, lengths=[4])[0]
     photo = number.image().convert("RGB")
     photo.thumbnail((FRAME[0] - 40, FRAME[1] - 40))
-    paper = np.asarray(photo)[:4, :4].reshape(-1, 3).mean(axis=0).astype(np.uint8)
-    frame = Image.new("RGB", FRAME, tuple(int(v) for v in paper))
+    corner = np.asarray(photo)[:4, :4].reshape(-1, 3).mean(axis=0).astype(np.uint8)
+    frame = Image.new("RGB", FRAME, tuple(int(v) for v in corner))
     frame.paste(photo, ((FRAME[0] - photo.width) // 2, (FRAME[1] - photo.height) // 2))
     return frame, number.text
 
 
-@pytest.fixture(scope="module")
-def camera_feed(tmp_path_factory):
-    frame, truth = photographed_number(seed=7)
-    path = tmp_path_factory.mktemp("camera") / "number.y4m"
+def feed(tmp_path_factory, style):
+    """A video file of a framed number for the fake camera, and what the number says."""
+    frame, truth = framed_number(seed=7, style=style)
+    path = tmp_path_factory.mktemp("camera") / (style + ".y4m")
     write_y4m(str(path), frame)
     return str(path), truth
 
 
 @pytest.fixture(scope="module")
-def browser_with_camera(playwright, camera_feed):
+def camera_feed(tmp_path_factory):
+    return feed(tmp_path_factory, "photo")
+
+
+@pytest.fixture(scope="module")
+def desk_feed(tmp_path_factory):
+    return feed(tmp_path_factory, "desk")  # a tablet held over a sheet lying on a desk
+
+
+def launched_with_camera(playwright, video):
     fake = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            "--use-file-for-fake-video-capture=" + camera_feed[0]]
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + fake)
+            "--use-file-for-fake-video-capture=" + video]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + fake)
+
+
+@pytest.fixture(scope="module")
+def browser_with_camera(playwright, camera_feed):
+    chromium = launched_with_camera(playwright, camera_feed[0])
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_with_desk_camera(playwright, desk_feed):
+    chromium = launched_with_camera(playwright, desk_feed[0])
     yield chromium
     chromium.close()
 
@@ -58,6 +80,22 @@ def camera_app(browser_with_camera, app_url):
         yield open_app(context, watched, app_url + "?runtime=registry-only")
 
 
+@pytest.fixture
+def desk_camera_app(browser_with_desk_camera, app_url):
+    for context, watched in watch(browser_with_desk_camera):
+        yield open_app(context, watched, app_url + "?runtime=registry-only")
+
+
+def take_picture(page):
+    """Open the camera, take a picture and wait for its reading."""
+    page.click('[data-testid="camera-open"]')
+    wait_for_camera_message(page, "Camera on")
+    before = answers(page)
+    page.click('[data-testid="camera-take"]')
+    page.wait_for_function("n => +document.querySelector('[data-testid=result]')?.dataset.answers > n",
+                           arg=before, timeout=20000)
+
+
 def wait_for_camera_message(page, start):
     page.wait_for_function("s => document.querySelector('[data-testid=camera-message]')?.textContent.startsWith(s)",
                            arg=start, timeout=20000)
@@ -65,13 +103,8 @@ def wait_for_camera_message(page, start):
 
 def test_a_picture_taken_with_the_camera_is_read(camera_app, camera_feed):
     _, truth = camera_feed
-    camera_app.click('[data-testid="camera-open"]')
-    wait_for_camera_message(camera_app, "Camera on")
+    take_picture(camera_app)
     assert camera_app.eval_on_selector('[data-testid="camera-video"]', "v => v.videoWidth") == FRAME[0]
-    before = answers(camera_app)
-    camera_app.click('[data-testid="camera-take"]')
-    camera_app.wait_for_function("n => +document.querySelector('[data-testid=result]')?.dataset.answers > n",
-                                 arg=before, timeout=20000)
     assert text(camera_app, "prediction") == truth
     assert text(camera_app, "source") == "from the camera"
     assert camera_app.locator('[data-testid="upload-view"]').is_visible()  # the frozen frame, boxed
@@ -80,6 +113,15 @@ def test_a_picture_taken_with_the_camera_is_read(camera_app, camera_feed):
     camera_app.click('[data-testid="camera-close"]')
     wait_for_camera_message(camera_app, "Camera off")
     assert camera_app.eval_on_selector('[data-testid="camera-video"]', "v => v.srcObject === null")
+
+
+def test_a_sheet_on_a_desk_under_the_camera_is_read(desk_camera_app, desk_feed):
+    _, truth = desk_feed
+    take_picture(desk_camera_app)
+    assert text(desk_camera_app, "prediction") == truth  # not the desk round the sheet, nor its edge
+    assert desk_camera_app.locator('[data-testid="digit-box"]').count() == len(truth)
+    desk_camera_app.click('[data-testid="camera-close"]')
+    wait_for_camera_message(desk_camera_app, "Camera off")
 
 
 def test_live_reading_keeps_a_number_read_the_same_over_three_frames(camera_app, camera_feed):
