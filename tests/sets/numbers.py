@@ -221,8 +221,7 @@ def render_desk(ink, rng):
 
 def _table(h, w, rng):
     """A table top (H, W) in one of TABLES' colours, with a grain along it."""
-    grain = Image.fromarray(np.uint8(rng.integers(0, 256, (max(2, h // 6), max(2, w // 40)))))
-    grain = 0.85 + 0.3 * np.asarray(grain.resize((w, h), Image.BICUBIC), np.float32)[..., None] / 255.0  # (H, W, 1)
+    grain = 0.85 + 0.3 * _grain(h, w, (6, 40), rng)[..., None] / 255.0  # (H, W, 1): along its length
     colour = np.array(TABLES[rng.integers(len(TABLES))], np.float32)
     return Image.fromarray(np.uint8(np.clip(colour * grain + rng.normal(0, 3, (h, w, 3)), 0, 255)))
 
@@ -250,8 +249,13 @@ def _tilted(images, rng):
 
 def _texture(h, w, rng):
     """Paper's grain: a soft random pattern of +-4 % brightness."""
-    grain = Image.fromarray(np.uint8(rng.integers(0, 256, (max(2, h // 8), max(2, w // 8)))))
-    return 0.96 + 0.08 * np.asarray(grain.resize((w, h), Image.BICUBIC), np.float32) / 255.0
+    return 0.96 + 0.08 * _grain(h, w, (8, 8), rng) / 255.0
+
+
+def _grain(h, w, cell, rng):
+    """A soft random pattern (H, W) of 0-255: random levels every `cell` (rows, columns) pixels, smoothly between."""
+    levels = Image.fromarray(np.uint8(rng.integers(0, 256, (max(2, h // cell[0]), max(2, w // cell[1])))))
+    return np.asarray(levels.resize((w, h), Image.BICUBIC), np.float32)
 
 
 def _light(h, w, rng):
