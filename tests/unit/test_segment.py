@@ -161,6 +161,11 @@ def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
     one = sheet(120, 250)
     bar(one, 50, 10, 12, 230)  # a 1 alone, as tall as the picture
     assert marks_of(one)[0] == [(50, 10, 62, 240)]
+    tall_one = sheet(400, 250)
+    bar(tall_one, 60, 80, 30, 90)
+    bar(tall_one, 140, 50, 10, 150)  # a 1 written taller than its small neighbours
+    bar(tall_one, 200, 80, 30, 90)
+    assert marks_of(tall_one) == ([(60, 80, 90, 170), (140, 50, 150, 200), (200, 80, 230, 170)], 90)
 
 
 def test_a_ring_drawn_round_a_number_is_no_part_of_it():
@@ -443,6 +448,19 @@ def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wi
     digits, _ = find_digits(ink, narrow_classifier, unsure_below=0.5)  # ...and read whole, doubtfully
     left = [d.box[0] for d in digits]
     assert left[:2] == [40, 150] and left[2:] in ([175], [176])  # the cut is at the touching column
+
+
+def test_a_mark_of_a_line_wider_than_a_digit_alone_is_tried_as_touching_digits():
+    pair = [(150, 20, 35, 80), (185, 55, 1, 6), (186, 20, 35, 80)]  # 71 px: under WIDE times the height
+    line = sheet()
+    for box in [(40, 20, 25, 80)] + pair:
+        bar(line, *box)
+    digits, _ = find_digits(line, narrow_classifier)  # unsure of the pair, sure of each bar
+    assert [d.box[0] for d in digits][:2] == [40, 150] and len(digits) == 3
+    alone = sheet()
+    for box in pair:
+        bar(alone, *box)
+    assert len(find_digits(alone, narrow_classifier)[0]) == 1  # alone, it is read whole
 
 
 def test_a_doubtful_mark_alone_is_not_cut():
