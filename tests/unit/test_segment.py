@@ -461,6 +461,13 @@ def test_a_mark_of_a_line_wider_than_a_digit_alone_is_tried_as_touching_digits()
     for box in pair:
         bar(alone, *box)
     assert len(find_digits(alone, narrow_classifier)[0]) == 1  # alone, it is read whole
+    batches = []
+    alike = sheet(400)
+    for x in (40, 150, 260):  # round digits as wide as the pair, none wider than the line's typical one
+        for box in ((x, 20, 71, 8), (x, 92, 71, 8), (x, 20, 10, 80), (x + 61, 20, 10, 80)):
+            bar(alike, *box)
+    digits, _ = find_digits(alike, lambda batch: batches.append(len(batch)) or narrow_classifier(batch))
+    assert len(digits) == 3 and batches == [3]  # read whole, and no piece classified
 
 
 def test_a_doubtful_mark_alone_is_not_cut():
