@@ -4,9 +4,10 @@
 
 Prints, for the built-in model (build/models/default.npz) or --model FILE (the page's timing is the built page's):
 - single digits by presentation: MNIST's own 28x28 test digits; the same digits as clean
-  pictures, as photo-like pictures, written with a marker and photographed on a sheet lying on a
-  table (tests/sets/numbers.py), each read through the whole pipeline (decode, ink map,
-  segmentation, classifier); all of them together, and the first three (before the table's);
+  pictures, as photo-like pictures, written with a marker, photographed on an exercise book's page
+  (its margin line beside the digit) and on a sheet lying on a table (tests/sets/numbers.py), each
+  read through the whole pipeline (decode, ink map, segmentation, classifier); all of them
+  together, and the first three (before the notebook's and the table's);
   and a naive peer on the photos: a 1-nearest-neighbour matcher over the 8,000 training digits
   (the same normalised 28x28 images), which a good reader must beat;
 - numbers of 2-8 digits clean, and of 2-6 digits photo-like, photographed on a ruled or squared
@@ -67,7 +68,7 @@ def singles(saved, count, seed, train):
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
         len(test), percent(probs.argmax(axis=1) == test.labels), percent(probs.max(axis=1) < THRESHOLD)))
     hits = {}
-    for style in ("clean", "photo", "thick", "desk"):
+    for style in ("clean", "photo", "thick", "notebook", "desk"):
         sample = numbers("test", count, seed, style, lengths=[1])
         hits[style] = [read(saved, n.data) == n.text for n in sample]
         line = "  %-30s %s" % (style + " pictures", percent(hits[style]))

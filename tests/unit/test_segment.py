@@ -166,6 +166,21 @@ def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
     bar(tall_one, 140, 50, 10, 150)  # a 1 written taller than its small neighbours
     bar(tall_one, 200, 80, 30, 90)
     assert marks_of(tall_one) == ([(60, 80, 90, 170), (140, 50, 150, 200), (200, 80, 230, 170)], 90)
+    bar(tall_one, 300, 50, 3, 150)  # but a hairline as tall is a margin
+    assert marks_of(tall_one)[0] == [(60, 80, 90, 170), (140, 50, 150, 200), (200, 80, 230, 170)]
+
+
+def test_a_margin_line_broken_into_dashes_is_dropped_but_digits_one_below_the_other_are_not():
+    ink = sheet(300, 250)
+    bar(ink, 120, 80, 30, 90)  # a digit alone on the page
+    for x, y in ((20, 0), (40, 80), (60, 160)):
+        bar(ink, x, y, 3, 60)  # a margin on a page turned 14 degrees, faded in two places
+    assert marks_of(ink)[0] == [(120, 80, 150, 170)]
+    column = sheet(300, 300)
+    bar(column, 120, 110, 30, 90)
+    for x, y in ((20, 0), (24, 100), (28, 200)):
+        bar(column, x, y, 10, 70)  # 1s written one below the other, as thick as the digit's strokes
+    assert len(marks_of(column)[0]) == 4
 
 
 def test_a_ring_drawn_round_a_number_is_no_part_of_it():
@@ -383,6 +398,15 @@ def test_numbers_photographed_on_a_ruled_or_squared_page_are_read_past_its_lines
     counted, exact = counted_and_exact(default_model, sample)
     assert counted >= 0.93 * len(sample)  # the lines crossing the digits join none of them, nor count as one
     assert exact >= 0.8 * len(sample)
+
+
+def test_a_digit_alone_on_an_exercise_book_page_is_read_past_its_margin_line(default_model):
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 120, seed=8, style="notebook", lengths=[1])
+    counted, exact = counted_and_exact(default_model, sample)
+    assert counted >= 0.93 * len(sample)  # the margin, whole or in dashes, is no 1 beside the digit
+    assert exact >= 0.9 * len(sample)
 
 
 def test_numbers_photographed_on_a_sheet_lying_on_a_table_are_read(default_model):

@@ -23,6 +23,9 @@ MARGIN_LENGTH = 1.8  # ...or this long across it: a 1 can stand half as tall aga
                      # and a margin down our notebook photos is 1.6-2.6 times the line (at 1.5, numbers of
                      # held-out training digits lost a tall 1 in 1 of 600; at 2.0, notebook photos lost 4 of 300)
 RULE_THICKNESS = 0.3  # ...and this thin (across over along) is an underline, a ruled line or a page's margin
+HAIRLINE = 0.05  # ink thinner than this on average (its area over its length, times the line height) is
+                 # a ruled line's: in our notebook photos margins are 0.007-0.03 thick, written digits 0.09-0.3
+DASH_SLACK = 0.1  # a margin's dashes may overlap by this much (times the line height), or stand this far off its slant
 MAX_MARKS = 200  # the largest components considered: noise, text or a grid cannot make it hang
 NEXT_LINE = 0.75  # marks whose middles are further apart than this (times the line height) are on two lines
 TILT_MARKS = 3  # a line's tilt is measured on at least this many marks (two digits' middles differ by their own)...
@@ -69,6 +72,7 @@ def line_marks(components):
     height = line_height(marks)
     marks = _join_enclosed(marks)  # before specks are dropped: the eyes of a drawn face are no specks
     marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height))]  # first: specks would
+    marks = _drop_broken_margin(marks, height)  # before its dashes are taken for the pieces of a digit
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)  # chain caps across the page
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
@@ -137,11 +141,42 @@ def _join_enclosed(marks):
 
 
 def _is_rule(mark, height):
-    """A line longer than digits are tall and thin, along the line (an underline, a ruled line) or
-    across it (a notebook's margin: a digit 1 is not so much taller than its neighbours)."""
+    """A line longer than digits are tall and thin: along the line (an underline, a ruled line), or
+    across it (a notebook's margin) when a 1 is not so much taller than its neighbours, or it is a
+    hairline."""
     along, across = max(mark.width, mark.height), min(mark.width, mark.height)
-    longest = RULE_LENGTH if mark.width >= mark.height else MARGIN_LENGTH
-    return along >= longest * height and across <= RULE_THICKNESS * along
+    if across > RULE_THICKNESS * along or along < RULE_LENGTH * height:
+        return False
+    return mark.width >= mark.height or along >= MARGIN_LENGTH * height or _is_hairline(mark, height)
+
+
+def _is_hairline(mark, height):
+    """Whether the mark's ink is, on average across it, under HAIRLINE line heights thick."""
+    return mark.area <= HAIRLINE * height * max(mark.width, mark.height)
+
+
+def _drop_broken_margin(marks, height):
+    """The marks less any chain of upright hairlines standing one below the other, in line, over at
+    least RULE_LENGTH line heights: a margin line the photo's light broke into dashes."""
+    upright = (m for m in marks if m.width <= RULE_THICKNESS * m.height and _is_hairline(m, height))
+    chains = []
+    for mark in sorted(upright, key=lambda m: m.box[1]):
+        chain = next((c for c in chains if _continues(c[-1], mark, height)), None)
+        if chain is None:
+            chains.append([mark])
+        else:
+            chain.append(mark)
+    dashes = {id(m) for c in chains if len(c) > 1 and c[-1].box[3] - c[0].box[1] >= RULE_LENGTH * height for m in c}
+    return [m for m in marks if id(m) not in dashes]
+
+
+def _continues(upper, lower, height):
+    """Whether `lower` starts below `upper` ends, its middle no further to the side than a line
+    leaning TILT[1] degrees would take it."""
+    (ux, uy), (lx, ly) = upper.middle, lower.middle
+    slant = np.tan(np.radians(TILT[1]))
+    return (lower.box[1] >= upper.box[3] - DASH_SLACK * height
+            and abs(lx - ux) <= slant * (ly - uy) + DASH_SLACK * height)
 
 
 def _is_speck(mark, height):
