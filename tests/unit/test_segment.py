@@ -170,6 +170,15 @@ def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
     assert marks_of(tall_one)[0] == [(60, 80, 90, 170), (140, 50, 150, 200), (200, 80, 230, 170)]
 
 
+def test_the_dashes_of_a_broken_ruled_line_are_dropped_but_a_flat_stroke_is_not():
+    ink = sheet(300, 250)
+    bar(ink, 120, 80, 30, 90)  # a digit alone on the page
+    bar(ink, 20, 60, 50, 2), bar(ink, 200, 180, 60, 2)  # what the light left of the ruled lines
+    assert marks_of(ink)[0] == [(120, 80, 150, 170)]
+    bar(ink, 200, 20, 60, 10)  # a stroke as thick as the digit's (a minus, a 7's bar)
+    assert marks_of(ink)[0] == [(120, 80, 150, 170), (200, 20, 260, 30)]
+
+
 def test_a_margin_line_broken_into_dashes_is_dropped_but_digits_one_below_the_other_are_not():
     ink = sheet(300, 250)
     bar(ink, 120, 80, 30, 90)  # a digit alone on the page

@@ -71,9 +71,10 @@ def line_marks(components):
         return [], 0
     height = line_height(marks)
     marks = _join_enclosed(marks)  # before specks are dropped: the eyes of a drawn face are no specks
-    marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height))]  # first: specks would
-    marks = _drop_broken_margin(marks, height)  # before its dashes are taken for the pieces of a digit
-    marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)  # chain caps across the page
+    # What is no writing goes first: specks would chain caps across the page, a margin's dashes join as pieces.
+    marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height) or _is_dash(m, height))]
+    marks = _drop_broken_margin(marks, height)
+    marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
     return sorted(marks, key=lambda m: m.middle[0]), height
@@ -153,6 +154,12 @@ def _is_rule(mark, height):
 def _is_hairline(mark, height):
     """Whether the mark's ink is, on average across it, under HAIRLINE line heights thick."""
     return mark.area <= HAIRLINE * height * max(mark.width, mark.height)
+
+
+def _is_dash(mark, height):
+    """Whether the mark is a flat hairline, of any length: a piece of a ruled line the light broke up
+    (a digit's flat strokes, a 7's bar or a 5's cap, are written with the digit's pen)."""
+    return mark.height <= RULE_THICKNESS * mark.width and _is_hairline(mark, height)
 
 
 def _drop_broken_margin(marks, height):
