@@ -142,9 +142,9 @@ def _join_enclosed(marks):
 
 
 def _is_rule(mark, height):
-    """A line longer than digits are tall and thin: along the line (an underline, a ruled line), or
-    across it (a notebook's margin) when a 1 is not so much taller than its neighbours, or it is a
-    hairline."""
+    """A line longer than digits are tall, and thin: along the line (an underline, a ruled line) from
+    RULE_LENGTH line heights; across it (a notebook's margin) from MARGIN_LENGTH, as a 1 may stand
+    taller than its neighbours, or from RULE_LENGTH when it is a hairline, as no written 1 is."""
     along, across = max(mark.width, mark.height), min(mark.width, mark.height)
     if across > RULE_THICKNESS * along or along < RULE_LENGTH * height:
         return False
