@@ -483,26 +483,6 @@ def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wi
     assert left[:2] == [40, 150] and left[2:] in ([175], [176])  # the cut is at the touching column
 
 
-def test_a_mark_of_a_line_wider_than_a_digit_alone_is_tried_as_touching_digits():
-    pair = [(150, 20, 35, 80), (185, 55, 1, 6), (186, 20, 35, 80)]  # 71 px: under WIDE times the height
-    line = sheet()
-    for box in [(40, 20, 25, 80)] + pair:
-        bar(line, *box)
-    digits, _ = find_digits(line, narrow_classifier)  # unsure of the pair, sure of each bar
-    assert [d.box[0] for d in digits][:2] == [40, 150] and len(digits) == 3
-    alone = sheet()
-    for box in pair:
-        bar(alone, *box)
-    assert len(find_digits(alone, narrow_classifier)[0]) == 1  # alone, it is read whole
-    batches = []
-    alike = sheet(400)
-    for x in (40, 150, 260):  # round digits as wide as the pair, none wider than the line's typical one
-        for box in ((x, 20, 71, 8), (x, 92, 71, 8), (x, 20, 10, 80), (x + 61, 20, 10, 80)):
-            bar(alike, *box)
-    digits, _ = find_digits(alike, lambda batch: batches.append(len(batch)) or narrow_classifier(batch))
-    assert len(digits) == 3 and batches == [3]  # read whole, and no piece classified
-
-
 def test_a_doubtful_mark_alone_is_not_cut():
     ink = sheet()
     bar(ink, 150, 20, 25, 80)

@@ -77,16 +77,13 @@ def find_digits(ink, classify, unsure_below=0.0):
 
 def _read_marks(owned, heights, tilt, classify, unsure_below):
     """Each mark's candidate digits and their probabilities: ([[candidate, ...] per mark], [(N_mark, classes)]).
-    A mark among others is tried cut from a narrower width than a mark alone, when it is wider than
-    the line's typical mark (split.is_wide).
 
     `heights` holds, per mark, the height its widths are measured against (`_scale`). A mark of a
     line of several, read whole less than `unsure_below` sure and wide enough to be two digits, is
     read again cut as a wide mark is: two digits that touch can be narrower than a wide mark (a 1
     beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
     """
-    typical = float(np.median([mark.width for mark, _ in owned])) if len(owned) > 1 else None
-    candidates = [_candidates(mine, mark, height, tilt, typical=typical) for (mark, mine), height in zip(owned, heights)]
+    candidates = [_candidates(mine, mark, height, tilt) for (mark, mine), height in zip(owned, heights)]
     probs = _classified(candidates, classify)
     if len(owned) < 2:
         return candidates, probs
@@ -124,12 +121,12 @@ def _written(owned):
     return [pair for pair, peak in zip(owned, peaks) if peak >= FAINT * typical]
 
 
-def _candidates(mine, mark, height, tilt, cut=False, typical=None):
+def _candidates(mine, mark, height, tilt, cut=False):
     """The mark's candidate digits, from its own ink `mine`, each turned by `tilt` degrees:
     [((start, end) columns of the mark, 28x28 image, box)]: the whole mark and, for a wide one,
     its pieces; with `cut`, its pieces alone."""
     found = []
-    for piece in _pieces(mark, mine, height, cut, typical):
+    for piece in _pieces(mark, mine, height, cut):
         normalised = _normalised(mine, mark, piece, tilt)
         if normalised is not None:
             found.append((piece,) + normalised)
@@ -155,11 +152,11 @@ def _scale(mark, line):
     return max(mark.height, SCALE_FROM_LINE * line)
 
 
-def _pieces(mark, mine, height, cut, typical):
+def _pieces(mark, mine, height, cut):
     """The column ranges of the mark to classify: the whole mark, and for a wide one its candidate
     pieces; with `cut`, the candidate pieces alone (the whole is read already)."""
     whole = (0, mark.width)
-    if not (cut or is_wide(mark.width, height, typical)):
+    if not (cut or is_wide(mark.width, height)):
         return [whole]
     cuts = cut_candidates(mine.sum(axis=0), height)
     pieces = [piece for piece in candidate_pieces(mark.width, height, cuts) if piece != whole]

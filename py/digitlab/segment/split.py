@@ -19,15 +19,6 @@ import numpy as np
 
 WIDE = 1.1  # a mark at least this wide (times its height) is tried as touching digits (from 0.9
            # to 1.3 the held-out numbers read the same: the higher, the fewer pieces to classify)
-# Among other marks, one is tried as touching digits from WIDE_IN_LINE times its height wide when it is
-# also WIDER_THAN_TYPICAL times the line's median mark: a 1 touching a 3 or a 2 reads surely as the 3
-# or the 2, so only its width tells. On 600 numbers of held-out training digits (two models trained
-# apart), 4 had a count wrong where 7 and 8 had; 0.7 times the height did no better, and non-digits
-# (most of them one mark, cut at WIDE as before: a B reads as a 1 and a 3) read the same. Without the
-# median, every round 0 or 4 of a line was tried cut too, for no better reading: a 12-megapixel photo
-# of 5 digits read in 229 ms in the page, 115 ms with it, 70 ms with neither.
-WIDE_IN_LINE = 0.8
-WIDER_THAN_TYPICAL = 1.2
 NARROWEST = 0.12  # no piece is narrower than this (a thin 1 is about 0.2)...
 WIDEST = 1.5  # ...nor wider than this (MNIST's widest 1 % of digits are over 1.4)
 FLAT = 0.4  # nor is a piece whose ink is less tall than this (times the mark's height): a tail, a cap
@@ -40,12 +31,8 @@ PIECE_COST = 0.2  # what each piece costs: with it, a cut must buy confidence
 TEMPERATURE = 3.0  # the logits are divided by this before the pieces' probabilities are compared
 
 
-def is_wide(width, height, typical=None):
-    """Whether a mark is tried as touching digits: WIDE times its height wide, or among other marks
-    (`typical` the line's median mark width) WIDE_IN_LINE and WIDER_THAN_TYPICAL times that."""
-    if width >= WIDE * height:
-        return True
-    return typical is not None and width >= WIDE_IN_LINE * height and width >= WIDER_THAN_TYPICAL * typical
+def is_wide(width, height):
+    return width >= WIDE * height
 
 
 def cut_candidates(profile, height):
