@@ -144,11 +144,10 @@ def _join_enclosed(marks):
 def _is_rule(mark, height):
     """A line longer than digits are tall, and thin: along the line (an underline, a ruled line) from
     RULE_LENGTH line heights; across it (a notebook's margin) from MARGIN_LENGTH, as a 1 may stand
-    taller than its neighbours, or from RULE_LENGTH when it is a hairline, as no written 1 is."""
+    taller than its neighbours (a hairline margin goes from RULE_LENGTH: `_drop_broken_margin`)."""
     along, across = max(mark.width, mark.height), min(mark.width, mark.height)
-    if across > RULE_THICKNESS * along or along < RULE_LENGTH * height:
-        return False
-    return mark.width >= mark.height or along >= MARGIN_LENGTH * height or _is_hairline(mark, height)
+    longest = RULE_LENGTH if mark.width >= mark.height else MARGIN_LENGTH
+    return along >= longest * height and across <= RULE_THICKNESS * along
 
 
 def _is_hairline(mark, height):
@@ -164,7 +163,8 @@ def _is_dash(mark, height):
 
 def _drop_broken_margin(marks, height):
     """The marks less any chain of upright hairlines standing one below the other, in line, over at
-    least RULE_LENGTH line heights: a margin line the photo's light broke into dashes."""
+    least RULE_LENGTH line heights: a margin line, whole or broken into dashes by the photo's light
+    (a written 1, however tall, is no hairline)."""
     upright = (m for m in marks if m.width <= RULE_THICKNESS * m.height and _is_hairline(m, height))
     chains = []
     for mark in sorted(upright, key=lambda m: m.box[1]):
@@ -173,7 +173,7 @@ def _drop_broken_margin(marks, height):
             chains.append([mark])
         else:
             chain.append(mark)
-    dashes = {id(m) for c in chains if len(c) > 1 and c[-1].box[3] - c[0].box[1] >= RULE_LENGTH * height for m in c}
+    dashes = {id(m) for c in chains if c[-1].box[3] - c[0].box[1] >= RULE_LENGTH * height for m in c}
     return [m for m in marks if id(m) not in dashes]
 
 
