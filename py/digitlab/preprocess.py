@@ -27,6 +27,8 @@ def ink_map(gray):
     relative to that paper, so a shadow or a light gradient across a photo is not ink. The result
     is stretched so the strongest ink is 1.
     """
+    if gray.size == 0:  # a video frame not yet ready is 0x0: nothing to read, not a fault
+        raise EmptyImageError("No digit found: the image is empty (0 pixels).")
     sheet = find_sheet(gray)  # (H, W) bool, or None
     if sheet is not None:
         ink = relative_ink(gray, paper_level(extended(gray, sheet)))  # (H, W)

@@ -103,6 +103,12 @@ def test_blank_image_is_refused(gray):
         normalise(gray)
 
 
+@pytest.mark.parametrize("shape", [(0, 0), (0, 40), (40, 0)])
+def test_an_image_of_no_pixels_is_refused(shape):
+    with pytest.raises(EmptyImageError, match="empty"):
+        normalise(np.zeros(shape, np.float32))
+
+
 def test_faint_noise_alone_is_refused():
     rng = np.random.default_rng(0)
     gray = (PAPER - 0.08 * rng.random((60, 60))).astype(np.float32)  # paper texture, no stroke
