@@ -140,6 +140,20 @@ def test_several_lines_of_writing_are_no_number():
     assert len(digits) == 4
 
 
+def test_a_column_of_digits_one_a_line_is_no_number():
+    column = sheet(200, 400)
+    for y, x in ((20, 60), (140, 70), (260, 64)):  # three answers one below the other, a little out of true
+        bar(column, x, y, 40, 90)
+    with pytest.raises(EmptyImageError, match="several lines"):
+        find_digits(column, lambda batch: np.full((len(batch), 10), 0.1))
+    stepping = sheet(400, 400)
+    for x, y in ((20, 100), (120, 180), (220, 260)):  # whole digits each lower than the last, none over another
+        bar(stepping, x, y, 40, 90)
+    bar(stepping, 230, 10, 20, 40)  # and a small mark far above the last (a tick): no whole digit, so no column
+    digits, _ = find_digits(stepping, lambda batch: np.full((len(batch), 10), 0.1))
+    assert len(digits) == 4  # one line: the tick is read with the digits, as any mark is
+
+
 def test_specks_and_an_underline_are_dropped():
     ink = sheet(500, 160)
     for x in (40, 140, 240):

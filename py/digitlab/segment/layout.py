@@ -81,17 +81,32 @@ def line_marks(components):
 
 
 def line_count(marks, height):
-    """How many lines of at least two marks the marks make: their middles sorted top to bottom, a
-    line ending where the next middle is more than NEXT_LINE below the last. A number is one
-    line; a page of text is many."""
-    middles = sorted(m.middle[1] for m in marks)
-    sizes, size = [], 1
-    for upper, lower in zip(middles, middles[1:]):
-        if lower - upper > NEXT_LINE * height:
-            sizes.append(size)
-            size = 0
-        size += 1
-    return sum(1 for n in sizes + [size] if n >= 2)
+    """How many lines the marks make: rows of marks, their middles sorted top to bottom, a row ending
+    where the next middle is more than NEXT_LINE below the last. A row is a line when it holds two
+    marks or more, or a whole digit standing over or under another row's (a column of answers,
+    one a line). A number is one line; a page of text is many; a speck above a number is none."""
+    rows = _rows(marks, height)
+    return sum(1 for row in rows if len(row) >= 2 or _in_column(row, rows, height))
+
+
+def _rows(marks, height):
+    """The marks in rows, top to bottom: [[mark, ...], ...]."""
+    ordered = sorted(marks, key=lambda m: m.middle[1])
+    rows = [[ordered[0]]]
+    for upper, lower in zip(ordered, ordered[1:]):
+        if lower.middle[1] - upper.middle[1] > NEXT_LINE * height:
+            rows.append([])
+        rows[-1].append(lower)
+    return rows
+
+
+def _in_column(row, rows, height):
+    """Whether a whole digit of `row` (at least PIECE_HEIGHT tall: a broken digit's halves are
+    shorter, and joined by now) stands on the same columns as one of another row's."""
+    def whole(marks):
+        return [m for m in marks if m.height >= PIECE_HEIGHT * height]
+    return any(_overlap(mine, theirs) >= MERGE_OVERLAP * min(mine.width, theirs.width)
+               for other in rows if other is not row for mine in whole(row) for theirs in whole(other))
 
 
 def line_tilt(marks):
@@ -215,7 +230,7 @@ def _merge_stacked(marks, height):
 
 def _stacked(upper, lower, height):
     """`lower` below `upper` (within PIECE_GAP), on most of the narrower one's columns, few rows shared."""
-    overlap = min(upper.box[2], lower.box[2]) - max(upper.box[0], lower.box[0])
+    overlap = _overlap(upper, lower)
     shared_rows = upper.box[3] - lower.box[1]  # negative: a gap between them
     return (upper.box[1] < lower.box[1] and overlap >= MERGE_OVERLAP * min(upper.width, lower.width)
             and -PIECE_GAP * height <= shared_rows <= STACKED * min(upper.height, lower.height))
@@ -233,7 +248,7 @@ def _best_host(piece, marks, height):
         gap = max(piece.box[1] - mark.box[3], mark.box[1] - piece.box[3])
         if gap > PIECE_GAP * height:
             continue
-        overlap = min(piece.box[2], mark.box[2]) - max(piece.box[0], mark.box[0])
+        overlap = _overlap(piece, mark)
         share = overlap / float(min(piece.width, mark.width))
         if share >= best_share:
             best, best_share = mark, share
@@ -253,6 +268,11 @@ def _join_fragments(marks, height):
             marks[host].absorb(fragment)
         marks.remove(fragment)
     return marks
+
+
+def _overlap(a, b):
+    """How many columns the two marks' boxes share (negative: the gap between them)."""
+    return min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
 
 
 def _distance(a, b):
