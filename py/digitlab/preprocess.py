@@ -38,7 +38,7 @@ def ink_map(gray):
         if float(np.median(border)) < DARK_GROUND:
             gray = 1.0 - gray
         ink = relative_ink(gray, paper_level(gray))  # (H, W)
-    peak = float(ink.max()) if ink.size else 0.0
+    peak = float(ink.max())
     if peak < 0.1:
         raise EmptyImageError("No digit found: the image is blank.")
     ink *= 1.0 / peak
