@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.paper import between, find_sheet, half_width, otsu_threshold
+from digitlab.paper import between, find_sheet, otsu_threshold, typical_width
 from digitlab.preprocess import bounding_box, ink_map
 
 PAPER, INK = 0.9, 0.15
@@ -28,6 +28,16 @@ def test_a_sheet_lying_on_a_dark_table_is_dark_writing_on_the_sheet():
     ink = ink_map(gray)
     assert bounding_box(ink) == (150, 80, 10, 70)
     assert ink[:, :60].max() == 0 and ink[200:].max() == 0  # the table, and the sheet's edges, are no ink
+
+
+def test_a_digit_with_a_blot_of_ink_on_a_sheet_is_writing_and_the_sheet_is_found():
+    gray = fill(table(240, 360, 0.2), 60, 40, 240, 160, PAPER)
+    fill(gray, 110, 70, 130, 10, INK)  # a 7's bar...
+    yy, xx = np.mgrid[0:240, 0:360]
+    gray[(np.abs(xx - 210 + 0.45 * (yy - 80)) < 6) & (yy >= 75) & (yy < 190)] = INK  # ...its leaning stem...
+    gray[np.hypot(yy - 78, xx - 112) < 22] = INK  # ...and a blot where the pen started, as wide as 4 strokes
+    assert find_sheet(gray) is not None  # judged by the blot's width, the 7 was too short to be strokes
+    assert bounding_box(ink_map(gray)) == (91, 57, 149, 133)  # the 7, not the sheet's edges
 
 
 def test_a_table_along_one_side_of_the_frame_is_not_ink():
@@ -105,8 +115,10 @@ def test_between_fills_what_a_convex_outline_holds_and_nothing_outside():
     assert filled[1:8, 1:8].all() and filled.sum() == 49
 
 
-def test_half_width_is_half_a_strokes_width():
-    mask = np.zeros((40, 40), bool)
-    assert half_width(mask) == -1
-    mask[10:30, 18:23] = True  # five pixels wide
-    assert half_width(mask) == 2
+def test_a_strokes_typical_width_is_its_width_even_where_it_ends_in_a_blot():
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 20:25] = True  # five pixels wide
+    assert 4.5 <= typical_width(mask) <= 5.5
+    mask[40:53, 16:29] = True  # a blot 13 wide at its foot, a fifth of its ink
+    assert typical_width(mask) <= 7.5
+    assert typical_width(np.ones((5, 7), bool)) == 7  # all of it: it never narrows, and the answer is bounded
