@@ -69,6 +69,23 @@ def test_lossless_image_decodes_to_exact_gray_with_its_size(mode, fmt):
     assert np.all(outside_stroke(gray) == 1.0)
 
 
+@pytest.mark.parametrize("white, dtype", [(1.0, np.float32), (255.0, np.float32), (65535, np.int32),
+                                          (2 ** 31 - 1, np.int32)])
+def test_a_grayscale_tiff_of_more_than_8_bits_keeps_its_greys(white, dtype):
+    """Float TIFFs in [0, 1] or [0, 255], 16-bit and 32-bit integer ones: ink, a grey half-way, and paper."""
+    levels = np.ones((40, 60))
+    levels[5:35, 10:14], levels[5:35, 30:34] = 0.0, 0.5
+    gray, _ = decode_image(encode(Image.fromarray((levels * white).astype(dtype)), "TIFF"))
+    assert gray[20, 12] == 0.0 and abs(gray[20, 32] - 0.5) < 0.01 and gray[20, 50] == 1.0
+
+
+def test_a_float_tiff_pixel_that_is_no_number_is_paper():
+    levels = np.ones((40, 60), np.float32)
+    levels[5:35, 10:14], levels[:3, :3] = 0.0, np.nan
+    gray, _ = decode_image(encode(Image.fromarray(levels), "TIFF"))
+    assert gray[20, 12] == 0.0 and np.all(gray[:3, :3] == 1.0) and np.isfinite(gray).all()
+
+
 def test_colour_is_converted_with_luminance_weights():
     gray, _ = decode_image(encode(drawing("RGB", ink=(255, 0, 0))))
     np.testing.assert_allclose(stroke(gray), 76 / 255.0, atol=1 / 255.0)  # 0.299 * 255

@@ -134,12 +134,19 @@ def _to_gray(image):
 
 
 def _to_8_bits(image):
-    """A 16-bit grayscale image (a scanner's PNG) scaled to 8 bits: Pillow's convert would clip it,
-    and all but the blackest ink would read as white."""
-    if not image.mode.startswith("I"):
+    """A grayscale image of more than 8 bits scaled to 8: Pillow's convert would clip it, and all but
+    the blackest ink would read as white (a scanner's 16-bit PNG), or all of it as black (a float
+    TIFF in [0, 1]). Integers are 16-bit unless they go past it; floats are in [0, 1] unless they
+    go past 1, then in [0, 255]; a float that is no number (NaN) is white."""
+    if not (image.mode.startswith("I") or image.mode == "F"):
         return image
-    values = np.asarray(image, dtype=np.float32) * np.float32(255 / 65535)  # (H, W)
-    return Image.fromarray(np.uint8(np.clip(np.round(values), 0, 255)))
+    values = np.asarray(image, dtype=np.float32)  # (H, W)
+    if image.mode == "F":
+        values = np.nan_to_num(values, nan=np.inf)
+        full = 1.0 if values[np.isfinite(values)].max(initial=0.0) <= 1.0 else 255.0
+    else:
+        full = 65535.0 if values.max() <= 65535 else 2.0 ** 31 - 1
+    return Image.fromarray(np.uint8(np.clip(np.round(values * np.float32(255 / full)), 0, 255)))
 
 
 def rgba_to_gray(rgba, width, height):
