@@ -19,7 +19,7 @@ import PIL
 from . import session
 from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
-from .data.images import MAX_BYTES, WORKING_SIDE, header_size, rgba_to_gray
+from .data.images import MAX_BYTES, WORKING_SIDE, header_size, rgba_to_gray, undecodable
 from .data.nondigits import with_none_of_these
 from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
@@ -166,12 +166,13 @@ class Engine:
         return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
 
     def inspect_image(self, payload, data):
-        """Vet an image file from its header alone; say what size to decode it at."""
+        """Vet an image file from its header alone; say what size to decode it at, and what to say if
+        the browser cannot."""
         if not data:
             raise DigitlabError("The file is empty.")
         width, height = header_size(data)  # the browser decodes it turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
-        return {"width": width, "height": height,
+        return {"width": width, "height": height, "undecodable": undecodable(data),
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}
 
     def predict_pixels(self, payload, data):

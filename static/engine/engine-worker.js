@@ -175,7 +175,7 @@ async function decodeImage(bytes) {
   try {
     picture = await decodeAt(bytes, width, height);
   } catch (err) {
-    const reason = "The image file is damaged or truncated and cannot be decoded.";
+    const reason = size.undecodable; // damaged, or a format this browser lacks: Python read which from the header
     return { refusal: Reply.refused("BadImageError", reason), reason };
   }
   const canvas = new OffscreenCanvas(width, height);

@@ -101,6 +101,9 @@ def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
     upload(app, "broken.png", broken[: len(broken) // 2])
     assert "damaged" in text(app, "message") or "not an image" in text(app, "message")
 
+    upload(app, "scan.tif", png_bytes(Image.new("L", (64, 64), 255), "TIFF"), "image/tiff")
+    assert text(app, "message").startswith("This browser cannot open TIFF pictures")  # not "damaged"
+
     huge = png_bytes(Image.new("1", (12000, 9000), 1))  # 108 MP: past what even the browser should decode
     upload(app, "huge.png", huge)
     assert text(app, "message") == "The image is 12000x9000 pixels; the limit is 100 megapixels."

@@ -1,4 +1,5 @@
 """The CLI `predict` command and the browser engine's commands, with a model made here."""
+import io
 import json
 import os
 import subprocess
@@ -229,7 +230,15 @@ def test_engine_inspects_an_image_header_and_sizes_its_decode(engine, tmp_path):
     path = write_drawing(tmp_path / "a.png", (3000, 2000), (1234, 456, 300, 800))
     with open(path, "rb") as f:
         size = engine.handle("inspect_image", {}, f.read())
-    assert size == {"width": 3000, "height": 2000, "decode_width": 1024, "decode_height": 683}
+    assert size == {"width": 3000, "height": 2000, "decode_width": 1024, "decode_height": 683,
+                    "undecodable": "The image file is damaged or truncated and cannot be decoded."}
+
+
+def test_a_picture_a_browser_may_not_decode_is_named_should_it_fail_and_not_called_damaged(engine):
+    out = io.BytesIO()
+    Image.new("L", (40, 30), 255).save(out, "TIFF")  # a scanner's: Pillow reads it, Chromium does not
+    size = engine.handle("inspect_image", {}, out.getvalue())
+    assert size["undecodable"].startswith("This browser cannot open TIFF pictures")
 
 
 def test_engine_maps_the_box_of_reduced_pixels_back_to_the_source(engine):

@@ -12,6 +12,11 @@ MAX_BROWSER_PIXELS = 100000000  # the page's browser decodes straight to a reduc
 MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
+DAMAGED = "The image file is damaged or truncated and cannot be decoded."
+# The formats every browser we serve decodes; any other whose header Pillow reads (TIFF, say) the
+# CLI reads, but a browser may not: then it is named, not called damaged.
+BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
+NOT_IN_THIS_BROWSER = "This browser cannot open %s pictures (or the file is damaged): PNG, JPEG, GIF, BMP and WebP can be read."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 
 
@@ -49,6 +54,16 @@ def header_size(data):
         if size is None:
             raise
         return _within_limits(size, MAX_BROWSER_PIXELS)
+
+
+def undecodable(data):
+    """What to say when the browser cannot decode image bytes whose header was vetted: DAMAGED for a
+    format every browser decodes, else that this browser cannot open that format."""
+    try:
+        kind = open_image(data, MAX_BROWSER_PIXELS).format
+    except BadImageError:
+        kind = "AVIF" if data[4:8] == b"ftyp" else "WEBP"  # the two sized by signature
+    return DAMAGED if kind in BROWSER_FORMATS else NOT_IN_THIS_BROWSER % kind
 
 
 def sniffed_size(data):
@@ -129,7 +144,7 @@ def _to_gray(image):
         if max(image.size) > WORKING_SIDE:
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
     except Exception:
-        raise BadImageError("The image file is damaged or truncated and cannot be decoded.")
+        raise BadImageError(DAMAGED)
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
