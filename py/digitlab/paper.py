@@ -101,16 +101,18 @@ def sheet_above(small, level):
 
 def is_writing(dark):
     """Whether the dark pixels (h', w') on a sheet are strokes: their area at least MIN_WRITING_LENGTH
-    squares of their typical width (a digit's strokes are long and thin; the hole of a bold light loop
-    is as long as it is wide, about 2.5 squares of its typical width however it is stretched)."""
+    squares of their typical width (a digit's strokes are long and thin; the round hole of a bold
+    light loop is about 4, and one stretched three times as tall as wide about 5.4, which the checks
+    after this one, the table's contrast and the sheet's sharp edge, are left to refuse)."""
     return bool(dark.any()) and dark.sum() >= MIN_WRITING_LENGTH * typical_width(dark) ** 2
 
 
 def typical_width(mask):
-    """The width of most of `mask` (pixels): four times the reach at which `narrow` has taken half of
-    it, between the two reaches on either side. Narrowing a stroke of width w by r leaves w - 2r of
-    it, half at r = w / 4; where strokes cross or end in a blot, the mask is wider, but that is
-    little of it (a digit's widest part, its loop blotted with ink, once sank a sheet)."""
+    """The width of most of `mask` (pixels; it has some): four times the reach at which `narrow`
+    has taken half of it, between the two reaches on either side. Narrowing a stroke of width w by
+    r leaves w - 2r of it, half at r = w / 4; where strokes cross or end in a blot the mask is
+    wider, but that is little of it (a digit's widest part, its loop blotted with ink, sank sheets
+    when it stood for the whole)."""
     area, reach, left = float(mask.sum()), 0, 1.0
     while left > 0.5:
         if reach == max(mask.shape):
