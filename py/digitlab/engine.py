@@ -19,7 +19,7 @@ import PIL
 from . import session
 from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
-from .data.images import MAX_BYTES, WORKING_SIDE, header_size, rgba_to_gray, undecodable
+from .data.images import MAX_BYTES, WORKING_SIDE, header, rgba_to_gray, undecodable
 from .data.nondigits import with_none_of_these
 from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
@@ -170,9 +170,9 @@ class Engine:
         the browser cannot."""
         if not data:
             raise DigitlabError("The file is empty.")
-        width, height = header_size(data)  # the browser decodes it turned as it is meant
+        (width, height), kind = header(data)  # the browser decodes it turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
-        return {"width": width, "height": height, "undecodable": undecodable(data),
+        return {"width": width, "height": height, "undecodable": undecodable(kind),
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}
 
     def predict_pixels(self, payload, data):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitlab.data.images import (MAX_BYTES, MAX_PIXELS, WORKING_SIDE, decode_image, header_size, rgba_to_gray,
-                                   sniffed_size)
+from digitlab.data.images import (MAX_BYTES, MAX_PIXELS, WORKING_SIDE, decode_image, header, rgba_to_gray,
+                                   sniffed)
 from digitlab.errors import BadImageError, ImageTooLargeError
 
 RECT = (30, 20, 69, 39)  # x0, y0, x1, y1 (inclusive) of the stroke drawn in test images
@@ -241,26 +241,26 @@ def test_a_photo_is_decoded_turned_as_its_exif_orientation_says(orientation, tur
 ], ids=["webp lossy", "webp lossless", "webp extended", "avif"])
 def test_formats_pillow_may_lack_are_sized_from_their_own_header(fmt, options):
     data = encode(drawing("RGB", size=(321, 123)), fmt, **options)
-    assert sniffed_size(data) == (321, 123)
+    assert sniffed(data) == (fmt, (321, 123))
 
 
 def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():
     webp = bytearray(encode(drawing("RGB"), "WEBP", lossless=True))
     bits = (12000 - 1) | ((12000 - 1) << 14)  # a lossless header claiming 12000x12000
     webp[21:25] = bits.to_bytes(4, "little")
-    assert sniffed_size(bytes(webp)) == (12000, 12000)
+    assert sniffed(bytes(webp)) == ("WEBP", (12000, 12000))
     with pytest.raises(ImageTooLargeError, match="12000x12000"):
-        header_size(bytes(webp))
-    assert sniffed_size(encode(drawing("L"))) is None and sniffed_size(b"RIFF") is None
-    assert header_size(encode(drawing("L"), "PNG")) == (120, 80)
+        header(bytes(webp))
+    assert sniffed(encode(drawing("L"))) == (None, None) and sniffed(b"RIFF") == (None, None)
+    assert header(encode(drawing("L"), "PNG")) == ((120, 80), "PNG")
     with pytest.raises(BadImageError, match="not an image"):
-        header_size(b"RIFF\0\0\0\0WEBPVP8 " + bytes(8))  # a WebP signature with no size in it
+        header(b"RIFF\0\0\0\0WEBPVP8 " + bytes(8))  # a WebP signature with no size in it
 
 
 def test_the_browser_may_decode_up_to_100_megapixels_where_pillow_stops_at_24():
     """The page's browser decodes straight to a reduced size; Pillow decodes every pixel first."""
-    assert header_size(png_claiming(8000, 8000)) == (8000, 8000)
+    assert header(png_claiming(8000, 8000))[0] == (8000, 8000)
     with pytest.raises(ImageTooLargeError, match="8000x8000 pixels; the limit is 24 megapixels"):
         decode_image(png_claiming(8000, 8000))
     with pytest.raises(ImageTooLargeError, match="12000x9000 pixels; the limit is 100 megapixels"):
-        header_size(png_claiming(12000, 9000))
+        header(png_claiming(12000, 9000))

@@ -40,41 +40,40 @@ def open_image(data, max_pixels=MAX_PIXELS):
     return image
 
 
-def header_size(data):
-    """(W, H) of image bytes as the browser will decode them, from the header alone, at most
-    MAX_BROWSER_PIXELS: the browser decodes straight to a reduced size, not Pillow.
+def header(data):
+    """((W, H), format) of image bytes as the browser will decode them, from the header alone, at
+    most MAX_BROWSER_PIXELS: the browser decodes straight to a reduced size, not Pillow.
 
     A format this Pillow lacks (WebP and AVIF in Pyodide 0.17's) is sized from its own header, by
     signature, and vetted like any other.
     """
     try:
-        return oriented_size(open_image(data, MAX_BROWSER_PIXELS))
+        image = open_image(data, MAX_BROWSER_PIXELS)
+        return oriented_size(image), image.format
     except BadImageError:
-        size = sniffed_size(data)
+        kind, size = sniffed(data)
         if size is None:
             raise
-        return _within_limits(size, MAX_BROWSER_PIXELS)
+        return _within_limits(size, MAX_BROWSER_PIXELS), kind
 
 
-def undecodable(data):
-    """What to say when the browser cannot decode image bytes whose header was vetted: DAMAGED for a
-    format every browser decodes, else that this browser cannot open that format."""
-    try:
-        kind = open_image(data, MAX_BROWSER_PIXELS).format
-    except BadImageError:
-        kind = "AVIF" if data[4:8] == b"ftyp" else "WEBP"  # the two sized by signature
+def undecodable(kind):
+    """What to say when the browser cannot decode a picture of format `kind` (`header`'s) whose
+    header was vetted: DAMAGED for a format every browser decodes, else that this browser cannot
+    open that format."""
     return DAMAGED if kind in BROWSER_FORMATS else NOT_IN_THIS_BROWSER % kind
 
 
-def sniffed_size(data):
-    """(W, H) from a WebP or AVIF header; None for any other bytes."""
+def sniffed(data):
+    """(format, (W, H)) from a WebP or AVIF header (the size None where it holds none); (None, None)
+    for any other bytes."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _webp_size(data[12:30])
+        return "WEBP", _webp_size(data[12:30])
     if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
         at = data.find(b"ispe", 0, 1 << 16)  # the image spatial extents box: version, flags, W, H
         if at >= 0 and len(data) >= at + 16:
-            return int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big")
-    return None
+            return "AVIF", (int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big"))
+    return None, None
 
 
 def _webp_size(chunk):
