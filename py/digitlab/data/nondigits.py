@@ -151,7 +151,7 @@ def nondigits(count, seed=0, kinds=DRAWN_KINDS):
             ink = draw(strokes, rng)
         if rng.random() < PIECE_SHARE:
             ink = _columns(ink, rng)
-        images[i] = _as_digit(ink)
+        images[i] = as_digit(ink)
         names.append((kind, name))
     return images, names
 
@@ -270,10 +270,10 @@ def _blot(image, sigma):
     side = image.shape[0]
     sheet = Image.new("L", (BLUR_SHEET * side, BLUR_SHEET * side), 0)  # paper all around, as a photo has
     sheet.paste(Image.fromarray(image), ((BLUR_SHEET - 1) * side // 2,) * 2)
-    return _as_digit(np.asarray(sheet.filter(ImageFilter.GaussianBlur(sigma)), np.float32) / 255)
+    return as_digit(np.asarray(sheet.filter(ImageFilter.GaussianBlur(sigma)), np.float32) / 255)
 
 
-def _as_digit(ink):
+def as_digit(ink):
     """Ink (H, W) in [0, 1] -> a uint8 SIZE x SIZE image normalised as a digit is, through the
     same path a picture takes (ink on white paper)."""
     return np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
