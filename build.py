@@ -99,6 +99,7 @@ NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
 BYTECODE_STEP = os.path.join(ROOT, "pyodide-bytecode.js")  # and what makes the runtime's compiled modules
 MODEL = os.path.join("models", "default.npz")
+FEATURES = os.path.join("models", "features.npz")  # the base of transfer learning (the CLI's FEATURE_MODEL)
 MNIST_STORE = os.path.join("data", "mnist.npz")
 # What the default model depends on: retrain when any of it changes.
 TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitlab/model_file.py",
@@ -106,6 +107,10 @@ TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitla
 # The recipe chosen on held-out training digits (tests/bench/bench_recipes.py).
 TRAIN_ARGS = ["--model", "deep", "--epochs", "45", "--schedule", "cosine", "--warp", "1.5", "--photo", "0.5",
               "--nondigits", "3600", "--calibrate", "0.1", "--seed", "0"]
+# The feature network: the same network and augmentation, taught to name glyphs too (data/glyphs.py,
+# where the figures that chose it are).
+FEATURE_ARGS = ["--model", "deep", "--epochs", "20", "--schedule", "cosine", "--warp", "1.5", "--photo", "0.5",
+                "--glyphs", "12000", "--seed", "0"]
 
 
 class BuildError(Exception):
@@ -258,9 +263,9 @@ def build_mnist():
     return store
 
 
-def training_key(store):
-    """A digest of everything the default model is made from."""
-    h = hashlib.sha256(" ".join(TRAIN_ARGS).encode())
+def training_key(store, args):
+    """A digest of everything a model trained with `args` is made from."""
+    h = hashlib.sha256(" ".join(args).encode())
     h.update(file_digest(store, "sha256"))
     for entry in TRAINING_INPUTS:
         path = os.path.join(PY, entry)
@@ -286,13 +291,13 @@ def cached_copy(cached, key, make, doing, target):
     shutil.copyfile(cached, target)
 
 
-def build_model(store):
-    """Train the default model in CPython when it is missing or stale."""
-    cached = os.path.join(CACHE, "model", "default.npz")
-    cached_copy(cached, training_key(store),
+def build_model(store, model, args, doing):
+    """Train `model` (MODEL or FEATURES) with `args` in CPython when it is missing or stale."""
+    cached = os.path.join(CACHE, model)
+    cached_copy(cached, training_key(store, args),
                 lambda: subprocess.run([sys.executable, "-m", "digitlab", "train", "--data", store, "--out", cached]
-                                       + TRAIN_ARGS, check=True, env=python_env()),
-                "training the default model (CPython, about four minutes on two cores)", os.path.join(OUT, MODEL))
+                                       + args, check=True, env=python_env()),
+                doing, os.path.join(OUT, model))
 
 
 # ---------------------------------------------------------------- app files
@@ -405,14 +410,15 @@ def build(requested="auto", wheels_dir=None):
     say("runtime: %s (%s)" % (runtime, reason))
     runtimes = vendor(runtime, wheels)
     store = build_mnist()
-    build_model(store)
+    build_model(store, MODEL, TRAIN_ARGS, "training the default model (CPython, about seven minutes on two cores)")
+    build_model(store, FEATURES, FEATURE_ARGS, "training the feature network (CPython, about ten minutes on two cores)")
     copy_app()
     write_manifest()
     write_icons()
     bundle_package()
     compile_bytecode(runtimes)
     config = {"default": runtime, "reason": reason, "runtimes": runtimes,
-              "bundle": BUNDLE, "model": MODEL.replace(os.sep, "/"),
+              "bundle": BUNDLE, "model": MODEL.replace(os.sep, "/"), "features": FEATURES.replace(os.sep, "/"),
               "data": MNIST_STORE.replace(os.sep, "/")}
     with open(os.path.join(OUT, "runtime.json"), "w") as f:
         json.dump(config, f, indent=1)

@@ -5,6 +5,7 @@ import os
 import sys
 
 from .data.folder import HOLD_OUT_EVERY
+from .data.glyphs import MADE_UP
 from .errors import DigitlabError
 from .model_file import load_model, save_model
 from .nn.optim import SCHEDULES
@@ -12,13 +13,14 @@ from .nn.zoo import ARCHITECTURES, DEFAULT
 from .preprocess import INPUT_SHAPE
 
 DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
+FEATURE_MODEL = os.path.join("build", "models", "features.npz")  # the built-in base of transfer learning
 EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
 VAL_PART = "  val_acc %(val_accuracy).4f"
 SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
 UNVALIDATED_LINE = "no images to validate on -> %(out)s"
-BUILTIN_BASE = "builtin"  # --base: the built-in digit network, DEFAULT_MODEL
+BUILTIN_BASE = "builtin"  # --base: the built-in feature network, FEATURE_MODEL
 # train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
-FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "calibrate")
+FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "glyphs", "calibrate")
 
 
 def main(argv=None):
@@ -51,7 +53,7 @@ def _parser():
     train.add_argument("--out", required=True, help="the model file to write (exactly this path)")
     train.add_argument("--base", default=None, metavar="builtin|none|MODEL",
                        help="transfer learning: train a new head on this network's features (default for "
-                            "folders: builtin, the digit network); none trains from scratch")
+                            "folders: builtin, the network taught digits and glyphs); none trains from scratch")
     train.add_argument("--model", default=DEFAULT, help="architecture from scratch: " + ", ".join(ARCHITECTURES))
     train.add_argument("--epochs", type=_positive(int), default=None)
     train.add_argument("--batch-size", type=_positive(int), default=None)
@@ -67,6 +69,10 @@ def _parser():
     train.add_argument("--nondigits", type=_positive(int), default=None, metavar="N",
                        help="also show the model N non-digits (letters, symbols, shapes, lines, scribbles drawn, "
                             "letters and symbols typed) to be unsure of")
+    train.add_argument("--glyphs", type=_positive(int), default=None, metavar="N",
+                       help="also teach the model to name glyphs: N non-digits drawn or typed, and %d made-up "
+                            "glyph classes: the features transfer learning starts from (build.py's feature network)"
+                            % MADE_UP)
     train.add_argument("--none-of-these", action="store_true",
                        help="for a folder: add a class 'none of these', of built-in scribbles and lines "
                             "(and the folder's own 'none of these' images, if it has some)")
@@ -253,7 +259,7 @@ def _base(name):
     """The network `name` (--base) to transfer from, as a SavedModel; None to train from scratch."""
     if name == "none":
         return None
-    base = _read_model(DEFAULT_MODEL if name == BUILTIN_BASE else name)
+    base = _read_model(FEATURE_MODEL if name == BUILTIN_BASE else name)
     if base.model.input_shape != INPUT_SHAPE:
         raise DigitlabError("the base network reads %dx%dx%d images, not %dx%dx%d" % (base.model.input_shape + INPUT_SHAPE))
     return base
@@ -276,8 +282,9 @@ def _transfer(args, base, train_set, val_set):
 
 def _from_scratch(args, base, train_set, val_set):
     from .calibrate import calibration_logits, fit_temperature
+    from .data.glyphs import with_glyphs
     from .data.nondigits import with_nondigits
-    from .data.store import split_off
+    from .data.store import match_labels, split_off
     from .nn.model import Sequential
     from .nn.zoo import architecture
     from .train import TrainConfig, fit
@@ -287,6 +294,9 @@ def _from_scratch(args, base, train_set, val_set):
     train_set, calibration_set = split_off(train_set, args.calibrate, args.seed) if args.calibrate else (train_set, None)
     if args.nondigits:
         train_set = with_nondigits(train_set, args.nondigits, args.seed)
+    if args.glyphs:
+        train_set = with_glyphs(train_set, args.glyphs, args.seed)
+        val_set = val_set and match_labels(val_set, train_set.label_names)  # scored by a model of more labels
     config = TrainConfig(seed=args.seed)
     for name in ("epochs", "batch_size", "lr", "schedule", "warp", "photo"):  # unset options keep TrainConfig's defaults
         if getattr(args, name) is not None:
@@ -294,7 +304,8 @@ def _from_scratch(args, base, train_set, val_set):
     labels = train_set.label_names
     model = Sequential(architecture(args.model, len(labels)), train_set.images.shape[1:] + (1,), seed=args.seed)
     accuracy = _report(args, fit(model, train_set, config, val_set=val_set))
-    metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0}
+    metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0,
+               "glyphs": args.glyphs or 0}
     temperature = fit_temperature(*calibration_logits(model, calibration_set, config)) if calibration_set else None
     return _save(args, model, labels, args.model, metrics, temperature)
 

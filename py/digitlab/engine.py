@@ -36,7 +36,7 @@ MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16
 class Engine:
     def __init__(self):
         self.saved = None
-        self.builtin = None  # the built-in digit network: the base of transfer learning
+        self.base = None  # the built-in feature network (data/glyphs.py): the base of transfer learning
         self.own_images = None  # every image of a training folder of one's own labels, once given
         self.data = None  # (train, test) ImageSets once load_data or folder_done has run; test may be None
         self.folder = None  # a FolderUpload between folder_start and folder_done
@@ -46,6 +46,7 @@ class Engine:
         self.commands = {
             "info": self.info,
             "load_model": self.load_model,
+            "load_base": self.load_base,
             "export_model": self.export_model,
             "import_onnx": self.import_onnx,
             "inspect_image": self.inspect_image,
@@ -134,13 +135,18 @@ class Engine:
         return {"current_bytes": current, "peak_bytes": peak}
 
     def load_model(self, payload, data):
-        """Use a model file; {"builtin": true} marks the app's own model, kept as the transfer base."""
+        """Use a model file."""
         saved = _model_file(data)
-        check_reads_pictures(saved)  # refused before it replaces the model in use, or is kept
+        check_reads_pictures(saved)  # refused before it replaces the model in use
         self.saved = saved
-        if payload.get("builtin"):
-            self.builtin = self.saved
         return self._model_info()
+
+    def load_base(self, payload, data):
+        """Keep a model file as the network a folder's new classifier starts from."""
+        base = _model_file(data)
+        check_reads_pictures(base)
+        self.base = base
+        return {"name": base.name, "labels": len(base.labels)}
 
     def export_model(self, payload, data=None):
         """The current model as a file, base64-encoded for the page to download: a model file, or
@@ -328,11 +334,11 @@ class Engine:
         return width, height
 
     def _base(self):
-        if self.builtin is None:
-            raise DigitlabError("The digit network to start from is not loaded.")
-        if self.builtin.model.input_shape != self._data()[0].images.shape[1:] + (1,):
-            raise DigitlabError("The digit network reads other images than these.")
-        return self.builtin.model
+        if self.base is None:
+            raise DigitlabError("The network to start from is not loaded.")
+        if self.base.model.input_shape != self._data()[0].images.shape[1:] + (1,):
+            raise DigitlabError("The network to start from reads other images than these.")
+        return self.base.model
 
     def _own_images(self):
         return _needed(self.own_images, "Give the training folder first: a validation folder scores its labels.")

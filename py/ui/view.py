@@ -137,7 +137,7 @@ def training_settings(model, numbers, per_label, transfer, none_of_these, settin
 
     `numbers` holds the fields' texts by setting name; `settings` is the engine's definition of each
     (default, min, max, kind), which the engine applies again. With `transfer`, a folder's classes
-    are learnt on the digit network's features; with `none_of_these`, a class for everything else
+    are learnt on the built-in feature network's; with `none_of_these`, a class for everything else
     is added (MNIST ignores both). The model `python` trains `code`, the network written in the
     page, from scratch.
     """
@@ -177,7 +177,7 @@ def network_line(checked):
 def training_line(started):
     """A train_start result, e.g. 'Training cnn on 8000 images'."""
     if started["architecture"] == "transfer":  # its rate and batch are the head's own, not the form's
-        return "Training a new classifier on the digit network's features, %d images (learning rate %g, batch %d)" % (
+        return "Training a new classifier on the built-in network's features, %d images (learning rate %g, batch %d)" % (
             started["images"], started["config"]["lr"], started["config"]["batch_size"])
     return "Training %s on %d images" % (started["architecture"], started["images"])
 
@@ -281,7 +281,7 @@ def classes_line(counts):
 def trained_here(model):
     """How the evaluation names a model the trainer just made (its model info)."""
     if model["name"] == "transfer":
-        return "the new classifier on the digit network's features"
+        return "the new classifier on the built-in network's features"
     return "the model trained here"
 
 

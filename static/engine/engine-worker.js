@@ -63,6 +63,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   const model = early(fetchBytes(new URL(build.model, base)));
   mnistURL = new URL(build.data, base);
   const mnist = role === "trainer" ? early(fetchBytes(mnistURL)) : null;
+  const features = role === "trainer" ? early(fetchBytes(new URL(build.features, base))) : null;
 
   progress(`Loading the Python runtime (${runtime.label})`, 0.05);
   // The runtime's modules compiled at build time (pyodide-bytecode.js), beside their sources
@@ -89,13 +90,15 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   call = bridge.call;
 
   progress("Loading the model", 0.9);
-  const loaded = JSON.parse(run("load_model", JSON.stringify({ builtin: true }), await model));
+  const loaded = JSON.parse(run("load_model", "{}", await model));
   if (!loaded.ok) throw new Error(loaded.error.message);
 
   if (role === "trainer") {
-    progress("Loading the MNIST digits", 0.95);
-    const data = JSON.parse(run("load_data", "{}", await mnist));
-    if (!data.ok) throw new Error(data.error.message);
+    progress("Loading the feature network and the MNIST digits", 0.95);
+    for (const [command, bytes] of [["load_base", features], ["load_data", mnist]]) {
+      const reply = JSON.parse(run(command, "{}", await bytes));
+      if (!reply.ok) throw new Error(reply.error.message);
+    }
   }
 
   progress(role === "trainer" ? "Checking and timing the WebGL kernel" : "Probing WebGL", 0.97);

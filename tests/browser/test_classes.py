@@ -68,7 +68,7 @@ def test_classes_drawn_in_the_page_train_and_travel_as_a_zip(app, tmp_path):
                                       "none held out to test (too few)")
     start_training(app, "mlp", epochs="10")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
-    assert text(app, "test-accuracy").startswith("The new classifier on the digit network's features is trained "
+    assert text(app, "test-accuracy").startswith("The new classifier on the built-in network's features is trained "
                                                  "but not tested")
     app.click('[data-testid="use-trained"]')
     app.wait_for_function("document.querySelector('[data-testid=model-labels]')?.textContent === 'Reads: cross, tick'",

@@ -58,10 +58,10 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     assert text(app, "train-status").startswith("This model cannot be tested on these images: the model does not "
                                                 "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
 
-    assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the digit network
+    assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the built-in network
     start_training(app, "mlp", epochs="20")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
-    assert re.match(r"Test accuracy of the new classifier on the digit network's features: ([\d.]+)% on 6 test images",
+    assert re.match(r"Test accuracy of the new classifier on the built-in network's features: ([\d.]+)% on 6 test images",
                     text(app, "test-accuracy"))
     assert accuracy_shown(app) >= 100 * 5 / 6
 
@@ -155,9 +155,9 @@ def test_a_messy_folder_trains_with_every_file_left_out_named_and_validates_on_a
     assert app.locator('[data-testid="val-skipped"] li').all_inner_texts() == [
         "Skipped zzz: label not in the training folder: not scored"]
 
-    start_training(app, "mlp", epochs="20")  # from the digit network, as the box is checked
+    start_training(app, "mlp", epochs="20")  # from the built-in network, as the box is checked
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
-    assert re.match(r"Test accuracy of the new classifier on the digit network's features: [\d.]+% on 8 test images",
+    assert re.match(r"Test accuracy of the new classifier on the built-in network's features: [\d.]+% on 8 test images",
                     text(app, "test-accuracy"))
     assert text(app, "per-class").endswith("c: –")  # no image of c to test it on
     assert text(app, "trained-message") == "Not in use yet: use it, or download it to keep it."

@@ -6,7 +6,8 @@ import tarfile
 import pytest
 
 import build
-from digitlab.data.store import load_set
+from digitlab.data.glyphs import MADE_UP, UNNAMED
+from digitlab.data.store import load_set, match_labels
 from digitlab.model_file import load_model
 from digitlab.train import evaluate
 
@@ -80,3 +81,11 @@ def test_the_default_model_reaches_97_percent_on_the_test_digits(out):
     accuracy = evaluate(saved.model, test_set)["accuracy"]
     print("default model test accuracy: %.4f" % accuracy)
     assert accuracy >= 0.97
+
+
+def test_the_feature_network_names_the_digits_and_glyphs_but_not_the_transfer_benchmarks_classes(out):
+    saved = load_model(os.path.join(out, build.FEATURES))
+    assert saved.labels[:10] == [str(d) for d in range(10)] and "made-up %d" % MADE_UP in saved.labels
+    assert {"x", "+", "spiral"} <= set(saved.labels) and not UNNAMED & set(saved.labels)
+    test_set = match_labels(load_set(os.path.join(out, build.MNIST_STORE), "test"), saved.labels)
+    assert evaluate(saved.model, test_set)["accuracy"] >= 0.95  # it still tells digits apart (97 % when built)

@@ -224,7 +224,8 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
 
     engine = Engine()
     base = Sequential(architecture("cnn", 10), (28, 28, 1), seed=1)
-    engine.handle("load_model", {"builtin": True}, model_bytes(base, [str(d) for d in range(10)], name="digits"))
+    assert engine.handle("load_base", {}, model_bytes(base, [str(d) for d in range(10)], name="digits")) == {
+        "name": "digits", "labels": 10}
     assert folder_of_bars(engine, 10)["labels"] == LABELS
     started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "base": True, "lr": 0.05,
                                             "batch_size": 16})

@@ -16,7 +16,7 @@ from digitlab.recognise import recognise_gray
 from tests.unit.test_folder_cli import make_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILT = os.path.join(ROOT, "build", "models", "default.npz")
+BUILT = os.path.join(ROOT, cli.FEATURE_MODEL)  # the built-in base
 
 
 def small_base():
@@ -132,7 +132,7 @@ def train_shapes(tmp_path, capsys, count, *options):
     """`train` a folder of `count` shapes a class from the built-in network, validated on 10 others
     a class -> (exit code, the JSON summary, the model saved)."""
     if not os.path.exists(BUILT):
-        pytest.skip("no built default model: run `python build.py`")
+        pytest.skip("no built feature network: run `python build.py`")
     data = make_folder(tmp_path / "train", shapes=SHAPES, count=count)
     val = make_folder(tmp_path / "val", shapes=SHAPES, count=10, seed=9)
     out = str(tmp_path / "shapes.model")

@@ -90,7 +90,7 @@ def test_training_settings_are_read_by_the_engine_s_definition_and_bad_ones_name
 
 
 def test_a_model_trained_here_is_named_by_how_it_was_trained():
-    assert view.trained_here({"name": "transfer"}) == "the new classifier on the digit network's features"
+    assert view.trained_here({"name": "transfer"}) == "the new classifier on the built-in network's features"
     assert view.trained_here({"name": "cnn"}) == "the model trained here"
 
 
@@ -98,7 +98,7 @@ def test_the_training_line_says_whether_a_new_classifier_is_trained_on_the_digit
     assert view.training_line({"architecture": "cnn", "images": 800}) == "Training cnn on 800 images"
     started = {"architecture": "transfer", "images": 25, "config": {"lr": 0.005, "batch_size": 64}}
     assert view.training_line(started) == (
-        "Training a new classifier on the digit network's features, 25 images (learning rate 0.005, batch 64)")
+        "Training a new classifier on the built-in network's features, 25 images (learning rate 0.005, batch 64)")
 
 
 def test_mistakes_are_captioned_with_truth_and_reading():
