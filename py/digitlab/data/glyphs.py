@@ -50,15 +50,16 @@ def made_up_glyphs(seed):
 
 
 def made_up_glyph(rng):
-    """One to three random strokes in the unit box through MADE_UP_NODES points in all, half of
-    those of three points or more drawn as a smooth curve through them: [[(x, y), ...], ...]."""
+    """One to three random strokes in the unit box through MADE_UP_NODES points in all: [[(x, y), ...], ...].
+    Half of those of three points or more get eight points a node along the same lines, so the
+    hand's wobble (nondigits.draw moves every point) bends them along their length."""
     strokes = []
     left = int(rng.integers(MADE_UP_NODES[0], MADE_UP_NODES[1] + 1))
     while left >= 2:
         count = int(rng.integers(2, min(4, left) + 1))
         left -= count
         nodes = rng.uniform(0.05, 0.95, (count, 2))  # (P, 2)
-        if count > 2 and rng.random() < 0.5:
+        if count > 2 and rng.random() < 0.5:  # (P, 2) -> (8P, 2)
             along, at = np.linspace(0, 1, 8 * count), np.linspace(0, 1, count)
             nodes = np.stack([np.interp(along, at, nodes[:, 0]), np.interp(along, at, nodes[:, 1])], axis=1)
         strokes.append([tuple(point) for point in nodes])
