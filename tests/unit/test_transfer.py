@@ -112,6 +112,14 @@ def test_the_feature_cache_stays_within_its_budget():
     assert transfer.copies_for(10, 3136) == transfer.COPIES and transfer.copies_for(100000, 3136) == 0
 
 
+def test_a_larger_set_caches_fewer_copies_not_more_rows():
+    for images in (40, 240, 1000, 5000):  # small features: the rows are the limit, not the bytes
+        copies = transfer.copies_for(images, 576)
+        assert (1 + copies) * images <= max(transfer.FEATURE_ROWS, images)
+        assert (2 + copies) * images > transfer.FEATURE_ROWS or copies == transfer.COPIES  # no fewer than it may
+    assert transfer.copies_for(40, 576) == transfer.COPIES  # a handful a class: every copy
+
+
 def test_cached_features_are_the_frozen_layers_output_then_augmented_copies():
     model = transfer.with_new_head(small_base(), ["left", "right"])
     data = blobs()
