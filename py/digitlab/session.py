@@ -62,18 +62,22 @@ class TrainingSession:
         self.done = False
 
     def step(self, seconds):
-        """Train until `seconds` have passed (at least one batch); return the new events."""
+        """Train until `seconds` have passed (at least one event); return the new events, and how far a
+        transfer run's feature caching has got ({"done", "total"} images, or None)."""
         deadline = time.perf_counter() + seconds
-        batches, epochs = [], []
-        while not self.done and (not batches or time.perf_counter() < deadline):
+        batches, epochs, caching, seen = [], [], None, 0
+        while not self.done and (not seen or time.perf_counter() < deadline):
             event = next(self.events, None)
+            seen += 1
             if event is None:
                 self.done = True
             elif event["event"] == "batch":
                 batches.append(event)
             elif event["event"] == "epoch":
-                epochs.append(event)  # (a transfer run's feature caching only needs the time slices)
-        return {"batches": batches, "epochs": epochs, "done": self.done}
+                epochs.append(event)
+            elif event["event"] == "features":  # caching ends a slice too: the page can pause it, and says how far
+                caching = {"done": event["done"], "total": event["total"]}
+        return {"batches": batches, "epochs": epochs, "features": caching, "done": self.done}
 
     def report(self):
         """Test accuracy, per-class accuracy, confusion matrix and the misclassified images; the

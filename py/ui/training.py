@@ -98,6 +98,8 @@ async def on_step(reply_json):
     step = reply["result"]
     show_kernel(step["matmul"])
     app.charts.add(json.dumps(step))
+    if step["features"]:
+        say("train-status", view.caching_line(step["features"]))
     if step["batches"]:
         last = step["batches"][-1]
         element("train-progress").value = last["step"] / run["total"]

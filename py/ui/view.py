@@ -186,6 +186,11 @@ def progress_line(batch, total_steps):
     return "epoch %d · step %d of %d · loss %.3f" % (batch["epoch"] + 1, batch["step"], total_steps, batch["loss"])
 
 
+def caching_line(caching):
+    """How far a transfer run's feature caching has got: its images and their augmented copies."""
+    return "Reading every image through the built-in network: %d of %d" % (caching["done"], caching["total"])
+
+
 def speed_line(epoch):
     line = "%.0f images/s · %.1f s per epoch" % (epoch["images_per_second"], epoch["seconds"])
     if "val_accuracy" in epoch:  # a folder too small to hold images out, and no validation folder: none

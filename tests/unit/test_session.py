@@ -249,6 +249,26 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
     assert engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "base": True})["architecture"] == "mlp"
 
 
+def test_a_transfer_session_caches_its_features_in_slices_and_says_how_far_it_got():
+    from digitlab.nn.model import Sequential
+    from digitlab.nn.zoo import architecture
+
+    base = Sequential(architecture("cnn", 10), (28, 28, 1), seed=1)
+    run = TrainingSession(bars(40), None, "cnn", TrainConfig(epochs=1, seed=0), base)
+    caching = []
+    while True:
+        slice_ = run.step(0.0)  # one event a slice at most
+        if slice_["batches"]:
+            break
+        caching.append(slice_["features"])
+    (feature_size,) = run.model.shapes[run.model.frozen]
+    total = (1 + transfer.copies_for(120, feature_size)) * 120
+    batches = -(-120 // transfer.FEATURE_BATCH)  # a pass over the images, then each copy's
+    assert [c["done"] for c in caching] == [min(120, (k % batches + 1) * transfer.FEATURE_BATCH) + 120 * (k // batches)
+                                            for k in range(len(caching))]
+    assert caching[-1] == {"done": total, "total": total} and slice_["features"] is None
+
+
 def test_a_folder_too_small_to_hold_images_out_trains_and_its_report_says_it_is_untested():
     engine = Engine()
     assert folder_of_bars(engine, 2)["test"] == 0
