@@ -18,10 +18,11 @@ from .nn.model import Sequential
 from .train import TrainConfig, augmentation, fit, total_steps
 
 COPIES = 15  # augmented copies of each image cached besides the image itself...
-# ...fewer when the set is larger: copies make up for a handful of examples, and past this many rows
-# they cost time, not accuracy. On our dev folders (folder seeds 3-6, 24 and 30 a class) 4 or 7 copies
-# read as well as 15 within 0.3 %, and caching is most of a run's time (in the page, 9.8 of 11.5 s
-# for 24 letters a class with 15 copies).
+# ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
+# and caching is most of a run's time (in the page, 9.8 of 11.5 s for 24 letters a class with 15
+# copies; 5 with this budget). The price, 30 a class (tests/bench/bench_transfer.py's folders, ten
+# seeds): letters 99.1 % not 99.4, shapes 97.8 % not 98.1; a budget of 3,000 rows read 99.4 and 98.0
+# but took the page 9.5 s, and a tablet is slower than our test machine.
 FEATURE_ROWS = 2000
 FEATURE_BYTES = 32 * 2 ** 20  # and the cache stays within this many bytes, whatever a base's feature size
 HEAD = TrainConfig(epochs=20, lr=5e-3, weight_decay=1e-3, augment=False)  # augmentation is in the copies
