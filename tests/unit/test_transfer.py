@@ -154,7 +154,7 @@ def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_pat
     assert code == 0 and summary["base"] == "builtin" and summary["model"] == "transfer"
     assert summary["accuracy"] >= 0.9  # with the head's own learning rate, not --lr 0.5
     assert saved.labels == sorted(SHAPES) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
-    features = load_model(open(BUILT, "rb").read()).model  # the feature network's convolutions, frozen
+    features = load_model(BUILT).model  # the feature network's convolutions, frozen
     np.testing.assert_array_equal(saved.model.layers[0].params["w"], features.layers[0].params["w"])
     assert warned == ("digitlab: warning: --lr, --photo: not used by a new head on a network's features, which "
                       "trains at learning rate %g, batch %d (--base none trains from scratch with them)\n"
