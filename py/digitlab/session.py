@@ -65,10 +65,9 @@ class TrainingSession:
         """Train until `seconds` have passed (at least one event); return the new events, and how far a
         transfer run's feature caching has got ({"done", "total"} images, or None)."""
         deadline = time.perf_counter() + seconds
-        batches, epochs, caching, seen = [], [], None, 0
-        while not self.done and (not seen or time.perf_counter() < deadline):
+        batches, epochs, caching = [], [], None
+        while not self.done:
             event = next(self.events, None)
-            seen += 1
             if event is None:
                 self.done = True
             elif event["event"] == "batch":
@@ -77,6 +76,8 @@ class TrainingSession:
                 epochs.append(event)
             elif event["event"] == "features":  # caching ends a slice too: the page can pause it, and says how far
                 caching = {"done": event["done"], "total": event["total"]}
+            if time.perf_counter() >= deadline:
+                break
         return {"batches": batches, "epochs": epochs, "features": caching, "done": self.done}
 
     def report(self):

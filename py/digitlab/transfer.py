@@ -20,7 +20,7 @@ from .train import TrainConfig, augmentation, fit, total_steps
 COPIES = 15  # augmented copies of each image cached besides the image itself...
 # ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
 # and caching is most of a run's time (in the page, 9.8 of 11.5 s for 24 letters a class with 15
-# copies; 5 with this budget). The price, 30 a class (tests/bench/bench_transfer.py's folders, ten
+# copies; 5-6 s with this budget). The price, 30 a class (tests/bench/bench_transfer.py's folders, ten
 # seeds): letters 99.1 % not 99.4, shapes 97.8 % not 98.1; a budget of 3,000 rows read 99.4 and 98.0
 # but took the page 9.5 s, and a tablet is slower than our test machine.
 FEATURE_ROWS = 2000
