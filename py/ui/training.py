@@ -98,7 +98,8 @@ async def on_step(reply_json):
     step = reply["result"]
     show_kernel(step["matmul"])
     app.charts.add(json.dumps(step))
-    if step["features"]:
+    if step["features"]:  # a transfer run's caching, most of its time: the bar fills, then again for the head's steps
+        element("train-progress").value = step["features"]["done"] / step["features"]["total"]
         say("train-status", view.caching_line(step["features"]))
     if step["batches"]:
         last = step["batches"][-1]

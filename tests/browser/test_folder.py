@@ -30,6 +30,17 @@ def folder(tmp_path_factory):
     return root
 
 
+# Records the training bar's value whenever the status tells how far the feature caching has got.
+CACHING_WATCH = """() => {
+  window.cachingBar = [];
+  const status = document.querySelector('[data-testid=train-status]');
+  new MutationObserver(() => {
+    if (status.textContent.startsWith('Reading every image'))
+      window.cachingBar.push(document.querySelector('[data-testid=train-progress]').value);
+  }).observe(status, { childList: true, characterData: true, subtree: true });
+}"""
+
+
 def skipped(page):
     return page.locator('[data-testid="folder-skipped"] li').all_inner_texts()
 
@@ -59,8 +70,11 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
                                                 "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
 
     assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the built-in network
+    app.evaluate(CACHING_WATCH)
     start_training(app, "mlp", epochs="20")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+    filled = app.evaluate("window.cachingBar")  # the bar's value each time the caching line changed
+    assert filled and filled == sorted(filled) and filled[-1] == 1, filled
     assert re.match(r"Test accuracy of the new classifier on the built-in network's features: ([\d.]+)% on 6 test images",
                     text(app, "test-accuracy"))
     assert accuracy_shown(app) >= 100 * 5 / 6
