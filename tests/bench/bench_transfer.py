@@ -81,7 +81,7 @@ def feature_memory(base, train, count):
     model = with_new_head(base, train.label_names)
     (feature_size,) = model.shapes[model.frozen]
     tracemalloc.start()
-    for event in features(model, images, copies_for(count, feature_size), TrainConfig(), 0):
+    for event in features(model, images, copies_for(count, feature_size), 0):
         pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

@@ -123,7 +123,7 @@ def test_a_larger_set_caches_fewer_copies_not_more_rows():
 def test_cached_features_are_the_frozen_layers_output_then_augmented_copies():
     model = transfer.with_new_head(small_base(), ["left", "right"])
     data = blobs()
-    cached = run_to_end(transfer.features(model, data, 2, transfer.TrainConfig(), seed=0))
+    cached = run_to_end(transfer.features(model, data, 2, seed=0))
     x = data.batch(np.arange(len(data)))
     for layer in model.layers[:model.frozen]:
         x = layer.forward(x)
