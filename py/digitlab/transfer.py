@@ -24,16 +24,17 @@ COPIES = 30  # augmented copies of each image cached besides the image itself...
 # ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
 # and caching is most of a run's time (in the page, 9.8 of 11.5 s for 24 letters a class with 15
 # copies; 5-6 s with this budget). The price, 30 a class (tests/bench/bench_transfer.py's folders, ten
-# seeds, the copies then augmented as the digits were): letters 99.1 % not 99.4, shapes 97.8 % not
-# 98.1; a budget of 3,000 rows read 99.4 and 98.0 but took the page 9.5 s, and a tablet is slower than
+# seeds, the copies then turned up to 10 degrees, not warped): letters 99.1 % not 99.4, shapes 97.8 %
+# not 98.1; a budget of 3,000 rows read 99.4 and 98.0 but took the page 9.5 s, and a tablet is slower than
 # our test machine.
 FEATURE_ROWS = 2000
 FEATURE_BYTES = 32 * 2 ** 20  # and the cache stays within this many bytes, whatever a base's feature size
-# The copies are turned and warped more than the digits the base learnt from (10 degrees, 1.5 pixels):
-# a handful of examples a class has to stand for every way of writing it. On our dev folders
-# (tests/sets/classes.py seeds 3-6, three few-shot seeds each), with 30 copies not 15, this read 96.4 %
-# of the validation pictures at 5 a class, where the digits' own augmentation read 95.0; at 2 a class
-# 89.0 not 85.0, at 30 a class as well (98.9 not 98.7). 20 degrees or 4 pixels read no better.
+# The copies are turned and warped more than training augments digits (10 degrees, and a warp of 1.5
+# pixels in the digit network's recipe): a handful of examples a class has to stand for every way of
+# writing it. On our dev folders (tests/sets/classes.py seeds 3-6, three few-shot seeds each), with 30
+# copies not 15, this read 96.4 % of the validation pictures at 5 a class, where copies turned up to 10
+# degrees and not warped read 95.0; at 2 a class 89.0 not 85.0, at 30 a class as well (98.9 not 98.7).
+# 20 degrees or 4 pixels read no better.
 COPY_DEGREES = 15.0
 COPY_WARP = 2.5
 HEAD = TrainConfig(epochs=20, lr=5e-3, weight_decay=1e-3, augment=False)  # augmentation is in the copies
