@@ -188,7 +188,8 @@ def progress_line(batch, total_steps):
 
 def caching_line(caching):
     """How far a transfer run's feature caching has got: its images and their augmented copies."""
-    return "Reading every image through the built-in network: %d of %d" % (caching["done"], caching["total"])
+    return "Reading every image and its varied copies through the built-in network: %d of %d" % (
+        caching["done"], caching["total"])
 
 
 def speed_line(epoch):
