@@ -63,7 +63,7 @@ class TrainingSession:
 
     def step(self, seconds):
         """Train until `seconds` have passed (at least one event); return the new events, and how far a
-        transfer run's feature caching has got ({"done", "total"} images, or None)."""
+        transfer run's feature caching has got ({"done", "total"} rows: the images and their copies; or None)."""
         deadline = time.perf_counter() + seconds
         batches, epochs, caching = [], [], None
         while not self.done:
