@@ -26,6 +26,20 @@ function progress(stage, fraction) {
   postMessage({ type: "progress", stage, fraction });
 }
 
+/**
+ * Report a package download's bytes as they come, within its stage's share of the bar, from the
+ * runtime's "Downloading data... (loaded/total)" status: a slow network moves the bar, and the
+ * client does not take a long download for a stalled boot.
+ */
+function reportDownloads(module, stage, from, to) {
+  module.setStatus = (text) => {
+    const bytes = /\((\d+)\/(\d+)\)/.exec(text);
+    if (!bytes) return;
+    const share = Math.min(1, bytes[1] / bytes[2]); // the runtime's total guesses at downloads not yet begun
+    postMessage({ type: "progress", stage, fraction: from + (to - from) * share });
+  };
+}
+
 const fileName = (url) => new URL(url).pathname.split("/").pop();
 
 async function fetchOk(url) {
@@ -49,7 +63,7 @@ function early(promise) {
   return promise;
 }
 
-async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected, pageWebGL2 }) {
+async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: injected, pageWebGL2, attempt }) {
   progress("Starting the engine", 0.01);
   fault = injected;
   const build = await (await fetchOk(new URL("runtime.json", base))).json();
@@ -75,6 +89,8 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   runtimeModule = pyodide._module || pyodide;
 
   progress("Loading numpy and Pillow", 0.5);
+  if (injected === "boot_stall" && attempt === 1) await new Promise(() => {}); // the browser test of a boot that stalls
+  reportDownloads(runtimeModule, "Loading numpy and Pillow", 0.5, 0.6);
   await pyodide.loadPackage(runtime.packages);
 
   progress("Loading digitlab", 0.6);

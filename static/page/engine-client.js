@@ -5,11 +5,14 @@
 "use strict";
 /* global Reply */
 
+// A boot is ready in 3-13 s on a quiet machine, and says something at least every few seconds.
+const BOOT_STALL_S = 60;
+
 export class EngineClient {
   /**
    * role: "predictor" answers the page; "trainer" also loads the data set and trains.
    * kernel: "off" keeps the trainer's products in NumPy (no WebGL kernel); "on" sends it every one.
-   * fault: a command the worker fails once (browser tests only).
+   * fault: a command the worker fails once, or "boot_stall": its first boot stalls (browser tests only).
    */
   constructor({ runtime = null, role = "predictor", kernel = null, fault = null } = {}) {
     const pageWebGL2 = role === "trainer" && pageHasWebGL2(); // only the trainer's kernel needs WebGL2
@@ -25,15 +28,50 @@ export class EngineClient {
     this.pending = new Map();
     this.nextId = 1;
     this.dead = false;
-    this.progress = { stage: "Starting the engine", fraction: 0 };
+    this.stage = "Starting the engine"; // as the worker says it
+    this.restarted = ""; // said after each stage of a boot started again
+    this.progress = { stage: this.stage, fraction: 0 }; // as the page shows it
     this.timing = { created: performance.now(), ready: null }; // page time (ms)
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.spawn(1);
+  }
+
+  /** A new worker, booting: the `attempt`th for this start. */
+  spawn(attempt) {
     this.worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
-    this.ready = new Promise((resolve) => {
-      this.resolveReady = resolve;
-      this.worker.onmessage = (event) => this.dispatch(event.data);
-      this.worker.onerror = (event) => this.stop(`The engine stopped: ${event.message || "unknown error"}`);
-    });
-    this.worker.postMessage(this.init);
+    this.worker.onmessage = (event) => this.dispatch(event.data);
+    this.worker.onerror = (event) => this.stop(`The engine stopped: ${event.message || "unknown error"}`);
+    this.worker.postMessage({ ...this.init, attempt });
+    this.watchBoot(this.worker, attempt);
+  }
+
+  /**
+   * A boot that says nothing for BOOT_STALL_S has stalled: its worker is replaced by a new one, once;
+   * a second stall ends it in words. (In WebKitGTK a worker once stood at "Loading numpy and Pillow"
+   * for minutes; a new one booted in seconds.) Downloads report their bytes: a slow network is no stall.
+   */
+  watchBoot(worker, attempt) {
+    this.heard = performance.now();
+    const look = () => {
+      if (worker !== this.worker || this.dead || this.timing.ready !== null) return;
+      const quiet = performance.now() - this.heard;
+      if (quiet < BOOT_STALL_S * 1000) {
+        setTimeout(look, BOOT_STALL_S * 1000 - quiet);
+        return;
+      }
+      const stage = this.stage;
+      if (attempt > 1) {
+        this.stop(`The engine stood still for ${BOOT_STALL_S} s, twice, at "${stage}"`);
+        return;
+      }
+      worker.terminate();
+      this.restarted = ` (started again: the first start stood still for ${BOOT_STALL_S} s at "${stage}")`;
+      this.settlePending(Reply.refused(Reply.ENGINE_FAILED,
+        `The engine stood still for ${BOOT_STALL_S} s at "${stage}" and is starting again: try again when it is ready.`));
+      this.dispatch({ type: "progress", stage: "Starting the engine", fraction: 0 });
+      this.spawn(attempt + 1);
+    };
+    setTimeout(look, BOOT_STALL_S * 1000);
   }
 
   /**
@@ -47,9 +85,14 @@ export class EngineClient {
     this.dead = true;
     this.failure = reply;
     this.resolveReady(reply);
+    this.settlePending(reply);
+    for (const fn of this.trainingListeners) fn(reply);
+  }
+
+  /** Answer every request still waiting with `reply`. */
+  settlePending(reply) {
     for (const resolve of this.pending.values()) resolve(reply);
     this.pending.clear();
-    for (const fn of this.trainingListeners) fn(reply);
   }
 
   /** The boot's reply, JSON text; a worker that died or could not boot is started again first. */
@@ -111,9 +154,11 @@ export class EngineClient {
   }
 
   dispatch(message) {
+    this.heard = performance.now();
     if (message.type === "progress") {
-      this.progress = message;
-      for (const fn of this.listeners) fn(message.stage, message.fraction);
+      this.stage = message.stage;
+      this.progress = { stage: message.stage + this.restarted, fraction: message.fraction };
+      for (const fn of this.listeners) fn(this.progress.stage, this.progress.fraction);
     } else if (message.type === "ready") {
       this.timing.ready = performance.now();
       this.resolveReady(Reply.ok(message.info));

@@ -339,7 +339,7 @@ def test_charts_that_cannot_load_fail_alone_and_drawing_and_training_work(watche
     seen("the chart library cannot load", said[1])
 
 
-def test_a_start_that_hangs_is_said_after_a_minute_with_what_is_known(watched_context, app_url):
+def test_a_start_that_hangs_is_said_after_a_minute_and_a_second_hang_ends_it_in_words(watched_context, app_url):
     context, watch = watched_context
     held = []
     context.route("**/pyodide.asm.wasm", lambda route: held.append(route))  # never answered: the runtime's download hangs
@@ -349,13 +349,62 @@ def test_a_start_that_hangs_is_said_after_a_minute_with_what_is_known(watched_co
                                          timeout=BOOT_TIMEOUT_MS)
     with runtime_asked:  # seen from goto on, so a request made before the wait below is not missed
         page.goto(app_url + "?runtime=registry-only")
-    page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent.startsWith('Loading the Python')",
+    stage = "Loading the Python runtime (Pyodide 0.17.1)"
+    page.wait_for_function("s => document.querySelector('[data-testid=stage]')?.textContent === s", arg=stage,
                            timeout=BOOT_TIMEOUT_MS)
     assert page.is_hidden('[data-testid="start-problems"]')
+    page.clock.fast_forward("01:01")  # the engine's worker is replaced, and the page says it is still loading
+    again = '%s (started again: the first start stood still for 60 s at "%s")' % (stage, stage)
+    still = ('Still loading after 60 s. The engine is at "%s"; the page\'s Python has started. '
+             "Reloading the page may help." % again)
+    page.wait_for_function("s => document.querySelector('[data-testid=start-problems] li')?.textContent === s",
+                           arg=still, timeout=BOOT_TIMEOUT_MS)
+    assert len(held) == 2 and text(page, "status") == "loading"  # the new worker asked for the runtime again
+    page.clock.fast_forward("01:01")  # the second worker stands still too: the page says so and offers to retry
+    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'error'")
+    said = text(page, "stage")
+    assert said == ('The engine stood still for 60 s, twice, at "%s". It starts again on your next action.' % stage)
+    assert page.is_visible('[data-testid="retry"]')
+    seen("a start that hangs (the runtime never downloads)", still + " Then: " + said + " [Try again]",
+         recovered=False)
+
+
+def test_a_boot_that_stalls_once_is_started_again_and_reads_the_drawing_made_meanwhile(watched_context, app_url):
+    context, watch = watched_context
+    page = context.new_page()
+    page.clock.install()
+    page.goto(app_url + "?runtime=registry-only&fault=boot_stall")  # the first worker never gets past numpy
+    page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent === 'Loading numpy and Pillow'",
+                           timeout=BOOT_TIMEOUT_MS)
+    draw_digit(page, "7")
     page.clock.fast_forward("01:01")
-    page.wait_for_selector('[data-testid="start-problems"]:not([hidden])')
-    said = page.locator('[data-testid="start-problems"] li').all_inner_texts()
-    assert said == ['Still loading after 60 s. The engine is at "Loading the Python runtime (Pyodide 0.17.1)"; '
-                    "the page's Python has started. Reloading the page may help."]
-    assert held and text(page, "status") == "loading"
-    seen("a start that hangs (the runtime never downloads)", said[0])
+    page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'",
+                           timeout=BOOT_TIMEOUT_MS)  # read by the second worker
+    assert text(page, "status") == "ready"
+    assert page.evaluate("digitlab.engine.progress.stage").endswith(
+        '(started again: the first start stood still for 60 s at "Loading numpy and Pillow")')
+    seen("a boot that stalls (a worker stands still at numpy)", "the engine started again after 60 s; the drawing is read")
+
+
+BAR_WATCH = """document.addEventListener('DOMContentLoaded', () => {
+  window.bar = [];
+  const bar = document.querySelector('[data-testid=progress]');
+  new MutationObserver(() => window.bar.push(bar.value)).observe(bar, { attributes: true });
+});"""
+
+
+def test_a_slow_network_moves_the_bar_while_numpy_and_pillow_download(watched_context, app_url):
+    context, watch = watched_context
+    page = context.new_page()
+    network = context.new_cdp_session(page)
+    network.send("Network.enable")  # 5 MB/s, the engine worker's downloads too: numpy and Pillow take seconds
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": 5e6, "uploadThroughput": 5e6})
+    page.add_init_script(BAR_WATCH)
+    page.goto(app_url + "?runtime=registry-only")
+    wait_until_ready(page)
+    bar = page.evaluate("window.bar")  # every value the boot's bar took
+    downloading = [value for value in bar if 0.5 < value < 0.6]  # "Loading numpy and Pillow"'s share of the bar
+    assert bar == sorted(bar) and len(downloading) >= 5, bar
+    seen("a slow network (5 MB/s)", "the bar moves with each part of numpy and Pillow downloaded (%d steps)"
+         % len(downloading))
