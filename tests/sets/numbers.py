@@ -18,7 +18,9 @@ A number is rendered in one of four styles:
   grey or blue rectangle clear of the digits;
 - "desk": the same photo of a sheet lying on a table (dark or light wood, grey, black, with a
   grain), either the whole sheet turned a little with the table all around it, or the page running
-  off the frame with the table along one or two sides.
+  off the frame with the table along one or two sides;
+- "light desk": the same on a light table (white laminate, pale wood, light grey, a faint grain),
+  which the sheet's own light, falling off across it, leaves darker than the table in places.
 No camera exists here: the photos are synthesised, so they miss real lenses' distortion, glare,
 motion blur and ink that bleeds. The evaluation set uses the test split
 only; recipes are tuned on the same kinds of pictures made from the training split.
@@ -39,7 +41,8 @@ RULINGS = [(120, 150, 205), (150, 150, 150), (105, 165, 195), (95, 95, 100)]  # 
 MARGIN = (225, 85, 100)  # a notebook's margin line: red
 PRINT = [(30, 30, 30), (90, 90, 90), (40, 60, 150)]  # a worksheet's printed boxes: black, grey, blue
 TABLES = [(95, 62, 40), (150, 110, 75), (62, 62, 66), (32, 32, 34)]  # dark and light wood, grey, black
-PHOTOS = ("photo", "lined", "notebook", "boxed", "desk")  # the styles photographed, at 90-200 pixels a line
+LIGHT_TABLES = [(225, 225, 220), (215, 205, 190), (200, 190, 170), (185, 185, 185)]  # laminate, pale wood, light grey
+PHOTOS = ("photo", "lined", "notebook", "boxed", "desk", "light desk")  # the styles photographed, at 90-200 pixels a line
 
 
 def load_digits(split):
@@ -199,31 +202,37 @@ def _margin(ink, rng):
     return line
 
 
-def render_desk(ink, rng):
-    """Ink -> JPEG bytes of a photo of it on a sheet lying on a table: half the time the whole sheet,
-    turned up to 8 degrees, with 8-30 % of its size of table around it; else the page running off
-    the frame, the table along one side (6-20 % of the width) and sometimes above or below it."""
+def render_desk(ink, rng, tables=TABLES, grain=0.3):
+    """Ink -> JPEG bytes of a photo of it on a sheet lying on a table of one of `tables`' colours,
+    its grain changing the light by up to `grain`: half the time the whole sheet, turned up to 8
+    degrees, with 8-30 % of its size of table around it; else the page running off the frame, the
+    table along one side (6-20 % of the width) and sometimes above or below it."""
     sheet = _photo(ink, rng)
     w, h = sheet.size
     if rng.random() < 0.5:
         margin = rng.uniform(0.08, 0.3)
-        table = _table(int(h * (1 + 2 * margin)), int(w * (1 + 2 * margin)), rng)
+        table = _table(int(h * (1 + 2 * margin)), int(w * (1 + 2 * margin)), rng, tables, grain)
         angle = rng.uniform(-8, 8)
         outline = Image.new("L", sheet.size, 255).rotate(angle, Image.BILINEAR, expand=True)
         sheet = sheet.rotate(angle, Image.BILINEAR, expand=True)
         table.paste(sheet, ((table.size[0] - sheet.size[0]) // 2, (table.size[1] - sheet.size[1]) // 2), outline)
     else:
         across, down = rng.uniform(0.06, 0.2), (rng.uniform(0.05, 0.15) if rng.random() < 0.5 else 0.0)
-        table = _table(int(h * (1 + down)), int(w * (1 + across)), rng)
+        table = _table(int(h * (1 + down)), int(w * (1 + across)), rng, tables, grain)
         table.paste(sheet, (int(rng.integers(2)) * (table.size[0] - w), int(rng.integers(2)) * (table.size[1] - h)))
     return _jpeg(table, rng)
 
 
-def _table(h, w, rng):
-    """A table top (H, W) in one of TABLES' colours, with a grain along it."""
-    grain = 0.85 + 0.3 * _grain(h, w, (6, 40), rng)[..., None] / 255.0  # (H, W, 1): along its length
-    colour = np.array(TABLES[rng.integers(len(TABLES))], np.float32)
-    return Image.fromarray(np.uint8(np.clip(colour * grain + rng.normal(0, 3, (h, w, 3)), 0, 255)))
+def render_light_desk(ink, rng):
+    """A desk photo (`render_desk`) on a light table with a faint grain."""
+    return render_desk(ink, rng, LIGHT_TABLES, 0.1)
+
+
+def _table(h, w, rng, tables, grain):
+    """A table top (H, W) in one of `tables`' colours, with a grain along it changing its light by up to `grain`."""
+    light = 1 - grain / 2 + grain * _grain(h, w, (6, 40), rng)[..., None] / 255.0  # (H, W, 1): along its length
+    colour = np.array(tables[rng.integers(len(tables))], np.float32)
+    return Image.fromarray(np.uint8(np.clip(colour * light + rng.normal(0, 3, (h, w, 3)), 0, 255)))
 
 
 def _ruling(shape, rng):
@@ -272,7 +281,7 @@ def _light(h, w, rng):
 
 
 RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_photo, "lined": render_lined,
-              "notebook": render_notebook, "boxed": render_boxed, "desk": render_desk}
+              "notebook": render_notebook, "boxed": render_boxed, "desk": render_desk, "light desk": render_light_desk}
 
 
 def _png(image):
