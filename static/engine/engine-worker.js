@@ -27,16 +27,41 @@ function progress(stage, fraction) {
 }
 
 /**
- * Report a package download's bytes as they come, within its stage's share of the bar, from the
- * runtime's "Downloading data... (loaded/total)" status: a slow network moves the bar, and the
- * client does not take a long download for a stalled boot.
+ * Every byte the worker downloads is said (`{type: "downloaded", bytes}`, the total so far): the
+ * client takes a boot that says nothing for a minute for a stalled one, and a slow network's
+ * downloads are no stall. fetch is counted as its bodies are read (our files and the runtime's
+ * WebAssembly); the runtime's package files, which it reads by XMLHttpRequest, through the status
+ * it reports ("Downloading data... (loaded/total)", the bytes of all its package files so far).
  */
-function reportDownloads(module, stage, from, to) {
+let downloaded = 0;
+function received(bytes) {
+  downloaded += bytes;
+  postMessage({ type: "downloaded", bytes: downloaded });
+}
+
+const fetchUncounted = self.fetch.bind(self);
+self.fetch = async (...request) => {
+  const response = await fetchUncounted(...request);
+  if (!response.body) return response;
+  const counted = new TransformStream({
+    transform(chunk, stream) {
+      received(chunk.byteLength);
+      stream.enqueue(chunk);
+    },
+  });
+  const { status, statusText, headers } = response;
+  return new Response(response.body.pipeThrough(counted), { status, statusText, headers });
+};
+
+/** Count the package files `module` (the runtime's Emscripten module) downloads from now on. */
+function countPackageDownloads(module) {
+  const earlier = Object.values(module.dataFileDownloads || {}); // the runtime's own files, downloaded
+  let counted = earlier.reduce((sum, file) => sum + file.loaded, 0);
   module.setStatus = (text) => {
-    const bytes = /\((\d+)\/(\d+)\)/.exec(text);
-    if (!bytes) return;
-    const share = Math.min(1, bytes[1] / bytes[2]); // the runtime's total guesses at downloads not yet begun
-    postMessage({ type: "progress", stage, fraction: from + (to - from) * share });
+    const loaded = /\((\d+)\//.exec(text);
+    if (!loaded) return;
+    received(Number(loaded[1]) - counted);
+    counted = Number(loaded[1]);
   };
 }
 
@@ -90,7 +115,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
 
   progress("Loading numpy and Pillow", 0.5);
   if (injected === "boot_stall" && attempt === 1) await new Promise(() => {}); // the browser test of a boot that stalls
-  reportDownloads(runtimeModule, "Loading numpy and Pillow", 0.5, 0.6);
+  countPackageDownloads(runtimeModule);
   await pyodide.loadPackage(runtime.packages);
 
   progress("Loading digitlab", 0.6);

@@ -5,7 +5,8 @@
 "use strict";
 /* global Reply */
 
-// A boot is ready in 3-13 s on a quiet machine, and says something at least every few seconds.
+// A boot is ready in 3-13 s on a quiet machine; between two of its stages it downloads (and says
+// so as the bytes come) or works a few seconds at most.
 const BOOT_STALL_S = 60;
 
 export class EngineClient {
@@ -20,7 +21,6 @@ export class EngineClient {
     this.listeners = [];
     this.trainingListeners = [];
     this.onRestart = null;
-    this.restoring = null;
     this.start();
   }
 
@@ -28,6 +28,8 @@ export class EngineClient {
     this.pending = new Map();
     this.nextId = 1;
     this.dead = false;
+    this.restoring = null; // a start by `request` sets it: onRestart's setting up
+    this.downloaded = 0; // bytes the booting worker has downloaded
     this.stage = "Starting the engine"; // as the worker says it
     this.restarted = ""; // said after each stage of a boot started again
     this.progress = { stage: this.stage, fraction: 0 }; // as the page shows it
@@ -38,11 +40,13 @@ export class EngineClient {
 
   /** A new worker, booting: the `attempt`th for this start. */
   spawn(attempt) {
-    this.worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
-    this.worker.onmessage = (event) => this.dispatch(event.data);
-    this.worker.onerror = (event) => this.stop(`The engine stopped: ${event.message || "unknown error"}`);
-    this.worker.postMessage({ ...this.init, attempt });
-    this.watchBoot(this.worker, attempt);
+    const worker = new Worker(new URL("../engine/engine-worker.js", import.meta.url));
+    const current = () => worker === this.worker; // a worker replaced has nothing more to say
+    worker.onmessage = (event) => current() && this.dispatch(event.data);
+    worker.onerror = (event) => current() && this.stop(`The engine stopped: ${event.message || "unknown error"}`);
+    this.worker = worker;
+    worker.postMessage({ ...this.init, attempt });
+    this.watchBoot(worker, attempt);
   }
 
   /**
@@ -70,6 +74,7 @@ export class EngineClient {
         `The engine stood still for ${BOOT_STALL_S} s at "${stage}" and is starting again: try again when it is ready.`));
       this.dispatch({ type: "progress", stage: "Starting the engine", fraction: 0 });
       this.spawn(attempt + 1);
+      if (this.restoring) this.restoring = this.onRestart(this); // its setting up was refused with the rest
     };
     setTimeout(look, BOOT_STALL_S * 1000);
   }
@@ -121,7 +126,11 @@ export class EngineClient {
       this.start();
       this.restoring = this.onRestart ? this.onRestart(this) : null;
     }
-    await this.restoring;
+    let restoring;
+    do { // a boot started again while this waited sets its worker up again
+      restoring = this.restoring;
+      await restoring;
+    } while (restoring !== this.restoring);
     return this.send(command, payloadJSON, bytes);
   }
 
@@ -159,7 +168,10 @@ export class EngineClient {
       this.stage = message.stage;
       this.progress = { stage: message.stage + this.restarted, fraction: message.fraction };
       for (const fn of this.listeners) fn(this.progress.stage, this.progress.fraction);
+    } else if (message.type === "downloaded") {
+      this.downloaded = message.bytes;
     } else if (message.type === "ready") {
+      this.restarted = "";
       this.timing.ready = performance.now();
       this.resolveReady(Reply.ok(message.info));
     } else if (message.type === "failed") {
