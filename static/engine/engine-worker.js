@@ -27,11 +27,14 @@ function progress(stage, fraction) {
 }
 
 /**
- * Every byte the worker downloads is said (`{type: "downloaded", bytes}`, the total so far): the
- * client takes a boot that says nothing for a minute for a stalled one, and a slow network's
- * downloads are no stall. fetch is counted as its bodies are read (our files and the runtime's
- * WebAssembly); the runtime's package files, which it reads by XMLHttpRequest, through the status
- * it reports ("Downloading data... (loaded/total)", the bytes of all its package files so far).
+ * The bytes the worker downloads are said as they come (`{type: "downloaded", bytes}`, the total so
+ * far): the client takes a boot that says nothing for a minute for a stalled one, and a slow
+ * network's downloads are no stall. Counted: fetch's bodies (our files and the runtime's
+ * WebAssembly), each read from a copy so the response itself stays the browser's (Chromium keeps
+ * the WebAssembly compiled for the next visit only for its own responses), and the runtime's
+ * package files, which it reads by XMLHttpRequest, through the status it reports. Not counted:
+ * the runtime's scripts (importScripts) and its own package file, which downloads beside its
+ * WebAssembly.
  */
 let downloaded = 0;
 function received(bytes) {
@@ -42,23 +45,24 @@ function received(bytes) {
 const fetchUncounted = self.fetch.bind(self);
 self.fetch = async (...request) => {
   const response = await fetchUncounted(...request);
-  if (!response.body) return response;
-  const counted = new TransformStream({
-    transform(chunk, stream) {
-      received(chunk.byteLength);
-      stream.enqueue(chunk);
-    },
-  });
-  const { status, statusText, headers } = response;
-  return new Response(response.body.pipeThrough(counted), { status, statusText, headers });
+  if (response.body) count(response.clone().body.getReader());
+  return response;
 };
+
+async function count(reader) {
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) received(chunk.value.byteLength);
+  } catch (err) {
+    // a download cut short: whoever reads the response itself is told
+  }
+}
 
 /** Count the package files `module` (the runtime's Emscripten module) downloads from now on. */
 function countPackageDownloads(module) {
   const earlier = Object.values(module.dataFileDownloads || {}); // the runtime's own files, downloaded
   let counted = earlier.reduce((sum, file) => sum + file.loaded, 0);
   module.setStatus = (text) => {
-    const loaded = /\((\d+)\//.exec(text);
+    const loaded = /^Downloading data\.\.\. \((\d+)\//.exec(text);
     if (!loaded) return;
     received(Number(loaded[1]) - counted);
     counted = Number(loaded[1]);

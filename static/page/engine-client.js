@@ -5,8 +5,8 @@
 "use strict";
 /* global Reply */
 
-// A boot is ready in 3-13 s on a quiet machine; between two of its stages it downloads (and says
-// so as the bytes come) or works a few seconds at most.
+// A boot is ready in 3-13 s on a quiet machine; between two of its stages it downloads (saying most
+// of the bytes as they come) or works a few seconds at most.
 const BOOT_STALL_S = 60;
 
 export class EngineClient {
