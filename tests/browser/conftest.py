@@ -115,9 +115,12 @@ def runtime(request, app_url):
     return request.param
 
 
-def open_app(context, watch, url):
-    """A page of the app at `url`, booted and ready to recognise."""
+def open_app(context, watch, url, clock=False):
+    """A page of the app at `url`, booted and ready to recognise; with `clock`, on Playwright's clock
+    (time runs as usual, and the test can jump ahead)."""
     page = context.new_page()
+    if clock:
+        page.clock.install()
     # The page's console also carries the engine worker's messages.
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))

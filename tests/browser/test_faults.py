@@ -234,11 +234,7 @@ def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
 
 
 def test_a_predictor_whose_restart_stalls_comes_back_with_the_model_in_use(watched_context, app_url):
-    context, watch = watched_context
-    app = context.new_page()
-    app.clock.install()  # time runs as usual, and the test can jump ahead
-    app.goto(app_url + "?runtime=registry-only")
-    wait_until_ready(app)
+    app = open_app(*watched_context, app_url + "?runtime=registry-only", clock=True)
     assert choose_model_file(app, "mine.npz", built_model("mine")) == "Now recognising with mine.npz."
     app.evaluate("() => { digitlab.engine.init.fault = 'boot_stall';"  # the next start's first worker stands still
                  " digitlab.engine.stop('The engine stopped (killed by the test).');"
