@@ -3,7 +3,7 @@
 Each digit is cut to its tight ink box and scaled with MNIST's own proportions kept (a 1 stays
 narrow), its height jittered by up to 15 % and its baseline by up to 8 % of the line height;
 gaps run from 0 (tight boxes abutting, no blank column, the ink often touching) to wide.
-A number is rendered in one of four styles:
+A number is rendered in one of these styles:
 - "clean": black on white at one of a few sizes;
 - "thick": the same written with a marker (strokes grown to 2-3 times MNIST's width, holes
   nearly closed);
