@@ -24,9 +24,12 @@ import threading
 import urllib.request
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(ROOT, "build")
-CACHE = os.path.join(ROOT, ".cache")
 PY = os.path.join(ROOT, "py")
+sys.path.insert(0, PY)
+from digitlab import builtin  # noqa: E402  (the one place the built-in models' paths are named)
+
+OUT = os.path.join(ROOT, builtin.OUTPUT)
+CACHE = os.path.join(ROOT, ".cache")
 
 # npm packages: (name, version, sha512 integrity as the registry publishes it).
 PACKAGES = {
@@ -98,8 +101,7 @@ SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root 
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
 BYTECODE_STEP = os.path.join(ROOT, "pyodide-bytecode.js")  # and what makes the runtime's compiled modules
-MODEL = os.path.join("models", "default.npz")
-FEATURES = os.path.join("models", "features.npz")  # the base of transfer learning (the CLI's FEATURE_MODEL)
+MODEL, FEATURES = builtin.MODEL, builtin.FEATURES  # the default model, and the base of transfer learning
 MNIST_STORE = os.path.join("data", "mnist.npz")
 # What the default model depends on: retrain when any of it changes.
 TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitlab/model_file.py",

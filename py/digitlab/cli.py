@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+from . import builtin
 from .data.folder import HOLD_OUT_EVERY
 from .data.glyphs import MADE_UP
 from .errors import DigitlabError
@@ -12,8 +13,8 @@ from .nn.optim import SCHEDULES
 from .nn.zoo import ARCHITECTURES, DEFAULT
 from .preprocess import INPUT_SHAPE
 
-DEFAULT_MODEL = os.path.join("build", "models", "default.npz")
-FEATURE_MODEL = os.path.join("build", "models", "features.npz")  # the built-in base of transfer learning
+DEFAULT_MODEL = os.path.join(builtin.OUTPUT, builtin.MODEL)
+FEATURE_MODEL = os.path.join(builtin.OUTPUT, builtin.FEATURES)  # the built-in base of transfer learning
 EPOCH_LINE = "epoch %(epoch)d  loss %(loss).4f  acc %(accuracy).4f  %(seconds).1fs  %(images_per_second).0f img/s"
 VAL_PART = "  val_acc %(val_accuracy).4f"
 SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"

@@ -136,16 +136,12 @@ class Engine:
 
     def load_model(self, payload, data):
         """Use a model file."""
-        saved = _model_file(data)
-        check_reads_pictures(saved)  # refused before it replaces the model in use
-        self.saved = saved
+        self.saved = _reading_model(data)  # refused before it replaces the model in use
         return self._model_info()
 
     def load_base(self, payload, data):
         """Keep a model file as the network a folder's new classifier starts from."""
-        base = _model_file(data)
-        check_reads_pictures(base)
-        self.base = base
+        base = self.base = _reading_model(data)
         return {"name": base.name, "labels": len(base.labels)}
 
     def export_model(self, payload, data=None):
@@ -375,6 +371,14 @@ def _model_file(data):
     if not data:
         raise DigitlabError("The model file is empty.")
     return load_model(data)
+
+
+def _reading_model(data):
+    """The model in model file bytes, refused unless it reads pictures as the page sends them (a model
+    of another image size can still be scored on its own images: evaluate_model)."""
+    saved = _model_file(data)
+    check_reads_pictures(saved)
+    return saved
 
 
 def _is_shape(shape):
