@@ -19,7 +19,7 @@ import PIL
 from . import session
 from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
-from .data.images import MAX_BYTES, WORKING_SIDE, header, rgba_to_gray, undecodable
+from .data.images import MAX_BYTES, WORKING_SIDE, fully_decodable, header, rgba_to_gray, undecodable
 from .data.nondigits import with_none_of_these
 from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
@@ -168,13 +168,15 @@ class Engine:
         return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
 
     def inspect_image(self, payload, data):
-        """Vet an image file from its header alone; say what size to decode it at, and what to say if
-        the browser cannot."""
+        """Vet an image file from its header alone; say what size to decode it at, whether it may be
+        decoded pixel for pixel, and what to say if the browser cannot. payload {reduces_jpeg}: the
+        browser decodes a JPEG straight to a reduced size, so a larger one is let through."""
         if not data:
             raise DigitlabError("The file is empty.")
-        (width, height), kind = header(data)  # the browser decodes it turned as it is meant
+        (width, height), kind = header(data, bool(payload.get("reduces_jpeg")))  # turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
         return {"width": width, "height": height, "undecodable": undecodable(kind),
+                "fully_decodable": fully_decodable((width, height)),
                 "decode_width": max(1, int(round(width * scale))), "decode_height": max(1, int(round(height * scale)))}
 
     def predict_pixels(self, payload, data):

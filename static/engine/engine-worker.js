@@ -17,6 +17,7 @@ let fault = null; // a command the browser tests make fail once (?fault=train_st
 let training = false; // whether the trainer pump should keep going
 let pumpQueued = false; // at most one pending slice, however pause and resume interleave
 const SLICE_SECONDS = 0.25; // training time between two looks at the message queue
+const REDUCES_JPEG = typeof ImageDecoder === "function"; // a JPEG decodes straight to a reduced size (Chromium)
 const bootStages = []; // [stage, epoch ms it began]: the boot benchmark's figures, in `info`
 
 const now = () => performance.timeOrigin + performance.now(); // comparable across the page and its workers
@@ -215,13 +216,13 @@ async function readPicture(bytes) {
  * header (a decompression bomb never gets decoded), or {refusal} with the reason as a reply.
  */
 async function decodeImage(bytes) {
-  const header = JSON.parse(run("inspect_image", "{}", bytes));
+  const header = JSON.parse(run("inspect_image", JSON.stringify({ reduces_jpeg: REDUCES_JPEG }), bytes));
   if (!header.ok) return { refusal: JSON.stringify(header), reason: header.error.message };
   const size = header.result;
   const width = size.decode_width, height = size.decode_height;
   let picture;
   try {
-    picture = await decodeAt(bytes, width, height);
+    picture = await decodeAt(bytes, width, height, size.fully_decodable);
   } catch (err) {
     const reason = size.undecodable; // damaged, or a format this browser lacks: Python read which from the header
     return { refusal: Reply.refused("BadImageError", reason), reason };
@@ -243,15 +244,17 @@ async function decodeImage(bytes) {
  * The picture in `bytes` decoded at about width x height: a VideoFrame or an ImageBitmap. A JPEG
  * goes to ImageDecoder first where the browser has one (Chromium): it decodes straight at a
  * fraction of the stored size, where createImageBitmap decodes every pixel and then reduces them
- * (a 12 MP photo: 16 against 93 ms). Whatever ImageDecoder cannot read, createImageBitmap tries.
- * The signature only picks the decoder: Python vetted the header.
+ * (a 12 MP photo: 16 against 93 ms). Whatever ImageDecoder cannot read, createImageBitmap tries,
+ * unless it is too large to decode pixel for pixel (`fullyDecodable`, Python's word: only a JPEG that
+ * ImageDecoder was to reduce can be). The signature only picks the decoder: Python vetted the header.
  */
-async function decodeAt(bytes, width, height) {
+async function decodeAt(bytes, width, height, fullyDecodable) {
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (jpeg && typeof ImageDecoder === "function") {
+  if (jpeg && REDUCES_JPEG) {
     try {
       return await decodeScaled(bytes, width, height);
     } catch (err) {
+      if (!fullyDecodable) throw err; // too large for the full decode below
       // a JPEG it does not take: the full decode below says whether the file is damaged
     }
   }

@@ -230,7 +230,7 @@ def test_engine_inspects_an_image_header_and_sizes_its_decode(engine, tmp_path):
     path = write_drawing(tmp_path / "a.png", (3000, 2000), (1234, 456, 300, 800))
     with open(path, "rb") as f:
         size = engine.handle("inspect_image", {}, f.read())
-    assert size == {"width": 3000, "height": 2000, "decode_width": 1024, "decode_height": 683,
+    assert size == {"width": 3000, "height": 2000, "decode_width": 1024, "decode_height": 683, "fully_decodable": True,
                     "undecodable": "The image file is damaged or truncated and cannot be decoded."}
 
 

@@ -257,10 +257,25 @@ def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized
         header(b"RIFF\0\0\0\0WEBPVP8 " + bytes(8))  # a WebP signature with no size in it
 
 
-def test_the_browser_may_decode_up_to_100_megapixels_where_pillow_stops_at_24():
-    """The page's browser decodes straight to a reduced size; Pillow decodes every pixel first."""
-    assert header(png_claiming(8000, 8000))[0] == (8000, 8000)
-    with pytest.raises(ImageTooLargeError, match="8000x8000 pixels; the limit is 24 megapixels"):
-        decode_image(png_claiming(8000, 8000))
+def jpeg_claiming(width, height):
+    """A JPEG header declaring width x height (one grey channel), with no picture after it."""
+    def segment(marker, body):
+        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+    frame = struct.pack(">BHHB", 8, height, width, 1) + bytes([1, 0x11, 0])
+    scan = bytes([1, 1, 0, 0, 63, 0])
+    return b"\xff\xd8" + segment(0xC0, frame) + segment(0xDA, scan) + b"\xff\xd9"
+
+
+def test_a_browser_that_decodes_jpegs_reduced_may_take_one_of_up_to_100_megapixels():
+    """Chromium's ImageDecoder decodes a JPEG straight to a reduced size; every other decode (Pillow's,
+    createImageBitmap's, a PNG's) goes through every pixel first, and stops at 24."""
+    assert header(jpeg_claiming(8000, 8000), reduces_jpeg=True) == ((8000, 8000), "JPEG")
     with pytest.raises(ImageTooLargeError, match="12000x9000 pixels; the limit is 100 megapixels"):
-        header(png_claiming(12000, 9000))
+        header(jpeg_claiming(12000, 9000), reduces_jpeg=True)
+    refused = [lambda: header(jpeg_claiming(8000, 8000), reduces_jpeg=False),  # Safari's createImageBitmap
+               lambda: header(png_claiming(8000, 8000), reduces_jpeg=True),
+               lambda: decode_image(jpeg_claiming(8000, 8000)), lambda: decode_image(png_claiming(8000, 8000))]
+    for read in refused:
+        with pytest.raises(ImageTooLargeError, match="8000x8000 pixels; the limit is 24 megapixels"):
+            read()

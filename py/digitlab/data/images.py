@@ -7,8 +7,9 @@ from PIL import Image, ImageOps
 
 from ..errors import BadImageError, ImageTooLargeError
 
-MAX_PIXELS = 24000000  # 24 MP for Pillow's full decode: a 12-20 MP phone photo passes, a bomb does not
-MAX_BROWSER_PIXELS = 100000000  # the page's browser decodes straight to a reduced size: up to 100 MP
+MAX_PIXELS = 24000000  # 24 MP for a full decode (Pillow's, a browser's): a 12-20 MP phone photo passes, a bomb does not
+MAX_REDUCED_PIXELS = 100000000  # a JPEG the page's browser decodes straight to a reduced size: up to 100 MP
+REDUCED_FORMATS = ("JPEG", "MPO")  # what a browser's ImageDecoder decodes at a fraction of its size
 MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
@@ -40,21 +41,31 @@ def open_image(data, max_pixels=MAX_PIXELS):
     return image
 
 
-def header(data):
-    """((W, H), format) of image bytes as the browser will decode them, from the header alone, at
-    most MAX_BROWSER_PIXELS: the browser decodes straight to a reduced size, not Pillow.
+def header(data, reduces_jpeg=False):
+    """((W, H), format) of image bytes as the browser will decode them, from the header alone: at
+    most MAX_REDUCED_PIXELS for a JPEG when the browser decodes JPEGs straight to a reduced size
+    (`reduces_jpeg`: Chromium's ImageDecoder), else MAX_PIXELS, as createImageBitmap decodes every
+    pixel before it reduces them.
 
     A format this Pillow lacks (WebP and AVIF in Pyodide 0.17's) is sized from its own header, by
     signature, and vetted like any other.
     """
     try:
-        image = open_image(data, MAX_BROWSER_PIXELS)
-        return oriented_size(image), image.format
+        image = open_image(data, MAX_REDUCED_PIXELS)
+        size, kind = oriented_size(image), image.format
     except BadImageError:
         kind, size = sniffed(data)
         if size is None:
             raise
-        return _within_limits(size, MAX_BROWSER_PIXELS), kind
+    reduced = reduces_jpeg and kind in REDUCED_FORMATS
+    return _within_limits(size, MAX_REDUCED_PIXELS if reduced else MAX_PIXELS), kind
+
+
+def fully_decodable(size):
+    """Whether a picture of `size` (W, H) may be decoded pixel for pixel: a JPEG past MAX_PIXELS that
+    the browser's reducing decoder cannot read is not handed to its full decoder."""
+    width, height = size
+    return width * height <= MAX_PIXELS
 
 
 def undecodable(kind):
