@@ -23,8 +23,8 @@ def add_class(event):
 
 
 def changed(event=None):
-    if event is not None and event.detail.blank:
-        say("class-message", view.NOTHING_DRAWN)
+    if event is not None and (event.detail.blank or event.detail.problem):
+        say("class-message", event.detail.problem or view.NOTHING_DRAWN)
         return
     counts = json.loads(app.classes.counts())
     ready = view.classes_ready(counts)

@@ -12,15 +12,17 @@ from dom import answered, app, element, say
 run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None}
 
 
-async def trainer():
-    """The training worker, booted on first use; None if it failed to start."""
+async def trainer(testid="train-status"):
+    """The training worker, booted on first use; None if it failed to start, once `testid` and the
+    training status (where its start-up stages showed) say why."""
     if run["trainer"] is None:
         run["trainer"] = app.trainer()
         run["trainer"].onProgress(create_proxy(lambda stage, fraction: say("train-status", stage)))
         run["trainer"].onTraining(create_proxy(on_step))
     ready = json.loads(await run["trainer"].booted())
     if not ready["ok"]:
-        say("train-status", ready["error"]["message"])
+        for where in ("train-status", testid):
+            say(where, ready["error"]["message"])
         return None
     show_kernel(ready["result"]["matmul"])
     return run["trainer"]
@@ -31,7 +33,7 @@ async def idle_trainer(testid, doing):
     if element("train-start").disabled:
         say(testid, "Wait for the training to end before %s." % doing)
         return None
-    return await trainer()
+    return await trainer(testid)
 
 
 def show_kernel(matmul):
@@ -148,8 +150,10 @@ def show_report(report, whose, trained):
 
 
 async def pause(event):
+    command = "train_resume" if run["paused"] else "train_pause"
+    if answered(await run["trainer"].request(command), "train-status") is None:
+        return  # refused: the run goes on as it was, and the status says why
     run["paused"] = not run["paused"]
-    await run["trainer"].request("train_resume" if not run["paused"] else "train_pause")
     say("train-pause", "Resume" if run["paused"] else "Pause")
     say("train-status", "Paused" if run["paused"] else "Training")
 
@@ -158,7 +162,7 @@ async def cancel(event):
     run["cancelled"] = True
     buttons(False)
     say("train-status", "Cancelled")
-    await run["trainer"].request("train_cancel")
+    answered(await run["trainer"].request("train_cancel"), "train-status")
 
 
 async def use_trained(event):
@@ -183,7 +187,7 @@ async def download_trained(event):
 async def show_samples(event):
     element("samples-panel").hidden = False
     say("samples", "Loading…")
-    worker = await trainer()
+    worker = await trainer("samples")
     if worker is None:
         return
     samples = answered(await worker.request("samples", json.dumps({"per_label": 8})), "samples")
@@ -243,7 +247,7 @@ async def zip_chosen(event):
 
 
 async def use_mnist(event):
-    worker = await trainer()
+    worker = await trainer("data-message")
     if worker is None:
         return
     data = answered(await worker.request("use_mnist"), "data-message")

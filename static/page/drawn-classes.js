@@ -53,7 +53,8 @@ export class DrawnClasses {
       const row = document.createElement("li");
       const title = document.createElement("strong");
       title.textContent = `${name} (${kept.length})`; // a name is text, never HTML
-      const add = button(`Add the drawing to ${name}`, () => this.keep(name).then((kept) => this.changed(!kept)));
+      const add = button(`Add the drawing to ${name}`, () => this.keep(name).then((kept) => this.changed({ blank: !kept }),
+        (err) => this.changed({ problem: `The drawing could not be kept (${err.message || err}); it is still on the pad.` })));
       add.dataset.testid = "class-keep";
       const thumbs = kept.map(({ url }, i) => {
         const figure = document.createElement("figure");
@@ -69,9 +70,9 @@ export class DrawnClasses {
     this.target.replaceChildren(...rows);
   }
 
-  /** Tell the UI the classes changed, or (`blank`) that a blank pad was added and nothing was kept. */
-  changed(blank = false) {
-    this.target.dispatchEvent(new CustomEvent("classeschange", { detail: { blank } }));
+  /** Tell the UI the classes changed, or that nothing was kept: the pad was `blank`, or a `problem` said why. */
+  changed({ blank = false, problem = "" } = {}) {
+    this.target.dispatchEvent(new CustomEvent("classeschange", { detail: { blank, problem } }));
   }
 }
 

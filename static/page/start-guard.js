@@ -2,7 +2,8 @@
 // never hangs silently.
 // - A browser language that is no valid tag (WebKitGTK in a Linux "C" locale says "C") reads as
 //   "en": the chart library formats numbers in navigator.language, and throws as it loads on a bad tag.
-// - An error while the page starts is shown at once, naming the file it came from.
+// - An error while the page starts is shown at once, naming the file it came from; so is one that
+//   no part of the page caught later (a click handler's, a promise nobody awaited): none is silent.
 // - A page still loading after STILL_LOADING_S seconds says so, with what is known of each part.
 // main.js reports an optional part that could not start through `digitlabStart.problem`.
 "use strict";
@@ -39,19 +40,20 @@
     list.hidden = false;
   }
 
+  const failed = () => (started() ? "Part of the page failed" : "Part of the page failed to start");
+
   function onError(event) {
-    if (started()) return;
-    const file = event.target?.src || event.target?.href; // a script or style that did not load
+    const file = event.target?.src || event.target?.href; // a script, style or picture that did not load
     if (file && event.target !== window) {
       problem(`${file.split("/").pop()} could not be loaded: part of the page is missing.`);
     } else {
       const where = event.filename ? ` (in ${event.filename.split("/").pop()})` : "";
-      problem(`Part of the page failed to start${where}: ${event.message}`);
+      problem(`${failed()}${where}: ${event.message}`);
     }
   }
 
   function onRejection(event) {
-    if (!started()) problem(`Part of the page failed to start: ${event.reason?.message || event.reason}`);
+    problem(`${failed()}: ${event.reason?.message || event.reason}`);
   }
 
   /** What is known of each part, for a start that takes too long. */

@@ -150,3 +150,14 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("faults injected in the page")
     for fault, said, recovered in faults.TABLE:
         terminalreporter.line("%-36s | %-100s | recovered: %s" % (fault, said, recovered))
+
+
+def trainer_request(page, command, payload=None):
+    """Boot the page's trainer if needed, run one command on it, return the parsed reply."""
+    return page.evaluate(
+        """async ([command, payload]) => {
+             const trainer = window.digitlab.trainer();
+             const ready = JSON.parse(await trainer.ready);
+             if (!ready.ok) return ready;
+             return JSON.parse(await trainer.request(command, payload));
+           }""", [command, json.dumps(payload or {})])

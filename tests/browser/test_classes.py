@@ -84,3 +84,21 @@ def test_classes_drawn_in_the_page_train_and_travel_as_a_zip(app, tmp_path):
     app.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('drawn')",
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "data-line").startswith("Data: the folder “drawn”: 2 labels (cross, tick), 6 images to train")
+
+
+def test_a_drawing_that_cannot_be_kept_is_said_and_stays_on_the_pad(app):
+    add_class(app, "tick")
+    draw_example(app, TICK, (0, 0))
+    app.evaluate("""() => {  // the next PNG encode fails, as it may on a tablet short of memory
+      const encode = OffscreenCanvas.prototype.convertToBlob;
+      OffscreenCanvas.prototype.convertToBlob = function () {
+        OffscreenCanvas.prototype.convertToBlob = encode;
+        return Promise.reject(new Error("out of memory"));
+      };
+    }""")
+    app.locator('[data-testid="class-keep"]').click()
+    app.wait_for_function("document.querySelector('[data-testid=class-message]')?.textContent.startsWith('The drawing')")
+    assert text(app, "class-message") == "The drawing could not be kept (out of memory); it is still on the pad."
+    assert app.locator('[data-testid="class-list"] img').count() == 0
+    keep(app, 0)  # the same drawing, kept on the next try
+    assert app.locator('[data-testid="class-list"] strong').all_inner_texts() == ["tick (1)"]

@@ -9,9 +9,9 @@ import threading
 import numpy as np
 
 import build
-from conftest import BOOT_TIMEOUT_MS, open_app, wait_until_ready
+from conftest import BOOT_TIMEOUT_MS, open_app, trainer_request, wait_until_ready
 from drawing import draw_digit
-from test_kernel import open_with_kernel, trainer_request, wait_for_evaluation
+from test_kernel import open_with_kernel, wait_for_evaluation
 from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, start_training, text,
                            train_small_mlp, wait_until_training)
 
@@ -41,6 +41,67 @@ def test_an_exception_in_a_training_step_is_said_and_frees_the_buttons(watched_c
     drawing_still_read(page)
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
     seen("an exception in a training step", text(page, "train-status"))
+
+
+def record_statuses(page):
+    """From now on, every text the training status shows, in window.statuses (a slice's progress line
+    may replace a message before a test looks)."""
+    page.evaluate("""() => {
+      window.statuses = [];
+      const status = document.querySelector('[data-testid=train-status]');
+      new MutationObserver(() => statuses.push(status.textContent)).observe(status, { childList: true, subtree: true,
+                                                                                       characterData: true });
+    }""")
+
+
+def test_a_pause_the_trainer_refuses_is_said_and_the_training_goes_on(watched_context, app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train_pause")
+    start_training(page, "codelab")
+    wait_until_training(page)
+    record_statuses(page)
+    page.click('[data-testid="train-pause"]')
+    page.wait_for_function("statuses.includes('Injected fault: train_pause failed.')", timeout=TRAINING_TIMEOUT_MS)
+    assert text(page, "train-pause") == "Pause" and "Paused" not in page.evaluate("statuses")
+    batches = page.evaluate("digitlab.charts.points().batches")
+    page.wait_for_function("n => digitlab.charts.points().batches > n", arg=batches, timeout=TRAINING_TIMEOUT_MS)
+    page.click('[data-testid="train-pause"]')  # the next pause is taken
+    page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
+    assert text(page, "train-pause") == "Resume"
+    page.click('[data-testid="train-cancel"]')
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
+    seen("a pause the trainer refuses", "Injected fault: train_pause failed. (and the training goes on)")
+
+
+def test_a_trainer_that_cannot_start_says_why_in_the_panel_that_asked_for_it(watched_context, app_url):
+    context, watch = watched_context
+    context.route("**/data/mnist.npz", lambda route: route.fulfill(status=404, body="gone"))
+    page = open_app(context, watch, app_url + "?runtime=registry-only")  # the predictor needs no digits
+    page.click('[data-testid="show-samples"]')
+    page.wait_for_function("s => document.querySelector('[data-testid=samples]')?.textContent.startsWith(s)",
+                           arg="The engine could not start", timeout=BOOT_TIMEOUT_MS)
+    said = text(page, "samples")
+    assert "mnist.npz" in said and text(page, "train-status") == said
+    drawing_still_read(page)
+    watch.errors[:] = [e for e in watch.errors if "404" not in e and "mnist.npz" not in e]
+    seen("the trainer cannot start (its digits are not served)", said, recovered=False)
+
+
+def test_an_error_no_part_of_the_page_caught_is_shown_after_the_start_too(watched_context, app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only")
+    page.evaluate("""() => {
+      setTimeout(() => { throw new Error("a handler's bug"); });
+      Promise.reject(new Error("a promise nobody awaited"));
+    }""")
+    page.wait_for_function("document.querySelectorAll('[data-testid=start-problems] li').length === 2")
+    said = sorted(page.locator('[data-testid="start-problems"] li').all_inner_texts())
+    assert said == ["Part of the page failed: Uncaught Error: a handler's bug",
+                    "Part of the page failed: a promise nobody awaited"]
+    assert page.is_visible('[data-testid="start-problems"]')
+    drawing_still_read(page)
+    watch.errors.clear()  # the two errors the test made
+    seen("an error no part of the page caught", said[0])
 
 
 def test_a_trainer_that_dies_mid_epoch_is_said_and_a_new_one_trains(app):

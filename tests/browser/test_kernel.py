@@ -2,27 +2,15 @@
 
 Most tests open the page with ?kernel=on, so the kernel does every product: in the default
 mode it races NumPy, and on a busy machine with software WebGL NumPy may win every race."""
-import json
 import re
 
 import pytest
 
 import view
-from conftest import open_app, watch
+from conftest import open_app, trainer_request, watch
 from test_training import TRAINING_TIMEOUT_MS, start_training, text
 
 MAX_ERROR = 1e-4
-
-
-def trainer_request(page, command, payload=None):
-    """Boot the page's trainer if needed, run one command on it, return the parsed reply."""
-    return page.evaluate(
-        """async ([command, payload]) => {
-             const trainer = window.digitlab.trainer();
-             const ready = JSON.parse(await trainer.ready);
-             if (!ready.ok) return ready;
-             return JSON.parse(await trainer.request(command, payload));
-           }""", [command, json.dumps(payload or {})])
 
 
 def open_with_kernel(watched_context, app_url, runtime):
