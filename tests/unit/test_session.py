@@ -7,6 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from digitlab.data import store
 from digitlab.data.store import ImageSet, save_sets
 from digitlab import session, transfer
 from digitlab.engine import Engine
@@ -152,6 +153,15 @@ def test_an_unknown_architecture_and_a_bad_store_are_refused():
     assert engine.handle("train_cancel", {})["cancelled"]
     with pytest.raises(DigitlabError, match="No training is running"):
         engine.handle("train_step", {})
+
+
+def test_a_store_that_would_unpack_past_the_limit_is_refused_before_it_is_unpacked(monkeypatch):
+    data = store_bytes(bars(4), bars(2))  # 3 labels x 4 images of 28x28, and 3 x 2: over 10 kB unpacked
+    monkeypatch.setattr(store, "MAX_UNPACKED", 10000)
+    with pytest.raises(DigitlabError, match=r"could not be read \(it would unpack to .* MB, more than .* MB\)"):
+        Engine().handle("load_data", {}, data)
+    monkeypatch.setattr(store, "MAX_UNPACKED", 20000)
+    assert Engine().handle("load_data", {}, data)["train"] == 12
 
 
 def relabelled(image_set, names):

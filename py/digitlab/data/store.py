@@ -50,8 +50,18 @@ def save_sets(path, **sets):
 UNREADABLE_STORE = (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile)
 
 
+MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 images of 28x28, and no zip bomb
+
+
 def load_set(path, name):
-    """The set `name` ("train", "test") of an image store; raises one of UNREADABLE_STORE."""
+    """The set `name` ("train", "test") of an image store (a path or a file); raises one of
+    UNREADABLE_STORE. Its size unpacked is read from the zip's directory before anything is unpacked."""
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise ValueError("it would unpack to %d MB, more than %d MB" % (unpacked >> 20, MAX_UNPACKED >> 20))
+    if hasattr(path, "seek"):
+        path.seek(0)
     with np.load(path, allow_pickle=False) as f:
         image_set = ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
