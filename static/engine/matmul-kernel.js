@@ -126,7 +126,7 @@ class KernelUnavailable extends Error {}
  * `pageWebGL2`: whether the page found WebGL2 on its own canvas (the reason differs).
  */
 function probeWebGL(pageWebGL2 = false) {
-  const found = { webgl2: false, renderer: null, floatRenderTarget: false, maxTextureSize: 0, reason: null };
+  const found = { webgl2: false, renderer: null, floatRenderTarget: false, reason: null };
   let gl = null;
   try {
     gl = typeof OffscreenCanvas === "undefined" ? null : new OffscreenCanvas(1, 1).getContext("webgl2");
@@ -141,7 +141,6 @@ function probeWebGL(pageWebGL2 = false) {
   const debug = gl.getExtension("WEBGL_debug_renderer_info");
   found.renderer = gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
   found.floatRenderTarget = !!gl.getExtension("EXT_color_buffer_float");
-  found.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE);
   if (!found.floatRenderTarget) found.reason = NO_FLOAT_TARGETS;
   const lose = gl.getExtension("WEBGL_lose_context");
   if (lose) lose.loseContext(); // give the context back now, not at garbage collection

@@ -105,7 +105,7 @@ export class DrawingPad {
     if (!this.last || event.pointerId !== this.pointer) return;
     this.last = null;
     this.pointer = null;
-    this.canvas.dispatchEvent(new CustomEvent("strokeend", { detail: { pointerType: event.pointerType } }));
+    this.canvas.dispatchEvent(new Event("strokeend"));
   }
 
   segment(from, to) {
