@@ -100,9 +100,10 @@ MANIFEST = {  # build/manifest.webmanifest; its URLs are relative to it, so the 
 SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
+RUNTIME_CONFIG = "runtime.json"  # what the engine reads first: the runtimes and files this build holds; written last
 BYTECODE_STEP = os.path.join(ROOT, "pyodide-bytecode.js")  # and what makes the runtime's compiled modules
 MODEL, FEATURES = builtin.MODEL, builtin.FEATURES  # the default model, and the base of transfer learning
-MNIST_STORE = os.path.join("data", "mnist.npz")
+MNIST_STORE = builtin.DIGITS
 # What the default model depends on: retrain when any of it changes.
 TRAINING_INPUTS = ["digitlab/nn", "digitlab/data", "digitlab/train.py", "digitlab/model_file.py",
                    "digitlab/cli.py", "digitlab/calibrate.py", "digitlab/preprocess.py", "digitlab/paper.py"]
@@ -422,7 +423,7 @@ def build(requested="auto", wheels_dir=None):
     config = {"default": runtime, "reason": reason, "runtimes": runtimes,
               "bundle": BUNDLE, "model": MODEL.replace(os.sep, "/"), "features": FEATURES.replace(os.sep, "/"),
               "data": MNIST_STORE.replace(os.sep, "/")}
-    with open(os.path.join(OUT, "runtime.json"), "w") as f:
+    with open(os.path.join(OUT, RUNTIME_CONFIG), "w") as f:
         json.dump(config, f, indent=1)
     write_service_worker()
     say("done: %s" % os.path.relpath(OUT, ROOT))
@@ -454,11 +455,20 @@ def make_server(host="127.0.0.1", port=8000, directory=OUT):
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
+def built():
+    """Whether build/ holds a whole build (RUNTIME_CONFIG is written last)."""
+    return os.path.exists(os.path.join(OUT, RUNTIME_CONFIG))
+
+
+def ensure_built():
+    if not built():
+        build()
+
+
 @contextlib.contextmanager
 def serving():
     """build/ (built first if need be) served on a free local port in a thread, for the tests: its URL."""
-    if not os.path.exists(os.path.join(OUT, "runtime.json")):
-        build()
+    ensure_built()
     server = make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -468,8 +478,7 @@ def serving():
 
 
 def serve(host, port):
-    if not os.path.exists(os.path.join(OUT, "runtime.json")):
-        build()
+    ensure_built()
     server = make_server(host, port)
     print("digitlab is served at http://%s:%d/  (Ctrl+C stops)" % (host, server.server_port), flush=True)
     try:
@@ -528,7 +537,7 @@ def main(argv=None):
         if args.command == "test":
             return test(rest)
         if args.command == "serve":
-            if not os.path.exists(os.path.join(OUT, "runtime.json")) or args.runtime != "auto" or args.wheels:
+            if not built() or args.runtime != "auto" or args.wheels:
                 build(args.runtime, args.wheels)
             return serve(args.host, args.port)
         build(args.runtime, args.wheels)

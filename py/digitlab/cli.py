@@ -267,7 +267,7 @@ def _base(name):
 
 
 def _transfer(args, base, train_set, val_set):
-    from .transfer import HEAD, fit_head, with_new_head
+    from .transfer import HEAD, NAME, fit_head, with_new_head
 
     unused = ["--" + name.replace("_", "-") for name in FROM_SCRATCH_ONLY if getattr(args, name) is not None]
     if args.model != DEFAULT:
@@ -278,7 +278,7 @@ def _transfer(args, base, train_set, val_set):
     model = with_new_head(base.model, train_set.label_names, seed=args.seed)
     accuracy = _report(args, fit_head(model, train_set, val_set, seed=args.seed, epochs=args.epochs))
     metrics = {"test_accuracy": accuracy, "base": base.name}
-    return _save(args, model, train_set.label_names, "transfer", metrics, None)
+    return _save(args, model, train_set.label_names, NAME, metrics, None)
 
 
 def _from_scratch(args, base, train_set, val_set):

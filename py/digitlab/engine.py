@@ -25,7 +25,7 @@ from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_lab
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
-from .nn import editable, ops
+from .nn import editable, ops, zoo
 from .nn.dispatch import MatmulDispatch
 from .recognise import THRESHOLD, check_reads_pictures, recognise_rgba
 
@@ -250,7 +250,7 @@ class Engine:
                 "base64": base64.b64encode(b"".join(blob for _, blob in files)).decode("ascii")}
 
     def samples(self, payload, data=None):
-        return session.samples(self._data()[0], int(payload.get("per_label", 8)))
+        return session.samples(self._data()[0], int(payload["per_label"]))
 
     def train_start(self, payload, data=None):
         train, test = self._data()
@@ -259,7 +259,7 @@ class Engine:
         if payload.get("none_of_these") and own:
             train, test = with_none_of_these(train, test, seed=0)
         base = self._base() if payload.get("base") and own else None
-        name = payload.get("architecture", "cnn")
+        name = payload.get("architecture", zoo.DEFAULT)
         written = name == editable.NAME and base is None  # a network written in the page, as Python
         spec = self._network(str(payload.get("code") or ""), train)[0] if written else None
         try:
@@ -293,7 +293,7 @@ class Engine:
         return spec, model
 
     def train_step(self, payload, data=None):
-        result = self._session().step(float(payload.get("seconds", 0.25)))
+        result = self._session().step(float(payload["seconds"]))  # the host's time slice
         result["matmul"] = self.matmul.status()
         return result
 

@@ -13,6 +13,7 @@ SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
+BLANK = "No digit found: the image is blank."
 DARK_GROUND = 0.35  # a border darker than this is a dark ground with light ink; paper in a dim photo is lighter
 
 
@@ -40,7 +41,7 @@ def ink_map(gray):
         ink = relative_ink(gray, paper_level(gray))  # (H, W)
     peak = float(ink.max())
     if peak < 0.1:
-        raise EmptyImageError("No digit found: the image is blank.")
+        raise EmptyImageError(BLANK)
     ink *= 1.0 / peak
     ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows (and the paper lighter than its level)
     return ink
@@ -52,7 +53,7 @@ def bounding_box(ink):
     rows = np.flatnonzero(inked.any(axis=1))
     cols = np.flatnonzero(inked.any(axis=0))
     if rows.size == 0:
-        raise EmptyImageError("No digit found: the image is blank.")
+        raise EmptyImageError(BLANK)
     return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
 from .train import TrainConfig, evaluate, fit, total_steps
-from .transfer import fit_head, head_config, head_steps, with_new_head
+from .transfer import NAME as TRANSFER, fit_head, head_config, head_steps, with_new_head
 
 MAX_MISTAKES_SHOWN = 24
 
@@ -47,7 +47,7 @@ class TrainingSession:
         scratch, or with a `base` network a new head on its features."""
         if base is None and spec is None and name not in ARCHITECTURES:
             raise ValueError("unknown model %r" % name)
-        self.architecture, self.config = ("transfer" if base is not None else name), config
+        self.architecture, self.config = (TRANSFER if base is not None else name), config
         self.train_set, self.test_set = train_set, test_set
         if base is not None:
             self.config = head_config(config.seed, config.epochs)  # what the head really trains with, as reported

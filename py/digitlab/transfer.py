@@ -20,6 +20,7 @@ from .errors import DigitlabError
 from .nn.model import Sequential
 from .train import TrainConfig, fit, total_steps
 
+NAME = "transfer"  # what a model made here is called (its file's architecture name, which the page's words follow)
 COPIES = 30  # augmented copies of each image cached besides the image itself...
 # ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
 # and caching is most of a run's time (in the page, 9.8 of 11.5 s for 24 letters a class with 15

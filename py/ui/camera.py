@@ -9,7 +9,7 @@ import view
 from dom import app, element, say
 
 camera = app.camera
-state = {"side": 1024, "live": False, "committed": None}
+state = {"side": None, "live": False, "committed": None}  # the side: start's
 
 
 def controls(opened):

@@ -9,6 +9,7 @@ import network
 import view
 from dom import answered, app, element, say
 
+SAMPLES_PER_LABEL = 8  # the sample images shown of each label
 run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None}
 
 
@@ -190,7 +191,7 @@ async def show_samples(event):
     worker = await trainer("samples")
     if worker is None:
         return
-    samples = answered(await worker.request("samples", json.dumps({"per_label": 8})), "samples")
+    samples = answered(await worker.request("samples", json.dumps({"per_label": SAMPLES_PER_LABEL})), "samples")
     if samples is not None:
         app.drawGallery(element("samples"), json.dumps(view.sample_items(samples)))
 

@@ -3,7 +3,8 @@
 Kept apart from main.py, which only touches the DOM, so it can be tested in CPython.
 """
 
-UNSURE = "?"  # the label of a digit read with less confidence than the threshold
+UNSURE = "?"  # the label of a digit read with less confidence than the threshold (recognise.UNSURE)
+TRANSFER = "transfer"  # the name of a model made by transfer learning (transfer.NAME)
 MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
 
 
@@ -176,7 +177,7 @@ def network_line(checked):
 
 def training_line(started):
     """A train_start result, e.g. 'Training cnn on 8000 images'."""
-    if started["architecture"] == "transfer":  # its rate and batch are the head's own, not the form's
+    if started["architecture"] == TRANSFER:  # its rate and batch are the head's own, not the form's
         return "Training a new classifier on the built-in network's features, %d images (learning rate %g, batch %d)" % (
             started["images"], started["config"]["lr"], started["config"]["batch_size"])
     return "Training %s on %d images" % (started["architecture"], started["images"])
@@ -286,7 +287,7 @@ def classes_line(counts):
 
 def trained_here(model):
     """How the evaluation names a model the trainer just made (its model info)."""
-    if model["name"] == "transfer":
+    if model["name"] == TRANSFER:
         return "the new classifier on the built-in network's features"
     return "the model trained here"
 

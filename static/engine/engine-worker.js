@@ -324,6 +324,7 @@ function pump() {
 }
 
 // Commands the worker handles around Python: the image decode and the training pump.
+const NO_KERNEL = "This engine has no WebGL kernel.";
 const special = {
   read_picture: (payload, bytes) => readPicture(bytes),
   load_folder: (payload, bytes) => loadFolder(payload, bytes || new Uint8Array(0)),
@@ -349,13 +350,13 @@ const special = {
   },
   // As a GPU reset would: the next product finds the context gone.
   lose_webgl_context: () => {
-    if (!gpu) return Reply.refused("KernelError", "This engine has no WebGL kernel.");
+    if (!gpu) return Reply.refused("KernelError", NO_KERNEL);
     gpu.loseContext();
     return Reply.ok();
   },
   // Tests: the kernel's texture cache; payload {max_bytes} sets its budget.
   kernel_cache: (payload) => {
-    if (!gpu) return Reply.refused("KernelError", "This engine has no WebGL kernel.");
+    if (!gpu) return Reply.refused("KernelError", NO_KERNEL);
     const budget = JSON.parse(payload).max_bytes;
     if (budget) gpu.maxCachedBytes = budget;
     return Reply.ok({ bytes: gpu.cachedBytes, textures: gpu.targets.size, evicted: gpu.evicted,

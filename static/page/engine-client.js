@@ -8,6 +8,7 @@
 // A boot is ready in 3-13 s on a quiet machine; between two of its stages it downloads (saying most
 // of the bytes as they come) or works a few seconds at most.
 const BOOT_STALL_S = 60;
+const FIRST_STAGE = "Starting the engine"; // as the worker says it first
 
 export class EngineClient {
   /**
@@ -30,7 +31,7 @@ export class EngineClient {
     this.dead = false;
     this.restoring = null; // a start by `request` sets it: onRestart's setting up
     this.downloaded = 0; // bytes the booting worker has downloaded
-    this.stage = "Starting the engine"; // as the worker says it
+    this.stage = FIRST_STAGE;
     this.restarted = ""; // said after each stage of a boot started again
     this.progress = { stage: this.stage, fraction: 0 }; // as the page shows it
     this.timing = { created: performance.now(), ready: null }; // page time (ms)
@@ -72,7 +73,7 @@ export class EngineClient {
       this.restarted = ` (started again: the first start stood still for ${BOOT_STALL_S} s at "${stage}")`;
       this.settlePending(Reply.refused(Reply.ENGINE_FAILED,
         `The engine stood still for ${BOOT_STALL_S} s at "${stage}" and is starting again: try again when it is ready.`));
-      this.dispatch({ type: "progress", stage: "Starting the engine", fraction: 0 });
+      this.dispatch({ type: "progress", stage: FIRST_STAGE, fraction: 0 });
       this.spawn(attempt + 1);
       if (this.restoring) this.restoring = this.onRestart(this); // its setting up was refused with the rest
     };

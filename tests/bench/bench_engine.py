@@ -37,17 +37,17 @@ from bench_tfjs import TRAIN_OURS, stage_bench_files  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, runtimes_in_build  # noqa: E402
 from drawing import draw_digit, draw_number  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+from status import READY  # noqa: E402
 from strokes import DIGITS  # noqa: E402
 
 from tests.webkit.driving import evaluate, start_webkit, stroke, until, virtual_screen  # noqa: E402
 
-READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 # Page time at which the status turns "ready": watched from before the page's own scripts run.
 RECORD_READY = """new MutationObserver(() => {
-  if (!window.readyAt && document.querySelector('[data-testid=status]')?.textContent === 'ready') {
+  if (!window.readyAt && %s) {
     window.readyAt = performance.now();
   }
-}).observe(document, { subtree: true, childList: true, characterData: true });"""
+}).observe(document, { subtree: true, childList: true, characterData: true });""" % READY
 # The engine's boot stages, in milliseconds, from the page creating its worker (the worker dates its
 # stages in epoch milliseconds, performance.timeOrigin + performance.now()).
 BOOT_STAGES = """async () => {
@@ -220,8 +220,7 @@ def main():
     parser.add_argument("--predictions", type=int, default=100)
     parser.add_argument("--browsers", default="chromium,webkit", help="the per-browser lines: chromium, webkit")
     args = parser.parse_args()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
+    build.ensure_built()
     stage_bench_files()
     server = build.make_server(port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

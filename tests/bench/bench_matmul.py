@@ -139,7 +139,7 @@ def parse_args():
 def main():
     started = time.perf_counter()
     args = parse_args()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
+    if not build.built():
         sys.exit("build/ is missing: run `python build.py` first")
     stage_bench_files()
     result, watch = run_page(args)

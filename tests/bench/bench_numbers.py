@@ -34,9 +34,9 @@ import build  # noqa: E402
 from digitlab.data.images import WORKING_SIDE  # noqa: E402
 from digitlab.model_file import load_model  # noqa: E402
 from digitlab.recognise import recognise_image  # noqa: E402
+from status import READY  # noqa: E402
 from tests.sets.numbers import compose, load_digits, numbers, render_clean  # noqa: E402
 
-READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 ENGINE_READ = """async ([width, height, base64]) => {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const t0 = performance.now();
@@ -142,8 +142,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     ensure_tesseract()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
+    build.ensure_built()
     with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
         saved = load_model(f.read())
 

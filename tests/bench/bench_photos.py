@@ -190,8 +190,7 @@ def main():
     parser.add_argument("--model", help="the model file to score (default: the built-in model; the page's "
                                              "timing is always the built page's)")
     args = parser.parse_args()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
-        build.build()
+    build.ensure_built()
     with open(args.model or os.path.join(build.OUT, build.MODEL), "rb") as f:
         saved = load_model(f.read())
     print("model: %s, temperature %.2f, threshold %.2f" % (saved.name, saved.temperature, THRESHOLD))

@@ -52,10 +52,10 @@ sys.path[:0] = [os.path.join(HERE, "..", ".."), os.path.join(HERE, "..", "browse
 import build  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+from status import READY  # noqa: E402
 
 BENCH_DIR = os.path.join(build.OUT, "bench")
 PAGE_FILES = ["tfjs_train.html", "tfjs_train.js", "tfjs_first_answer.html"]
-READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 BOOT_TIMEOUT_MS = 180000
 RUNS = ("ours-webgl", "ours-numpy", "webgl", "cpu")
 DEFAULT_RUNS = "ours,webgl"  # TF.js CPU takes minutes an epoch: asked for by name
@@ -371,7 +371,7 @@ def train_all(browser, watch, base, args):
 
 def main():
     args = parse_args()
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
+    if not build.built():
         sys.exit("build/ is missing: run `python build.py` first")
     stage_bench_files()
     server, base = start_server()

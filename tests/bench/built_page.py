@@ -6,8 +6,8 @@ import threading
 import build
 from conftest import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
+from status import READY
 
-READY = "document.querySelector('[data-testid=status]')?.textContent === 'ready'"
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 import build
+from status import READY
 
 CHROMIUM = build.CHROMIUM
 CHROMIUM_ARGS = [
@@ -23,7 +24,7 @@ BOOT_TIMEOUT_MS = 90000
 
 
 def runtimes_in_build():
-    with open(os.path.join(build.OUT, "runtime.json")) as f:
+    with open(os.path.join(build.OUT, build.RUNTIME_CONFIG)) as f:
         return json.load(f)["runtimes"]
 
 
@@ -131,8 +132,7 @@ def open_app(context, watch, url, clock=False):
 
 def wait_until_ready(page, timeout_ms=BOOT_TIMEOUT_MS):
     """Until the page's engine and UI are up (after a load, a reload or an update)."""
-    page.wait_for_function("document.querySelector('[data-testid=status]')?.textContent === 'ready'",
-                           timeout=timeout_ms)
+    page.wait_for_function(READY, timeout=timeout_ms)
 
 
 @pytest.fixture

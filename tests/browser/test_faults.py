@@ -182,7 +182,7 @@ class FallingServer:
 
 def test_a_server_that_stops_mid_boot_is_said_and_try_again_boots_keeping_the_drawing(watched_context):
     context, watch = watched_context
-    with open(os.path.join(build.OUT, "runtime.json")) as f:
+    with open(os.path.join(build.OUT, build.RUNTIME_CONFIG)) as f:
         trigger = json.load(f)["bundle"]  # the engine's Python package
     server = FallingServer(trigger)
     try:

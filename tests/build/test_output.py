@@ -14,13 +14,13 @@ from digitlab.train import evaluate
 
 @pytest.fixture(scope="module")
 def out():
-    if not os.path.exists(os.path.join(build.OUT, "runtime.json")):
+    if not build.built():
         pytest.fail("no build: run `python build.py` (the test command does)")
     return build.OUT
 
 
 def test_runtime_choice_is_recorded_with_its_reason(out):
-    with open(os.path.join(out, "runtime.json")) as f:
+    with open(os.path.join(out, build.RUNTIME_CONFIG)) as f:
         config = json.load(f)
     assert config["default"] in config["runtimes"] and config["reason"]
     assert "registry-only" in config["runtimes"]
@@ -33,7 +33,7 @@ def test_every_file_the_page_names_is_in_the_build(out):
         html = f.read()
     for path in ["static/page/main.js", "static/page/app.css", "static/page/favicon.svg", "static/reply.js",
                  "vendor/pyscript/core.js", "vendor/pyscript/core.css", "py/ui/main.py", "pyscript.toml"]:
-        assert path in html or path == "pyscript.toml"
+        assert path in html
         assert os.path.exists(os.path.join(out, path)), path
     for path in ["static/engine/engine-worker.js", "static/engine/matmul-kernel.js"]:  # what the engine client starts
         assert os.path.exists(os.path.join(out, path)), path
@@ -47,23 +47,33 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
     import re
 
     import view
+    from digitlab import recognise, transfer
     from digitlab.nn import editable, zoo
     with open(os.path.join(out, "index.html")) as f:
         html = f.read()
     assert re.search(r'<meta name="theme-color" content="([^"]+)">', html).group(1) == build.THEME
     assert view.NETWORK_IN_PYTHON == editable.NAME and '<option value="%s">' % editable.NAME in html
     assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
+    assert view.UNSURE == recognise.UNSURE and view.TRANSFER == transfer.NAME
     said = []  # the service worker's and the page's words to each other
     for path in ("service-worker.js", os.path.join("static", "page", "offline.js")):
         with open(os.path.join(out, path)) as f:
             said.append(dict(re.findall(r'^const (KEPT_HEADER|SKIP_WAITING) = "([^"]+)";', f.read(), re.M)))
     assert said[0] == said[1] and len(said[0]) == 2, said
+    with open(os.path.join(out, "static", "page", "engine-client.js")) as f:
+        first_stage = re.search(r'^const FIRST_STAGE = "([^"]+)";', f.read(), re.M).group(1)
+    with open(os.path.join(out, "static", "engine", "engine-worker.js")) as f:
+        worker = f.read()
+    assert 'progress("%s", ' % first_stage in worker  # the client's stage before the worker says one
+    with open(os.path.join(out, "static", "page", "offline.js")) as f:
+        offline = f.read()
+    assert 'new URL("%s", base)' % build.RUNTIME_CONFIG in worker and 'fetch("%s?' % build.RUNTIME_CONFIG in offline
 
 
 def test_the_engine_boots_in_pyodide_017_compiling_none_of_its_python(out, tmp_path):
     """The bytecode the build wrote is what Pyodide 0.17 runs: booted with it as the page boots it
     (in Node), the engine reads a digit having compiled no module from its source."""
-    with open(os.path.join(out, "runtime.json")) as f:
+    with open(os.path.join(out, build.RUNTIME_CONFIG)) as f:
         runtime = json.load(f)["runtimes"]["registry-only"]
     bytecode = os.path.join(out, runtime["bytecode"])
     with tarfile.open(bytecode) as tar:

@@ -31,8 +31,10 @@ import os
 import numpy as np
 from PIL import Image, ImageFilter
 
+from digitlab.data.sources import MNIST_STORE
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-STORE = os.path.join(ROOT, "build", "data", "mnist.npz")
+STORE = os.path.join(ROOT, MNIST_STORE)
 HEIGHTS = (32, 64, 120, 220)  # line heights (px) of the clean renderings
 TOUCHING_SHARE = 0.2  # numbers with at least one pair of abutting boxes
 PAPERS = [(236, 232, 220), (245, 242, 235), (222, 218, 205), (250, 250, 250)]

@@ -360,7 +360,7 @@ def test_plain_output_gives_the_number_and_each_digits_confidence(tmp_path, mode
 def test_composed_numbers_are_read_by_the_cli(tmp_path, capsys):
     from tests.sets.numbers import numbers
 
-    model = os.path.join(ROOT, "build", "models", "default.npz")
+    model = os.path.join(ROOT, cli.DEFAULT_MODEL)
     if not os.path.exists(model):
         pytest.skip("no built default model: run `python build.py`")
     sample = numbers("test", 10, seed=3)
@@ -381,7 +381,7 @@ def test_composed_numbers_are_read_by_the_cli(tmp_path, capsys):
 def test_frames_with_no_digit_are_answered_without_a_digit_or_an_error(tmp_path, capsys):
     from PIL import ImageFilter
 
-    model = os.path.join(ROOT, "build", "models", "default.npz")
+    model = os.path.join(ROOT, cli.DEFAULT_MODEL)
     if not os.path.exists(model):
         pytest.skip("no built default model: run `python build.py`")
     frames = {"black": Image.new("RGB", (640, 480), (0, 0, 0)), "white": Image.new("RGB", (640, 480), (255, 255, 255)),

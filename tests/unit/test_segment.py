@@ -5,6 +5,7 @@ from collections import deque
 import numpy as np
 import pytest
 
+from digitlab.cli import DEFAULT_MODEL
 from digitlab.errors import EmptyImageError
 from digitlab.segment import MAX_DIGITS, find_digits
 from digitlab.segment.components import Components
@@ -387,7 +388,7 @@ def test_noise_gives_a_bounded_answer():
 @pytest.fixture(scope="module")
 def default_model():
     from digitlab.model_file import load_model
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "build", "models", "default.npz")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", DEFAULT_MODEL)
     if not os.path.exists(path):
         pytest.skip("no built default model: run `python build.py`")
     with open(path, "rb") as f:

@@ -90,13 +90,13 @@ def test_training_settings_are_read_by_the_engine_s_definition_and_bad_ones_name
 
 
 def test_a_model_trained_here_is_named_by_how_it_was_trained():
-    assert view.trained_here({"name": "transfer"}) == "the new classifier on the built-in network's features"
+    assert view.trained_here({"name": view.TRANSFER}) == "the new classifier on the built-in network's features"
     assert view.trained_here({"name": "cnn"}) == "the model trained here"
 
 
 def test_the_training_line_says_whether_a_new_classifier_is_trained_on_the_digit_network():
     assert view.training_line({"architecture": "cnn", "images": 800}) == "Training cnn on 800 images"
-    started = {"architecture": "transfer", "images": 25, "config": {"lr": 0.005, "batch_size": 64}}
+    started = {"architecture": view.TRANSFER, "images": 25, "config": {"lr": 0.005, "batch_size": 64}}
     assert view.training_line(started) == (
         "Training a new classifier on the built-in network's features, 25 images (learning rate 0.005, batch 64)")
 
@@ -174,7 +174,7 @@ def test_an_untested_model_is_said_so_and_an_epoch_without_validation_has_no_acc
 
 def test_the_model_panel_names_the_labels_and_the_accuracy_by_what_the_model_reads():
     digits = {"name": "wide", "parameters": 10, "labels": list("0123456789"), "metrics": {"test_accuracy": 0.99}}
-    letters = dict(digits, name="transfer", labels=["A", "B"])
+    letters = dict(digits, name=view.TRANSFER, labels=["A", "B"])
     assert view.model_line(digits, "built in") == "wide · 10 parameters · 99.0% on the test digits · built in"
     assert view.model_line(letters, "kept").endswith("99.0% on its test images · kept")
     assert (view.labels_line(digits), view.labels_line(letters)) == ("Reads the digits 0 to 9", "Reads: A, B")

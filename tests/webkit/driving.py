@@ -17,6 +17,7 @@ from selenium.webdriver.webkitgtk.service import Service
 
 import build
 
+from tests.browser.status import READY
 from tests.browser.strokes import densify
 
 # Where the page says what it is doing or what went wrong.
@@ -113,7 +114,7 @@ def open_app(driver, url):
 
 def wait_until_ready(driver):
     """Until the page's engine and UI are up (after a load or a reload)."""
-    until(driver, "return document.querySelector('[data-testid=status]')?.textContent === 'ready'", BOOT_TIMEOUT_S)
+    until(driver, "return " + READY, BOOT_TIMEOUT_S)
 
 
 def stroke(driver, points):

@@ -59,7 +59,7 @@ def test_an_uploaded_picture_of_a_number_is_read(app, tmp_path):
 
 
 def test_a_model_file_is_loaded_and_the_model_in_use_saved(app, tmp_path):
-    saved = load_model(build.OUT + "/models/default.npz")
+    saved = load_model(os.path.join(build.OUT, build.MODEL))
     path = tmp_path / "tablet.npz"
     path.write_bytes(model_bytes(saved.model, saved.labels, name="tablet"))
     app.find_element("css selector", '[data-testid="load-model"]').send_keys(str(path))

@@ -8,11 +8,12 @@ label for validation, unless a validation folder is given; a folder given to
 """
 import os
 
+from .. import builtin
 from ..errors import DigitlabError
 from .folder import hold_out, read_folder
 from .store import UNREADABLE_STORE, known_labels_only, load_set
 
-MNIST_STORE = os.path.join("build", "data", "mnist.npz")
+MNIST_STORE = os.path.join(builtin.OUTPUT, builtin.DIGITS)
 MNIST_TRAIN, MNIST_TEST = "mnist", "mnist-test"
 
 

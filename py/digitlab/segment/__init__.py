@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import EmptyImageError
-from ..preprocess import BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
+from ..preprocess import BLANK, BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
 from .layout import line_count, line_marks, line_tilt
 from .outlines import outlines
@@ -56,7 +56,7 @@ def find_digits(ink, classify, unsure_below=0.0):
         labels = components.label_image()
     marks, line = line_marks(components)
     if not marks:
-        raise EmptyImageError("No digit found: the image is blank.")
+        raise EmptyImageError(BLANK)
     if line_count(marks, line) > 1:
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
     cut_off = len(marks) > MAX_DIGITS + 1  # marks never looked at: said even if the faint ones go below
