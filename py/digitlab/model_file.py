@@ -11,6 +11,7 @@ import zipfile
 import numpy as np
 
 from .errors import ModelFileError
+from .npz import NOT_A_ZIP, Refused, read_arrays
 from .nn.layers import LAYERS
 from .nn.losses import softmax
 from .nn.model import Sequential
@@ -97,10 +98,12 @@ def load_model(source):
         data = bytes(source)
         if not data.startswith(ZIP_SIGNATURES):  # else np.load would try .npy or pickle
             raise zipfile.BadZipFile("no zip signature")
-        arrays = _read_arrays(data)
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        arrays = read_arrays(data, MAX_UNPACKED)
+    except NOT_A_ZIP as err:
         raise ModelFileError("Not a digitlab model file: it is not a readable .npz archive (%s)." % _short(err))
-    except ValueError as err:
+    except Refused as err:
+        raise ModelFileError("Refused: the model file %s." % err)
+    except ValueError as err:  # a header numpy cannot read
         raise ModelFileError("Refused: the model file holds something other than plain arrays (%s)." % _short(err))
     if META_KEY not in arrays:
         raise ModelFileError("Not a digitlab model file: it has no metadata record.")
@@ -108,38 +111,6 @@ def load_model(source):
     model = _build(meta)
     _load_weights(model, arrays, meta["weights_dtype"])
     return SavedModel(model, meta["labels"], meta)
-
-
-def _read_arrays(data):
-    """{name: array} of an .npz's members. Sizes are checked from the zip's directory and each
-    array's header before anything is unpacked or allocated: a small file that would unpack to far
-    more (a zip bomb), or whose header declares more numbers than it holds, is refused."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        if sum(member.file_size for member in members) > MAX_UNPACKED:
-            raise ModelFileError("Refused: the model file would unpack to more than %d MB." % (MAX_UNPACKED >> 20))
-        return {member.filename[:-len(".npy")]: _member_array(archive, member) for member in members}
-
-
-def _member_array(archive, member):
-    """One member's array; zipfile reads no more than the member's declared size."""
-    if not member.filename.endswith(".npy"):
-        raise ModelFileError("Refused: the model file holds something other than plain arrays.")
-    with archive.open(member) as f:
-        version = np.lib.format.read_magic(f)
-        if version not in ((1, 0), (2, 0)):
-            raise ValueError("an array of format version %d.%d" % version)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(f)
-    if dtype.hasobject:
-        raise ModelFileError("Refused: the model file holds something other than plain arrays (objects).")
-    count = 1
-    for size in shape:  # Python's integers: a declared size cannot overflow
-        count *= size
-    if count * dtype.itemsize > member.file_size:
-        raise ModelFileError("Damaged model file: the array %s declares more numbers than it holds." % member.filename)
-    with archive.open(member) as f:
-        return np.lib.format.read_array(f, allow_pickle=False)
 
 
 def _short(err):

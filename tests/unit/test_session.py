@@ -3,6 +3,7 @@ import re
 import base64
 import io
 import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -164,6 +165,19 @@ def test_a_store_that_would_unpack_past_the_limit_is_refused_before_it_is_unpack
     assert Engine().handle("load_data", {}, data)["train"] == 12
 
 
+def test_a_store_whose_array_declares_more_than_it_holds_is_refused_before_allocating():
+    header = io.BytesIO()  # 2**40 images of 28x28 declared, 16 bytes held
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (2 ** 40, 28, 28)})
+    good = io.BytesIO(store_bytes(bars(4), bars(2)))
+    bad = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            claim = member.filename == "train_images.npy"
+            archive.writestr(member.filename, header.getvalue() + bytes(16) if claim else source.read(member))
+    with pytest.raises(DigitlabError, match="could not be read .*train_images.npy declares more numbers than it holds"):
+        Engine().handle("load_data", {}, bad.getvalue())
+
+
 def relabelled(image_set, names):
     """The same images under label names `names` (same order of labels)."""
     return ImageSet(image_set.images, image_set.labels, names)
@@ -239,7 +253,7 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
     assert folder_of_bars(engine, 10)["labels"] == LABELS
     started = engine.handle("train_start", {"architecture": "mlp", "epochs": 2, "base": True, "lr": 0.05,
                                             "batch_size": 16})
-    assert started["architecture"] == "transfer" and started["images"] == 24
+    assert started["architecture"] == transfer.NAME and started["images"] == 24
     head = transfer.HEAD  # the head trains at its own rate and batch, and says so, not the form's
     assert {k: started["config"][k] for k in ("epochs", "lr", "batch_size")} == {"epochs": 2, "lr": head.lr,
                                                                                  "batch_size": head.batch_size}

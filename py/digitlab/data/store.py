@@ -1,9 +1,8 @@
 """A labelled image set kept as uint8 (N, 28, 28): 1 byte a pixel, never float."""
-import zipfile
-
 import numpy as np
 
 from ..errors import DigitlabError
+from ..npz import NOT_A_ZIP, Refused, read_arrays
 
 
 class ImageSet:
@@ -45,25 +44,30 @@ def save_sets(path, **sets):
     np.savez_compressed(path, **arrays)
 
 
-# What load_set raises for a file that is no image store: empty (EOFError), a damaged zip, not a
-# .npz at all or pickled (ValueError), without the set asked for (KeyError).
-UNREADABLE_STORE = (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile)
-
-
+# What load_set raises for a file that is no image store: not a zip or empty (one of NOT_A_ZIP),
+# refused for what it holds or with labels beyond its names (ValueError), without the set asked
+# for (KeyError).
+UNREADABLE_STORE = NOT_A_ZIP + (KeyError, ValueError)
 MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 images of 28x28, and no zip bomb
 
 
-def load_set(path, name):
-    """The set `name` ("train", "test") of an image store (a path or a file); raises one of
-    UNREADABLE_STORE. Its size unpacked is read from the zip's directory before anything is unpacked."""
-    with zipfile.ZipFile(path) as archive:
-        unpacked = sum(member.file_size for member in archive.infolist())
-    if unpacked > MAX_UNPACKED:
-        raise ValueError("it would unpack to %d MB, more than %d MB" % (unpacked >> 20, MAX_UNPACKED >> 20))
-    if hasattr(path, "seek"):
-        path.seek(0)
-    with np.load(path, allow_pickle=False) as f:
-        image_set = ImageSet(f[name + "_images"], f[name + "_labels"], list(f[name + "_label_names"]))
+def load_set(source, name):
+    """The set `name` ("train", "test") of an image store, a path or a file; raises one of
+    UNREADABLE_STORE. Sizes are checked before anything is unpacked (npz.read_arrays)."""
+    if hasattr(source, "read"):
+        source.seek(0)
+        data = source.read()
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+    keys = [name + "_images", name + "_labels", name + "_label_names"]
+    try:
+        arrays = read_arrays(data, MAX_UNPACKED, keys)
+    except Refused as err:
+        raise ValueError("it %s" % err)
+    if len(arrays) < len(keys):
+        raise KeyError("no %s set" % name)
+    image_set = ImageSet(arrays[keys[0]], arrays[keys[1]], list(arrays[keys[2]]))
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
         raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
     return image_set
