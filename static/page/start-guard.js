@@ -43,13 +43,13 @@
   const failed = () => (started() ? "Part of the page failed" : "Part of the page failed to start");
 
   function onError(event) {
-    const file = event.target?.src || event.target?.href; // a script, style or picture that did not load
-    if (file && event.target !== window) {
-      problem(`${file.split("/").pop()} could not be loaded: part of the page is missing.`);
-    } else {
-      const where = event.filename ? ` (in ${event.filename.split("/").pop()})` : "";
-      problem(`${failed()}${where}: ${event.message}`);
+    if (event.target !== window) { // an element's: a script or style that did not load is part of the page
+      const part = ["SCRIPT", "LINK"].includes(event.target?.tagName) && (event.target.src || event.target.href);
+      if (part) problem(`${part.split("/").pop()} could not be loaded: part of the page is missing.`);
+      return; // a picture or video that cannot be shown: the page says so where it shows it
     }
+    const where = event.filename ? ` (in ${event.filename.split("/").pop()})` : "";
+    problem(`${failed()}${where}: ${event.message}`);
   }
 
   function onRejection(event) {

@@ -111,6 +111,7 @@ def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
     upload(app, "huge.jpg", png_bytes(Image.new("L", (6000, 5000), 255), "JPEG"), "image/jpeg")
     assert "blank" in text(app, "message")
 
+    assert app.is_hidden('[data-testid="start-problems"]')  # a picture the browser cannot show is said once, above
     clear(app)
     app.click('[data-testid="recognise"]')
     app.wait_for_function("document.querySelector('[data-testid=message]')?.textContent.includes('blank')")
