@@ -152,7 +152,10 @@ def show_report(report, whose, trained):
 
 async def pause(event):
     command = "train_resume" if run["paused"] else "train_pause"
-    if answered(await run["trainer"].request(command), "train-status") is None:
+    element("train-pause").disabled = True  # one request at a time: the trainer answers between slices
+    reply = answered(await run["trainer"].request(command), "train-status")
+    element("train-pause").disabled = not element("train-start").disabled  # unless the run ended meanwhile
+    if reply is None:
         return  # refused: the run goes on as it was, and the status says why
     run["paused"] = not run["paused"]
     say("train-pause", "Resume" if run["paused"] else "Pause")
@@ -163,7 +166,12 @@ async def cancel(event):
     run["cancelled"] = True
     buttons(False)
     say("train-status", "Cancelled")
-    answered(await run["trainer"].request("train_cancel"), "train-status")
+    reply = json.loads(await run["trainer"].request("train_cancel"))
+    if not reply["ok"]:
+        say("train-status", reply["error"]["message"])
+        if reply["error"]["type"] != app.engineFailed:  # refused by a trainer still running: so is the training
+            run["cancelled"] = False
+            buttons(True)
 
 
 async def use_trained(event):
