@@ -273,8 +273,12 @@ def test_a_browser_that_decodes_jpegs_reduced_may_take_one_of_up_to_100_megapixe
     assert header(jpeg_claiming(8000, 8000), reduces_jpeg=True) == ((8000, 8000), "JPEG")
     with pytest.raises(ImageTooLargeError, match="12000x9000 pixels; the limit is 100 megapixels"):
         header(jpeg_claiming(12000, 9000), reduces_jpeg=True)
+    for past_both in (jpeg_claiming(12000, 9000), png_claiming(12000, 9000)):  # the limit named is the one that applies
+        with pytest.raises(ImageTooLargeError, match="12000x9000 pixels; the limit is 24 megapixels"):
+            header(past_both, reduces_jpeg=False)
     refused = [lambda: header(jpeg_claiming(8000, 8000), reduces_jpeg=False),  # Safari's createImageBitmap
                lambda: header(png_claiming(8000, 8000), reduces_jpeg=True),
+               lambda: header(png_claiming(8000, 8000), reduces_jpeg=False),
                lambda: decode_image(jpeg_claiming(8000, 8000)), lambda: decode_image(png_claiming(8000, 8000))]
     for read in refused:
         with pytest.raises(ImageTooLargeError, match="8000x8000 pixels; the limit is 24 megapixels"):

@@ -22,7 +22,8 @@ ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean st
 
 
 def open_image(data, max_pixels=MAX_PIXELS):
-    """Read only the header of image bytes: -> a lazy PIL image of at most `max_pixels`.
+    """Read only the header of image bytes: -> a lazy PIL image of at most `max_pixels` (None: the
+    caller checks its size).
 
     Nothing is decoded here, so a decompression bomb is refused before it
     costs memory.
@@ -37,7 +38,8 @@ def open_image(data, max_pixels=MAX_PIXELS):
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
         raise BadImageError(NOT_AN_IMAGE)
-    _within_limits(image.size, max_pixels)
+    if max_pixels is not None:
+        _within_limits(image.size, max_pixels)
     return image
 
 
@@ -51,7 +53,7 @@ def header(data, reduces_jpeg=False):
     signature, and vetted like any other.
     """
     try:
-        image = open_image(data, MAX_REDUCED_PIXELS)
+        image = open_image(data, max_pixels=None)  # its limit depends on its kind: checked below
         size, kind = oriented_size(image), image.format
     except BadImageError:
         kind, size = sniffed(data)
