@@ -100,7 +100,7 @@ MANIFEST = {  # build/manifest.webmanifest; its URLs are relative to it, so the 
 SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
-RUNTIME_CONFIG = "runtime.json"  # what the engine reads first: the runtimes and files this build holds; written last
+RUNTIME_CONFIG = "runtime.json"  # what the engine reads first: the runtimes and files this build holds
 BYTECODE_STEP = os.path.join(ROOT, "pyodide-bytecode.js")  # and what makes the runtime's compiled modules
 MODEL, FEATURES = builtin.MODEL, builtin.FEATURES  # the default model, and the base of transfer learning
 MNIST_STORE = builtin.DIGITS
@@ -409,6 +409,8 @@ def compile_bytecode(runtimes):
 
 def build(requested="auto", wheels_dir=None):
     os.makedirs(OUT, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(OUT, RUNTIME_CONFIG))  # until the build ends: one cut short is no build
     runtime, reason, wheels = choose_runtime(requested, wheels_dir)
     say("runtime: %s (%s)" % (runtime, reason))
     runtimes = vendor(runtime, wheels)
@@ -456,7 +458,7 @@ def make_server(host="127.0.0.1", port=8000, directory=OUT):
 
 
 def built():
-    """Whether build/ holds a whole build (RUNTIME_CONFIG is written last)."""
+    """Whether build/ holds a whole build: a build removes RUNTIME_CONFIG as it starts and writes it at its end."""
     return os.path.exists(os.path.join(OUT, RUNTIME_CONFIG))
 
 
