@@ -151,7 +151,7 @@ def train_shapes(tmp_path, capsys, count, *options):
 
 def test_train_from_the_builtin_network_learns_shapes_from_five_examples(tmp_path, capsys):
     code, summary, saved, warned = train_shapes(tmp_path, capsys, 5, "--lr", "0.5", "--photo", "0.3")
-    assert code == 0 and summary["base"] == "builtin" and summary["model"] == "transfer"
+    assert code == 0 and summary["base"] == cli.BUILTIN_BASE and summary["model"] == transfer.NAME
     assert summary["accuracy"] >= 0.9  # with the head's own learning rate, not --lr 0.5
     assert saved.labels == sorted(SHAPES) and saved.meta["metrics"]["test_accuracy"] == summary["accuracy"]
     features = load_model(BUILT).model  # the feature network's convolutions, frozen
