@@ -64,8 +64,7 @@ async def read_upload(chosen):
     if read.problem:
         results.refuse(read.problem, "from " + chosen.name)
         return
-    size = json.loads(await app.picture.show(chosen))  # the upload takes the drawing's place
-    await results.ask("read_picture", {}, read.bytes, "from " + chosen.name, size)
+    await results.ask("read_picture", {}, read.bytes, "from " + chosen.name, picture=chosen)
 
 
 async def engine_ready():

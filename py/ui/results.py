@@ -47,13 +47,29 @@ def draw_boxes(boxes):
         layer.appendChild(frame)
 
 
-async def ask(command, payload, data, source, size):
-    """Send a request to the engine and show its answer, unless a newer one was asked meanwhile."""
+async def ask(command, payload, data, source, size=None, picture=None):
+    """Send a request to the engine and show its answer, unless a newer one was asked meanwhile.
+
+    `size` is the (width, height) of the picture the answer's boxes lie on; or `picture`, an
+    uploaded file, takes the drawing's place once the engine has read it: a file it refused (its
+    header too large, say) is never decoded by the page.
+    """
     latest[0] += 1
     number = latest[0]
     reply = await engine.request(command, json.dumps(payload), data)
+    if picture is not None and number == latest[0]:
+        size = await picture_size(picture, json.loads(reply)["ok"])
     if number == latest[0]:
         show(reply, source, size)
+
+
+async def picture_size(picture, read):
+    """The (width, height) of `picture` shown in the drawing's place if the engine `read` it; None
+    (the drawing shown) if not, or if the browser cannot show it."""
+    if not read:
+        app.picture.showDrawing()
+        return None
+    return json.loads(await app.picture.show(picture))
 
 
 def refuse(message, source):

@@ -107,6 +107,7 @@ def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
     huge = png_bytes(Image.new("1", (6000, 5000), 1))  # 30 MP: createImageBitmap would decode every pixel
     upload(app, "huge.png", huge)
     assert text(app, "message") == "The image is 6000x5000 pixels; the limit is 24 megapixels."
+    assert app.locator('[data-testid="upload-view"]').is_hidden()  # refused by its header: never decoded here
     # Chromium decodes a JPEG straight to a reduced size (ImageDecoder): as large a one is read
     upload(app, "huge.jpg", png_bytes(Image.new("L", (6000, 5000), 255), "JPEG"), "image/jpeg")
     assert "blank" in text(app, "message")
