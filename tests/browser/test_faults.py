@@ -54,41 +54,39 @@ def record_statuses(page):
     }""")
 
 
-def test_a_pause_the_trainer_refuses_is_said_and_the_training_goes_on(watched_context, app_url):
-    context, watch = watched_context
-    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train_pause")
+def refused_while_training(context, watch, app_url, command, button):
+    """A page training with `command` made to fail once: `button` pressed, the refusal said, and
+    the training going on. The page, for the test to press the button again."""
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=" + command)
     start_training(page, "codelab")
     wait_until_training(page)
     record_statuses(page)
-    page.click('[data-testid="train-pause"]')
-    page.wait_for_function("statuses.includes('Injected fault: train_pause failed.')", timeout=TRAINING_TIMEOUT_MS)
-    assert text(page, "train-pause") == "Pause" and "Paused" not in page.evaluate("statuses")
+    page.click('[data-testid="%s"]' % button)
+    page.wait_for_function("s => statuses.includes(s)", arg="Injected fault: %s failed." % command,
+                           timeout=TRAINING_TIMEOUT_MS)
     batches = page.evaluate("digitlab.charts.points().batches")
     page.wait_for_function("n => digitlab.charts.points().batches > n", arg=batches, timeout=TRAINING_TIMEOUT_MS)
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
+    return page
+
+
+def test_a_pause_the_trainer_refuses_is_said_and_the_training_goes_on(watched_context, app_url):
+    page = refused_while_training(*watched_context, app_url, "train_pause", "train-pause")
+    assert text(page, "train-pause") == "Pause" and "Paused" not in page.evaluate("statuses")
     page.click('[data-testid="train-pause"]')  # the next pause is taken
     page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
     assert text(page, "train-pause") == "Resume"
     page.click('[data-testid="train-cancel"]')
-    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
     seen("a pause the trainer refuses", "Injected fault: train_pause failed. (and the training goes on)")
 
 
 def test_a_cancel_the_trainer_refuses_is_said_and_the_training_can_still_be_cancelled(watched_context, app_url):
-    context, watch = watched_context
-    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train_cancel")
-    start_training(page, "codelab")
-    wait_until_training(page)
-    record_statuses(page)
-    page.click('[data-testid="train-cancel"]')
-    page.wait_for_function("statuses.includes('Injected fault: train_cancel failed.')", timeout=TRAINING_TIMEOUT_MS)
+    page = refused_while_training(*watched_context, app_url, "train_cancel", "train-cancel")
     assert page.is_enabled('[data-testid="train-cancel"]') and page.is_disabled('[data-testid="train-start"]')
-    batches = page.evaluate("digitlab.charts.points().batches")
-    page.wait_for_function("n => digitlab.charts.points().batches > n", arg=batches, timeout=TRAINING_TIMEOUT_MS)
     page.click('[data-testid="train-cancel"]')  # the next cancel is taken
     page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
     report = page.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
     assert report["error"]["message"] == "No training is running."
-    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
     seen("a cancel the trainer refuses", "Injected fault: train_cancel failed. (and Cancel works next time)")
 
 
