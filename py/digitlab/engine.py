@@ -8,7 +8,6 @@ bridge (bridge.py) is the only caller in the browser; CPython tests call
 `Engine.handle` directly.
 """
 import base64
-import io
 import platform
 import sys
 import tracemalloc
@@ -188,7 +187,7 @@ class Engine:
 
     def load_data(self, payload, data):
         """An image store (.npz of uint8 train and test sets), kept for training."""
-        store = io.BytesIO(data or b"")
+        store = data or b""
         try:
             self.data, self.own_images = (load_set(store, "train"), load_set(store, "test")), None
         except UNREADABLE_STORE as err:

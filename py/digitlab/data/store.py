@@ -52,17 +52,15 @@ MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 image
 
 
 def load_set(source, name):
-    """The set `name` ("train", "test") of an image store, a path or a file; raises one of
-    UNREADABLE_STORE. Sizes are checked before anything is unpacked (npz.read_arrays)."""
-    if hasattr(source, "read"):
-        source.seek(0)
-        data = source.read()
-    else:
+    """The set `name` ("train", "test") of an image store, a path or its bytes (as load_model reads
+    a model); raises one of UNREADABLE_STORE. Sizes are checked before anything is unpacked
+    (npz.read_arrays)."""
+    if not isinstance(source, bytes):
         with open(source, "rb") as f:
-            data = f.read()
+            source = f.read()
     keys = [name + "_images", name + "_labels", name + "_label_names"]
     try:
-        arrays = read_arrays(data, MAX_UNPACKED, keys)
+        arrays = read_arrays(source, MAX_UNPACKED, keys)
     except Refused as err:
         raise ValueError("it %s" % err)
     if len(arrays) < len(keys):
