@@ -9,4 +9,6 @@ const Reply = {
   refused: (type, message) => JSON.stringify({ ok: false, error: { type, message } }),
   // The error type of every request a worker that died or could not boot answers (engine-client.js).
   ENGINE_FAILED: "EngineFailed",
+  // Bytes in a result (a model file, a zip, a digit's pixels) travel as base64 text: -> Uint8Array.
+  bytes: (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
 };

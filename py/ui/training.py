@@ -52,6 +52,7 @@ async def start_training(event):
     buttons(True)
     element("train-pause").disabled = True  # until the trainer is up
     run["cancelled"] = False
+    say("train-note", "")
     worker = await trainer()
     if worker is None or run["cancelled"]:  # Cancel pressed while the trainer was starting
         buttons(False)
@@ -153,10 +154,12 @@ def show_report(report, whose, trained):
 async def pause(event):
     command = "train_resume" if run["paused"] else "train_pause"
     element("train-pause").disabled = True  # one request at a time: the trainer answers between slices
-    reply = answered(await run["trainer"].request(command), "train-status")
+    # A refusal is said beside the buttons: the run goes on, and its next slice's line would replace it in the status.
+    reply = answered(await run["trainer"].request(command), "train-note")
     element("train-pause").disabled = not element("train-start").disabled  # unless the run ended meanwhile
     if reply is None:
-        return  # refused: the run goes on as it was, and the status says why
+        return
+    say("train-note", "")
     run["paused"] = not run["paused"]
     say("train-pause", "Resume" if run["paused"] else "Pause")
     say("train-status", "Paused" if run["paused"] else "Training")
@@ -167,11 +170,15 @@ async def cancel(event):
     buttons(False)
     say("train-status", "Cancelled")
     reply = json.loads(await run["trainer"].request("train_cancel"))
-    if not reply["ok"]:
+    if reply["ok"]:
+        say("train-note", "")
+    elif reply["error"]["type"] == app.engineFailed:  # the trainer is gone, and its training with it
         say("train-status", reply["error"]["message"])
-        if reply["error"]["type"] != app.engineFailed:  # refused by a trainer still running: so is the training
-            run["cancelled"] = False
-            buttons(True)
+    else:  # refused by a trainer still running: so is the training, and its progress line comes back
+        run["cancelled"] = False
+        buttons(True)
+        say("train-status", "Training")
+        say("train-note", reply["error"]["message"])
 
 
 async def use_trained(event):

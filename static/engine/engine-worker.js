@@ -281,7 +281,7 @@ async function loadFolder(payload, bytes) {
     const opened = JSON.parse(run("unzip", "{}", bytes));
     if (!opened.ok) return JSON.stringify(opened);
     ({ paths, sizes } = opened.result);
-    bytes = Uint8Array.from(atob(opened.result.base64), (c) => c.charCodeAt(0));
+    bytes = Reply.bytes(opened.result.base64);
   }
   const plan = JSON.parse(run("folder_start", JSON.stringify({ paths })));
   if (!plan.ok) return JSON.stringify(plan);

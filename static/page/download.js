@@ -8,8 +8,3 @@ export function saveBytes(data, filename, type = "application/octet-stream") {
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000); // after the download has taken the blob
 }
-
-/** Base64 text (how engines hand back bytes) -> Uint8Array. */
-export function fromBase64(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}

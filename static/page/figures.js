@@ -1,5 +1,5 @@
 // What the training panel draws: live curves (uPlot), a confusion matrix and digit galleries.
-/* global uPlot */
+/* global uPlot, Reply */
 "use strict";
 
 const SIDE = 28;
@@ -91,7 +91,7 @@ export class NoCharts {
 }
 
 function digitCanvas(base64) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const bytes = Reply.bytes(base64);
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = SIDE;
   const image = canvas.getContext("2d").createImageData(SIDE, SIDE);

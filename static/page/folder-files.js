@@ -4,7 +4,7 @@
 "use strict";
 /* global Reply */
 
-import { fromBase64, saveBytes } from "./download.js";
+import { saveBytes } from "./download.js";
 
 /** [{path, file}] from an <input type="file" webkitdirectory>. */
 export function filesFromInput(input) {
@@ -104,7 +104,7 @@ export async function downloadZip(engine, files, filename) {
   return refusedUnreadable(async () => {
     const { payload, bytes } = await packed(files);
     const reply = JSON.parse(await engine.request("zip_files", JSON.stringify(payload), bytes));
-    if (reply.ok) saveBytes(fromBase64(reply.result.base64), filename, "application/zip");
+    if (reply.ok) saveBytes(Reply.bytes(reply.result.base64), filename, "application/zip");
     return JSON.stringify(reply);
   });
 }

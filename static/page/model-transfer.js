@@ -3,7 +3,7 @@
 "use strict";
 /* global Reply */
 
-import { fromBase64, saveBytes } from "./download.js";
+import { saveBytes } from "./download.js";
 import { modelStore } from "./model-store.js";
 
 const FORMATS = { digitlab: ".npz", onnx: ".onnx" }; // what the engine exports, and its files' extension
@@ -15,7 +15,7 @@ const ONNX_FILE = /\.onnx$/i; // a file the engine imports (import_onnx) before 
  */
 async function exported(engine, float16, format = "digitlab") {
   const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16, format })));
-  if (reply.ok) reply.result.data = fromBase64(reply.result.base64);
+  if (reply.ok) reply.result.data = Reply.bytes(reply.result.base64);
   return reply;
 }
 
@@ -32,7 +32,7 @@ export async function exportModel(engine, float16, format = "digitlab") {
 /** An ONNX file made a model file by `engine`; resolves to the reply with {data: Uint8Array}. */
 async function fromOnnx(engine, data, name) {
   const reply = JSON.parse(await engine.request("import_onnx", JSON.stringify({ name: name.replace(ONNX_FILE, "") }), data));
-  if (reply.ok) reply.result.data = fromBase64(reply.result.base64);
+  if (reply.ok) reply.result.data = Reply.bytes(reply.result.base64);
   return reply;
 }
 

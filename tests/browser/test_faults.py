@@ -55,17 +55,20 @@ def record_statuses(page):
 
 
 def refused_while_training(context, watch, app_url, command, button):
-    """A page training with `command` made to fail once: `button` pressed, the refusal said, and
-    the training going on. The page, for the test to press the button again."""
+    """A page training with `command` made to fail once: `button` pressed, the refusal said beside
+    the buttons and still said once the training has gone on (its progress line takes the status).
+    The page, for the test to press the button again."""
     page = open_app(context, watch, app_url + "?runtime=registry-only&fault=" + command)
     start_training(page, "codelab")
     wait_until_training(page)
     record_statuses(page)
     page.click('[data-testid="%s"]' % button)
-    page.wait_for_function("s => statuses.includes(s)", arg="Injected fault: %s failed." % command,
-                           timeout=TRAINING_TIMEOUT_MS)
+    refusal = "Injected fault: %s failed." % command
+    page.wait_for_function("s => document.querySelector('[data-testid=train-note]')?.textContent === s",
+                           arg=refusal, timeout=TRAINING_TIMEOUT_MS)
     batches = page.evaluate("digitlab.charts.points().batches")
     page.wait_for_function("n => digitlab.charts.points().batches > n", arg=batches, timeout=TRAINING_TIMEOUT_MS)
+    assert text(page, "train-note") == refusal
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
     return page
 
@@ -75,7 +78,7 @@ def test_a_pause_the_trainer_refuses_is_said_and_the_training_goes_on(watched_co
     assert text(page, "train-pause") == "Pause" and "Paused" not in page.evaluate("statuses")
     page.click('[data-testid="train-pause"]')  # the next pause is taken
     page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
-    assert text(page, "train-pause") == "Resume"
+    assert text(page, "train-pause") == "Resume" and text(page, "train-note") == ""
     page.click('[data-testid="train-cancel"]')
     seen("a pause the trainer refuses", "Injected fault: train_pause failed. (and the training goes on)")
 
@@ -85,6 +88,7 @@ def test_a_cancel_the_trainer_refuses_is_said_and_the_training_can_still_be_canc
     assert page.is_enabled('[data-testid="train-cancel"]') and page.is_disabled('[data-testid="train-start"]')
     page.click('[data-testid="train-cancel"]')  # the next cancel is taken
     page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
+    page.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent === ''")
     report = page.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
     assert report["error"]["message"] == "No training is running."
     seen("a cancel the trainer refuses", "Injected fault: train_cancel failed. (and Cancel works next time)")
