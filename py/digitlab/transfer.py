@@ -23,12 +23,11 @@ from .train import TrainConfig, fit, total_steps
 NAME = "transfer"  # what a model made here is called (its file's architecture name, which the page's words follow)
 COPIES = 30  # augmented copies of each image cached besides the image itself...
 # ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
-# and caching is most of a run's time (in the page, 9.8 of 11.5 s for 24 letters a class with 15
-# copies; 5-6 s with this budget). The price, 30 a class (tests/bench/bench_transfer.py's folders, ten
-# seeds, the copies then turned up to 10 degrees, not warped): letters 99.1 % not 99.4, shapes 97.8 %
-# not 98.1; a budget of 3,000 rows read 99.4 and 98.0 but took the page 9.5 s, and a tablet is slower than
-# our test machine.
-FEATURE_ROWS = 2000
+# and caching is most of a run's time. At 30 a class, on our dev folders (tests/sets/classes.py seeds
+# 3-6, seven few-shot seeds), 3,000 rows read letters 99.0-99.1 % and shapes 98.4-98.6 %, where 2,000
+# read 99.0 and 98.2-98.3, for half as much time again (7.3 s not 4.9 in CPython for the seven).
+# More copies did not help at 5 a class (60 not 30: letters 98.0 not 97.9, shapes 96.1 not 96.0).
+FEATURE_ROWS = 3000
 FEATURE_BYTES = 32 * 2 ** 20  # and the cache stays within this many bytes, whatever a base's feature size
 # The copies are turned and warped more than training augments digits (10 degrees, and a warp of 1.5
 # pixels in the digit network's recipe): a handful of examples a class has to stand for every way of
