@@ -177,7 +177,7 @@ async def cancel(event):
     else:  # refused by a trainer still running: so is the training, and its progress line comes back
         run["cancelled"] = False
         buttons(True)
-        say("train-status", "Training")
+        say("train-status", "Paused" if run["paused"] else "Training")
         say("train-note", reply["error"]["message"])
 
 

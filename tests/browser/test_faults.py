@@ -94,6 +94,22 @@ def test_a_cancel_the_trainer_refuses_is_said_and_the_training_can_still_be_canc
     seen("a cancel the trainer refuses", "Injected fault: train_cancel failed. (and Cancel works next time)")
 
 
+def test_a_cancel_refused_while_paused_leaves_the_run_paused_and_says_why(watched_context, app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=train_cancel")
+    start_training(page, "codelab")
+    wait_until_training(page)
+    page.click('[data-testid="train-pause"]')
+    page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
+    page.click('[data-testid="train-cancel"]')
+    page.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent.startsWith('Injected')")
+    assert text(page, "train-status") == "Paused" and text(page, "train-pause") == "Resume"
+    page.click('[data-testid="train-cancel"]')  # the next cancel is taken
+    page.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]  # the worker logs the bug it hid
+    seen("a cancel the trainer refuses while paused", "Injected fault: train_cancel failed. (and the run stays paused)")
+
+
 def test_a_trainer_that_cannot_start_says_why_in_the_panel_that_asked_for_it(watched_context, app_url):
     context, watch = watched_context
     context.route("**/data/mnist.npz", lambda route: route.fulfill(status=404, body="gone"))
