@@ -162,6 +162,11 @@ async def pause(event):
     say("train-note", "")
     run["paused"] = not run["paused"]
     say("train-pause", "Resume" if run["paused"] else "Pause")
+    say_run_state()
+
+
+def say_run_state():
+    """The status of a run going on: after a Pause or Resume taken, or a Cancel refused."""
     say("train-status", "Paused" if run["paused"] else "Training")
 
 
@@ -177,7 +182,7 @@ async def cancel(event):
     else:  # refused by a trainer still running: so is the training, and its progress line comes back
         run["cancelled"] = False
         buttons(True)
-        say("train-status", "Paused" if run["paused"] else "Training")
+        say_run_state()
         say("train-note", reply["error"]["message"])
 
 
