@@ -16,7 +16,8 @@ Prints, for the built-in model (build/models/default.npz) or --model FILE (the p
   answer box ("boxed"), exact;
 - non-digits (tests/sets/nondigits.py: drawn afresh and typed in fonts, clean and photo-like)
   answered "?" or nothing, by kind; and MNIST test digits wrongly answered "?", at the default
-  threshold and others;
+  threshold and others; then characters of other alphabets and signs, of kinds never trained on
+  ("unseen"), apart: how far the "?" reaches past what the model was taught;
 - bad input: black, white, blurred and text frames;
 - time: a 12-megapixel JPEG photo of a 5-digit number read in the page's engine (Pyodide 0.17.1:
   header check, the browser's decode to the working size, ink map, segmentation, classifier; the
@@ -124,6 +125,9 @@ def nondigits_read(saved, count, seed):
         percent(everything < THRESHOLD), percent(digits < THRESHOLD), THRESHOLD))
     print("  other thresholds: " + "  ".join("%.1f: non-digits %s, digits %s" % (
         t, percent(everything < t).strip(), percent(digits < t).strip()) for t in THRESHOLDS))
+    print("  unseen  " + "   ".join("%s %s" % (style, percent(np.array([highest_confidence(recognise_image(
+        saved, p.data)) for p in nondigit_pictures(count, seed, style, "unseen")]) < THRESHOLD).strip())
+        for style in ("clean", "photo")))
 
 
 def bad_frames(saved):

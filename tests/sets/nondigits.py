@@ -5,7 +5,11 @@ Two sources, each rendered "clean" (black on white) or "photo" (as tests/sets/nu
   drawn afresh from seeds the model never trained on (the same kinds of things, new drawings);
 - "printed": letters and symbols typed in fonts the model never saw (DejaVu, Liberation; skipped when
   neither is installed): it trains on typed ones only in Pillow's own font.
-Characters no one could tell from a digit (O, I, l, S, Z, g, q, !, |) are left out of both.
+- "unseen": characters of other alphabets and signs (Greek, Cyrillic, arrows, suits, marks), typed in
+  DejaVu Sans: kinds of things the model never saw one of, for how far its "?" reaches past what it
+  was taught.
+Characters no one could tell from a digit (O, I, l, S, Z, g, q, !, |; in "unseen" ο, ζ, δ, σ, Θ, З, б,
+Б, Ч, Э, ∞, §) are left out.
 """
 import glob
 
@@ -16,6 +20,9 @@ from digitlab.data.nondigits import KINDS, draw, pick
 from tests.sets.numbers import render_clean, render_photo
 
 PRINTED = "ABCDEFGHJKLMNPRTUVWXYabcdefhkmnprtuvwxy+=#*%&@?$<>~÷-"
+UNSEEN = "αβγεηλμπφψωΓΔΛΞΠΣΦΨΩГДЖИЛФЦШЩЫЮЯ♠♣♥♦★☺✓✗→←↑↓≈≠±√∑∫€£¥©"
+UNSEEN_FONTS = sorted(f for f in glob.glob("/usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf")
+                      if "Mono" not in f and "ExtraLight" not in f)  # the faces that have them all
 FONTS = sorted(glob.glob("/usr/share/fonts/truetype/dejavu/DejaVu*.ttf")
                + glob.glob("/usr/share/fonts/truetype/liberation/Liberation*.ttf"))
 MARGIN = 0.5  # blank paper around the thing, as a share of its size
@@ -37,8 +44,9 @@ def nondigit_pictures(count, seed, style="clean", source="drawn"):
             name, strokes = pick(kind, rng)
             ink = draw(strokes, rng)
         else:
-            kind, name = "printed", PRINTED[int(rng.integers(len(PRINTED)))]
-            ink = typed(name, FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(40, 160)))
+            characters, fonts = (PRINTED, FONTS) if source == "printed" else (UNSEEN, UNSEEN_FONTS)
+            kind, name = source, characters[int(rng.integers(len(characters)))]
+            ink = typed(name, fonts[int(rng.integers(len(fonts)))], int(rng.integers(40, 160)))
         out.append(Picture(render(on_paper(ink, rng), rng), source, kind, name))
     return out
 
