@@ -28,7 +28,7 @@ PY = os.path.join(ROOT, "py")
 sys.path.insert(0, PY)
 from digitlab import builtin  # noqa: E402  (the one place the built-in models' paths are named)
 
-OUT = os.path.join(ROOT, builtin.OUTPUT)
+OUT = builtin.OUTPUT
 CACHE = os.path.join(ROOT, ".cache")
 
 # npm packages: (name, version, sha512 integrity as the registry publishes it).

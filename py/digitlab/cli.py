@@ -8,7 +8,7 @@ from . import builtin
 from .data.folder import HOLD_OUT_EVERY
 from .data.glyphs import MADE_UP
 from .errors import DigitlabError
-from .model_file import load_model, save_model
+from .model_file import load_model, model_bytes
 from .nn.optim import SCHEDULES
 from .nn.zoo import ARCHITECTURES, DEFAULT
 from .preprocess import INPUT_SHAPE
@@ -27,10 +27,22 @@ FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a reader gone (| head) is found here, not in the exit's flush
+        return code
     except DigitlabError as err:
         print("digitlab: %s" % err, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped reading (| head): nothing more to say, and no one to say it to
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush finds a sink
+        return 1
+    except OSError as err:  # a file that cannot be read or written past the checks: said, not a traceback
+        print("digitlab: %s" % (": ".join(str(part) for part in (err.filename, err.strerror) if part) or err),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("digitlab: interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser():
@@ -127,18 +139,33 @@ def _fraction(ends_allowed):
     return parse
 
 
-def _read_model(path):
+def _read_model(path, option="--model"):
     if not os.path.isfile(path):  # a folder would make open() fail with a traceback
-        raise DigitlabError("no model at %s (run `python build.py` or pass --model)" % path)
+        raise DigitlabError("no model at %s (run `python build.py` or pass %s)" % (path, option))
     with open(path, "rb") as f:
         return load_model(f.read())
 
 
-def _check_folder(path):
-    """Say now, not after the work, that `path` cannot be written for want of its folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise DigitlabError("cannot write %s: no folder %s" % (path, folder))
+def _check_out(path, folder=False):
+    """Say now, not after the work, that the file (or with `folder`, the folder) `path` cannot be written."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not path or (not folder and not os.path.basename(path)):
+        raise DigitlabError("cannot write %r: give a file name" % path)
+    if not os.path.isdir(parent):
+        raise DigitlabError("cannot write %s: no folder %s" % (path, parent))
+    if folder and os.path.exists(path) and not os.path.isdir(path):
+        raise DigitlabError("cannot write the folder %s: a file of that name is there" % path)
+    if not folder and os.path.isdir(path):
+        raise DigitlabError("cannot write %s: a folder of that name is there" % path)
+
+
+def _write(path, data):
+    """Write a file; a disk that is full or will not take it is said with the path, as any error is."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as err:
+        raise DigitlabError("cannot write %s: %s" % (path, err.strerror or err))
 
 
 def _export(args):
@@ -147,7 +174,7 @@ def _export(args):
     from .interop.tfjs_export import tfjs_files
 
     saved = _read_model(args.model)
-    _check_folder(args.out)
+    _check_out(args.out, folder=args.format == "tfjs")
     if args.format == "onnx":
         files, folder = {os.path.basename(args.out): onnx_bytes(saved, float16=args.float16)}, os.path.dirname(args.out)
         said = "ONNX opset %d" % OPSET
@@ -155,8 +182,7 @@ def _export(args):
         files, folder, said = tfjs_files(saved), args.out, "a TensorFlow.js layers model"
         os.makedirs(folder, exist_ok=True)
     for name, data in files.items():
-        with open(os.path.join(folder, name), "wb") as f:
-            f.write(data)
+        _write(os.path.join(folder, name), data)
     print("%s -> %s (%s; labels %s)" % (args.model, args.out, said, " ".join(saved.labels)))
     return 0
 
@@ -166,11 +192,10 @@ def _import(args):
 
     if not os.path.isfile(args.onnx):
         raise DigitlabError("no ONNX file at %s" % args.onnx)
-    _check_folder(args.out)
+    _check_out(args.out)
     with open(args.onnx, "rb") as f:
         data = import_onnx(f.read(), name=os.path.splitext(os.path.basename(args.onnx))[0])
-    with open(args.out, "wb") as f:
-        f.write(data)
+    _write(args.out, data)
     saved = load_model(data)
     print("%s -> %s (%s; labels %s)" % (args.onnx, args.out, _layers(saved.model.spec), " ".join(saved.labels)))
     return 0
@@ -211,14 +236,15 @@ def _warn(line):
 
 def _train(args):
     from .data.sources import is_folder, training_sets
-    from .data.store import unvalidated
+    from .data.store import check_trainable, unvalidated
 
-    _check_folder(args.out)
+    _check_out(args.out)
     skipped = []
     train_set, val_set = training_sets(args.data, lambda path, reason: _skip(skipped, path, reason), args.val)
     found = _counts(train_set, val_set if args.val is None else None)  # every image the folder gave
     if args.none_of_these:
         train_set, val_set = _with_none_of_these(args, train_set, val_set)
+    check_trainable(train_set)
     if val_set is None:
         _warn("no images to validate on: every label needs %d images, or give --val DIR" % HOLD_OUT_EVERY)
     for label, count in unvalidated(train_set, val_set):
@@ -260,7 +286,7 @@ def _base(name):
     """The network `name` (--base) to transfer from, as a SavedModel; None to train from scratch."""
     if name == "none":
         return None
-    base = _read_model(FEATURE_MODEL if name == BUILTIN_BASE else name)
+    base = _read_model(FEATURE_MODEL if name == BUILTIN_BASE else name, "--base")
     if base.model.input_shape != INPUT_SHAPE:
         raise DigitlabError("the base network reads %dx%dx%d images, not %dx%dx%d" % (base.model.input_shape + INPUT_SHAPE))
     return base
@@ -323,19 +349,25 @@ def _report(args, events):
 
 
 def _save(args, model, labels, name, metrics, temperature):
-    save_model(args.out, model, labels, name=name, temperature=temperature,
-               weights_dtype="float16" if args.float16 else "float32", metrics=metrics)
-    return load_model(args.out)
+    data = model_bytes(model, labels, name=name, temperature=temperature,
+                       weights_dtype="float16" if args.float16 else "float32", metrics=metrics)
+    _write(args.out, data)
+    return load_model(data)
 
 
 def _eval(args):
     from .data.sources import test_set
-    from .data.store import match_labels
+    from .data.store import known_labels_only
     from .train import evaluate
 
     saved = _read_model(args.model)
-    data = match_labels(test_set(args.data, lambda path, reason: _warn("skipped %s: %s" % (path, reason))),
-                        saved.labels)
+    skip = lambda path, reason: _warn("skipped %s: %s" % (path, reason))  # noqa: E731
+    images = test_set(args.data, skip)
+    data = known_labels_only(images, saved.labels, lambda label, reason: skip(os.path.join(args.data, label), reason),
+                             "a label the model does not know: not scored")
+    if data is None:
+        raise DigitlabError("none of the labels (%s) is one the model knows (%s)"
+                            % (", ".join(images.label_names), ", ".join(saved.labels)))
     size, model_size = data.images.shape[1:], saved.model.input_shape[:2]
     if size != model_size:
         raise DigitlabError("the images are %dx%d but the model reads %dx%d" % (size + model_size))

@@ -20,7 +20,7 @@ from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
 from .data.folder import hold_out
 from .data.images import MAX_BYTES, WORKING_SIDE, fully_decodable, header, rgba_to_gray, undecodable
 from .data.nondigits import with_none_of_these
-from .data.store import UNREADABLE_STORE, known_labels_only, load_set, match_labels, unvalidated
+from .data.store import UNREADABLE_STORE, check_trainable, known_labels_only, load_set, match_labels, unvalidated
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
@@ -257,6 +257,7 @@ class Engine:
         own = self.own_images is not None  # the digits need neither
         if payload.get("none_of_these") and own:
             train, test = with_none_of_these(train, test, seed=0)
+        check_trainable(train)
         base = self._base() if payload.get("base") and own else None
         name = payload.get("architecture", zoo.DEFAULT)
         written = name == editable.NAME and base is None  # a network written in the page, as Python

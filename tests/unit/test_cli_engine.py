@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -194,6 +195,52 @@ def test_python_m_digitlab_predict(tmp_path, model_path):
     assert result["file"] == good and result["digits"][0]["box"] == [100, 40, 30, 120]
     (reason,) = run.stderr.splitlines()
     assert reason.startswith("digitlab: %s: " % bad)
+
+
+def digitlab_process(argv, cwd=ROOT, **streams):
+    """`python -m digitlab ARGV` of this checkout, as a process (Popen): its streams as given."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"))
+    for name in ("DIGITLAB_MODEL", "PYTHONUNBUFFERED"):  # the built-in model; stdout buffered, as in a shell's pipe
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "digitlab"] + argv, cwd=cwd, env=env, universal_newlines=True,
+                            **streams)
+
+
+def test_predict_finds_the_built_in_model_from_any_folder(tmp_path):
+    """The built-in model is the project's, wherever the command runs."""
+    if not os.path.exists(cli.DEFAULT_MODEL):
+        pytest.skip("no built default model: run `python build.py`")
+    write_drawing(tmp_path / "one.png", (300, 200), (100, 40, 30, 120))
+    run = digitlab_process(["predict", "--json", "one.png"], cwd=str(tmp_path), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    result = json.loads(out)
+    assert result["file"] == "one.png" and len(result["digits"]) == 1  # read: the bar itself may be "?"
+
+
+def test_a_reader_that_stops_reading_ends_predict_quietly(tmp_path, model_path):
+    """`predict ... | head -1`: the reader gone, the rest is not said, and no traceback either."""
+    files = [write_drawing(tmp_path / ("%d.png" % i), (300, 200), (100, 40, 30, 120)) for i in range(3)]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the first line
+    run = digitlab_process(["predict", "--model", model_path] + files, stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    _, err = run.communicate(timeout=60)
+    assert (run.returncode, err) == (1, "")
+
+
+def test_ctrl_c_during_training_is_one_line_not_a_traceback(tmp_path):
+    if not os.path.exists(os.path.join(ROOT, "build", "data", "mnist.npz")):
+        pytest.skip("no MNIST store: run `python build.py`")
+    out = str(tmp_path / "m.npz")
+    run = digitlab_process(["train", "--data", "mnist", "--model", "logreg", "--epochs", "1000", "--out", out, "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert json.loads(run.stdout.readline())["event"] == "epoch"  # training is under way
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and err.splitlines()[-1] == "digitlab: interrupted" and "Traceback" not in err
+    assert not os.path.exists(out)
 
 
 # ---------------------------------------------------------------- engine

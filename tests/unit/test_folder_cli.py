@@ -237,11 +237,31 @@ def test_eval_maps_a_folder_labels_onto_the_model_by_name(trained, tmp_path, cap
     assert scores["per_class"]["circle"] is None and scores["per_class"]["cross"] is None
 
 
-def test_eval_refuses_a_folder_with_a_label_the_model_does_not_know(trained, tmp_path, capsys):
+def test_eval_scores_the_labels_the_model_knows_and_names_the_others(trained, tmp_path, capsys):
+    """As train --val does: the folder a model was validated on can be scored again with eval."""
     data = make_folder(tmp_path / "mixed", shapes=["square", "star"], count=2)
+    code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", data, "--json")
+    assert code == 0
+    assert err == ["digitlab: warning: skipped %s: a label the model does not know: not scored"
+                   % os.path.join(data, "star")]
+    assert np.array(json.loads(out[0])["confusion"]).sum(axis=1).tolist() == [0, 0, 2]  # the two squares
+
+
+def test_eval_refuses_a_folder_with_no_label_the_model_knows(trained, tmp_path, capsys):
+    data = make_folder(tmp_path / "stars", shapes=["star"], count=2)
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", data)
     assert code == 1 and out == []
-    assert err == ["digitlab: the model does not know the label 'star'; it knows circle, cross, square"]
+    assert err[-1] == "digitlab: none of the labels (star) is one the model knows (circle, cross, square)"
+
+
+def test_train_refuses_a_folder_of_one_label_before_training(tmp_path, capsys):
+    """A model of one label would give it to everything, 100 % sure."""
+    data = make_folder(tmp_path / "one", shapes=["square"], count=5)
+    code, out, err = run_cli(capsys, "train", "--data", data, "--out", str(tmp_path / "m.npz"), "--base", "none",
+                             "--model", "logreg")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m.npz"))
+    assert err == ['digitlab: Training needs images of two labels at least, to tell apart; these are all of one '
+                   'label, square. Add a label folder, or the class "none of these".']
 
 
 def test_eval_plain_output(trained, shapes_dir, capsys):
@@ -325,6 +345,32 @@ def test_train_rejects_zero_epochs(tmp_path, capsys):
         cli.main(["train", "--data", "mnist", "--out", str(tmp_path / "m.npz"), "--epochs", "0"])
     assert exit_info.value.code == 2
     assert "--epochs: must be more than 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out, reason", [
+    ("", "cannot write '': give a file name"),
+    ("models/", "cannot write 'models/': give a file name"),
+    ("models", "cannot write models: a folder of that name is there"),
+])
+def test_train_refuses_an_out_it_cannot_write_before_training(shapes_dir, tmp_path, monkeypatch, capsys, out, reason):
+    monkeypatch.chdir(tmp_path)
+    os.mkdir("models")
+    code, stdout, err = run_cli(capsys, "train", "--data", shapes_dir, "--out", out, "--base", "none", "--model", "logreg")
+    assert (code, stdout, err) == (1, [], ["digitlab: " + reason])
+    assert os.listdir("models") == []
+
+
+def test_a_file_that_cannot_be_written_is_a_one_line_error(trained, capsys):
+    """A full disk (Linux's /dev/full), found only when writing: said in words, not a traceback."""
+    code, out, err = run_cli(capsys, "export", trained[0], "/dev/full")
+    assert (code, out, err) == (1, [], ["digitlab: cannot write /dev/full: No space left on device"])
+
+
+def test_a_tfjs_export_onto_a_file_is_refused(trained, tmp_path, capsys):
+    (tmp_path / "taken").write_bytes(b"mine")
+    code, out, err = run_cli(capsys, "export", trained[0], str(tmp_path / "taken"), "--format", "tfjs")
+    assert (code, out) == (1, []) and (tmp_path / "taken").read_bytes() == b"mine"
+    assert err == ["digitlab: cannot write the folder %s: a file of that name is there" % (tmp_path / "taken")]
 
 
 def test_train_refuses_an_output_folder_that_does_not_exist_before_training(shapes_dir, tmp_path, capsys):

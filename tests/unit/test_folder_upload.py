@@ -136,3 +136,13 @@ def test_an_image_that_is_not_planned_or_too_big_is_refused():
         engine.handle("folder_image", dict(size, index=999), pixels)
     with pytest.raises(DigitlabError, match="at most 2048 a side"):
         engine.handle("folder_image", {"index": 0, "width": 4096, "height": 1}, b"")
+
+
+def test_the_page_refuses_to_train_on_a_folder_of_one_label_unless_none_of_these_makes_two():
+    engine = Engine()
+    upload(engine, ["squares/square/%02d.png" % i for i in range(6)], shape_image)
+    with pytest.raises(DigitlabError, match="these are all of one label, square"):
+        engine.handle("train_start", {"architecture": "logreg", "epochs": 1})
+    assert engine.training is None
+    started = engine.handle("train_start", {"architecture": "logreg", "epochs": 1, "none_of_these": True})
+    assert started["images"] > 5  # the squares and built-in strokes that are none of them

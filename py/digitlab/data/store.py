@@ -84,12 +84,22 @@ def match_labels(image_set, known):
     return ImageSet(image_set.images, index[image_set.labels], known)
 
 
-def known_labels_only(image_set, known, skip):
+def check_trainable(image_set):
+    """Refuse, in words, to train on images of fewer than two labels: the model would give its one
+    label to everything, sure of it."""
+    labels = [name for name, count in zip(image_set.label_names, image_set.counts()) if count]
+    if len(labels) < 2:
+        raise DigitlabError("Training needs images of two labels at least, to tell apart; %s. Add a label "
+                            "folder, or the class \"none of these\"." % (
+                                "these are all of one label, %s" % labels[0] if labels else "there are no images"))
+
+
+def known_labels_only(image_set, known, skip, reason="label not in the training folder: not scored"):
     """The images whose label is in `known`, renumbered into it (None if none is); `skip(label,
     reason)` for each label dropped (a validation folder can only score the labels a model learns)."""
     unknown = [name for name in image_set.label_names if name not in known]
     for name in unknown:
-        skip(name, "label not in the training folder: not scored")
+        skip(name, reason)
     index = np.array([known.index(name) if name in known else -1 for name in image_set.label_names])
     labels = index[image_set.labels]  # -1: a label the model does not learn
     kept = labels >= 0
