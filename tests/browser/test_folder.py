@@ -105,6 +105,24 @@ def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app,
     assert text(app, "data-line") == "Data: the MNIST digits"
 
 
+def test_a_folder_of_one_label_is_refused_at_start_with_how_to_fix_it_and_trains_with_none_of_these(app, tmp_path):
+    label = tmp_path / "squares" / "square"
+    os.makedirs(str(label))
+    for i in range(6):
+        draw_shape("square", np.random.default_rng(i)).save(str(label / ("%d.png" % i)))
+    choose_folder(app, label.parent)
+    start_training(app, "mlp")
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent.startsWith('Training needs')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "train-status") == ("Training needs images of two labels at least, to tell apart; these are all "
+                                         "of one label, square. Add a label folder, or the class \"none of these\".")
+    assert app.is_enabled('[data-testid="train-start"]')
+    app.check('[data-testid="train-none"]')  # a second label: then it trains
+    start_training(app, "mlp")
+    app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
+    assert "none of these" in text(app, "per-class")
+
+
 def test_loose_files_dropped_on_the_folder_zone_are_refused_and_the_data_stays(app, tmp_path):
     draw_shape("circle", np.random.default_rng(2)).save(str(tmp_path / "a.png"))
     png = list((tmp_path / "a.png").read_bytes())
