@@ -181,22 +181,6 @@ def test_damaged_model_is_a_clear_error(tmp_path, capsys):
     assert len(err) == 1 and "Not a digitlab model file" in err[0]
 
 
-def test_python_m_digitlab_predict(tmp_path, model_path):
-    good = write_drawing(tmp_path / "good.png", (300, 200), (100, 40, 30, 120))
-    bad = tmp_path / "bad.png"
-    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"))
-    run = subprocess.run([sys.executable, "-m", "digitlab", "predict", "--json", "--model", model_path, good, str(bad)],
-                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                         timeout=60)
-    assert run.returncode == 1
-    (line,) = run.stdout.splitlines()
-    result = json.loads(line)
-    assert result["file"] == good and result["digits"][0]["box"] == [100, 40, 30, 120]
-    (reason,) = run.stderr.splitlines()
-    assert reason.startswith("digitlab: %s: " % bad)
-
-
 def digitlab_process(argv, cwd=ROOT, **streams):
     """`python -m digitlab ARGV` of this checkout, as a process (Popen): its streams as given."""
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"))
@@ -204,6 +188,21 @@ def digitlab_process(argv, cwd=ROOT, **streams):
         env.pop(name, None)
     return subprocess.Popen([sys.executable, "-m", "digitlab"] + argv, cwd=cwd, env=env, universal_newlines=True,
                             **streams)
+
+
+def test_python_m_digitlab_predict(tmp_path, model_path):
+    good = write_drawing(tmp_path / "good.png", (300, 200), (100, 40, 30, 120))
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    run = digitlab_process(["predict", "--json", "--model", model_path, good, str(bad)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    (line,) = out.splitlines()
+    result = json.loads(line)
+    assert result["file"] == good and result["digits"][0]["box"] == [100, 40, 30, 120]
+    (reason,) = err.splitlines()
+    assert reason.startswith("digitlab: %s: " % bad)
 
 
 def test_predict_finds_the_built_in_model_from_any_folder(tmp_path):

@@ -2,7 +2,6 @@
 import json
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,8 +12,8 @@ from digitlab.data.folder import hold_out, read_folder
 from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
 from digitlab.preprocess import centre_of_mass
+from tests.unit.test_cli_engine import digitlab_process
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SHAPES = ["square", "circle", "cross"]  # not sorted: labels must come out sorted
 PER_SHAPE = 12
 
@@ -77,9 +76,10 @@ def trained(shapes_dir, tmp_path_factory):
 
 
 def python_m_digitlab(*argv):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"))
-    return subprocess.run([sys.executable, "-m", "digitlab"] + list(argv), cwd=ROOT, env=env, timeout=120,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    """`python -m digitlab ARGV`, run to its end: its exit code, stdout and stderr."""
+    run = digitlab_process(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = run.communicate(timeout=120)
+    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
 # ---------------------------------------------------------------- reading a folder
