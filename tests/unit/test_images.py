@@ -107,6 +107,22 @@ def test_transparent_background_is_composited_on_white():
     assert np.all(outside_stroke(gray) == 1.0)  # transparent black reads as paper, not ink
 
 
+@pytest.mark.parametrize("ink", [(255, 255, 255, 255), (250, 235, 90, 255)], ids=["white", "yellow"])
+def test_light_ink_on_a_clear_sheet_is_laid_on_black_not_lost_on_white(ink):
+    image = drawing("RGBA", background=(0, 0, 0, 0), ink=ink)
+    gray, _ = decode_image(encode(image))
+    pixels = np.asarray(image).tobytes()
+    for composited in (gray, rgba_to_gray(pixels, *image.size)):  # the CLI's decoding, the page's
+        assert np.all(outside_stroke(composited) == 0.0) and np.all(stroke(composited) > 0.8)
+
+
+def test_a_mostly_opaque_light_picture_keeps_white_behind_its_clear_margin():
+    image = drawing("RGBA", background=(245, 240, 230, 255), ink=(20, 20, 20, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 120, 10))  # a clear strip: a cut-out photo's edge
+    for composited in (decode_image(encode(image))[0], rgba_to_gray(np.asarray(image).tobytes(), *image.size)):
+        assert np.all(composited[:10] == 1.0) and np.all(stroke(composited) < 0.1)
+
+
 def test_half_transparent_ink_is_half_gray():
     gray, _ = decode_image(encode(drawing("RGBA", background=(0, 0, 0, 0), ink=(0, 0, 0, 128))))
     np.testing.assert_allclose(stroke(gray), 127 / 255.0, atol=1.5 / 255.0)

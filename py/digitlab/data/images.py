@@ -134,8 +134,7 @@ def decode_image(data):
     """Image bytes -> (float32 grayscale (H, W) in [0, 1] with 1 = white, original (W, H)),
     turned as its EXIF orientation says.
 
-    Transparency is composited onto white (a canvas export draws ink on a
-    transparent sheet).
+    Transparency is composited onto a backdrop: white, or black behind light ink on a clear sheet.
     """
     image = open_image(data)
     size = oriented_size(image)  # before _to_gray: a JPEG draft shrinks image.size
@@ -150,8 +149,8 @@ def _to_gray(image):
             image = ImageOps.exif_transpose(image)
         if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
             rgba = image.convert("RGBA")
-            sheet = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(sheet, rgba)
+            shade = round(255 * _backdrop_of(rgba))
+            image = Image.alpha_composite(Image.new("RGBA", rgba.size, (shade, shade, shade, 255)), rgba)
         image = _to_8_bits(image).convert("L")
         if max(image.size) > WORKING_SIDE:
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
@@ -176,8 +175,25 @@ def _to_8_bits(image):
     return Image.fromarray(np.uint8(np.clip(np.round(values * np.float32(255 / full)), 0, 255)))
 
 
+def backdrop(gray, alpha):
+    """The shade (1 white, 0 black) to lay a picture with transparency on, from its grayscale and
+    alpha (H, W) in [0, 1]: white, as a canvas export's dark ink on a clear sheet needs, unless the
+    picture is mostly clear and what is drawn on it is light (white chalk would vanish on white)."""
+    weight = alpha.sum()
+    if weight >= 0.5 * alpha.size or weight == 0:  # mostly opaque: a picture, its clear parts margins
+        return 1.0
+    return 0.0 if (gray * alpha).sum() / weight > 0.5 else 1.0
+
+
+def _backdrop_of(rgba):
+    """`backdrop` of a Pillow RGBA image, judged on a small copy (resizing weighs colour by alpha)."""
+    small = np.asarray(rgba.resize((min(rgba.width, 128), min(rgba.height, 128)), Image.BOX), np.float32) / 255
+    gray = small[..., 0] * 0.299 + small[..., 1] * 0.587 + small[..., 2] * 0.114  # (h, w)
+    return backdrop(gray, small[..., 3])
+
+
 def rgba_to_gray(rgba, width, height):
-    """Canvas pixels (RGBA bytes, row-major) -> float32 grayscale on white."""
+    """Canvas pixels (RGBA bytes, row-major) -> float32 grayscale (H, W), on `backdrop` where clear."""
     pixels = np.frombuffer(rgba, dtype=np.uint8)
     if pixels.size != width * height * 4:
         raise BadImageError("The canvas sent %d bytes for %dx%d pixels." % (pixels.size, width, height))
@@ -188,4 +204,4 @@ def rgba_to_gray(rgba, width, height):
     if pixels[..., 3].min() == 255:  # opaque, as photos and camera frames are
         return gray
     alpha = pixels[..., 3] * np.float32(1 / 255)
-    return gray * alpha + (1.0 - alpha)
+    return gray * alpha + np.float32(backdrop(gray, alpha)) * (1.0 - alpha)
