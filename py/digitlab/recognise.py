@@ -7,7 +7,7 @@ reads the whole picture as one thing, as it was trained.
 import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
-from .data.nondigits import NONE_OF_THESE
+from .data.nondigits import NONE_OF_THESE, UNSURE
 from .errors import DigitlabError, EmptyImageError
 from .nn.losses import softmax
 from .preprocess import INPUT_SHAPE, ink_map, normalise
@@ -18,7 +18,6 @@ from .segment import Digit, find_digits
 # temperature fitted with calibrate.COPIES augmented passes): there 0.25-0.56 % of digits fall below
 # it and 90-92 % of non-digits, leaving a margin for new writers, whose digits fall below it more often.
 THRESHOLD = 0.5
-UNSURE = "?"
 CANDIDATES = 3  # the best labels kept for a digit, "?" or not
 # A digit read less than REREAD sure is read again moved a pixel left and right, and the three
 # readings' logits averaged. On pictures made from held-out training digits, two `wide` models trained

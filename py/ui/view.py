@@ -3,7 +3,7 @@
 Kept apart from main.py, which only touches the DOM, so it can be tested in CPython.
 """
 
-UNSURE = "?"  # the label of a digit read with less confidence than the threshold (recognise.UNSURE)
+UNSURE = "?"  # the label of a digit read with less confidence than the threshold (data/nondigits.py)
 TRANSFER = "transfer"  # the name of a model made by transfer learning (transfer.NAME)
 MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
 
@@ -258,6 +258,8 @@ def class_name_problem(name, classes):
         return "Give the class a name first."
     if "/" in name or "\\" in name or name.startswith("."):
         return "A class name cannot hold / or \\ or start with a dot: it names a folder."
+    if name == UNSURE:
+        return "A class cannot be named %s: a reading says %s when it is not sure." % (UNSURE, UNSURE)
     if name in classes:
         return "There is a class “%s” already." % name
     return None

@@ -150,6 +150,16 @@ def test_an_empty_label_folder_is_left_out_and_named(tmp_path):
     assert os.path.join(root, "junk", "x.txt") in skipped
 
 
+def test_a_label_folder_named_as_a_reading_not_sure_is_left_out_and_named(tmp_path):
+    """A model's sure "?" would read as "not sure"."""
+    root = make_folder(tmp_path / "data", shapes=["a", "?", "b"], count=2)
+    skip, skipped = skips()
+    images = read_folder(root, skip)
+    assert images.label_names == ["a", "b"] and len(images) == 4
+    assert skipped == {os.path.join(root, "?"): 'a label cannot be ?, which a reading says when not sure: rename '
+                                                 'the folder'}
+
+
 def test_a_16_bit_png_is_scaled_not_clipped(tmp_path):
     dark = np.full((40, 40), 65535, np.uint16)
     dark[8:32, 18:23] = 9000  # ink at 14 % of white: clipped to 8 bits it would read as white

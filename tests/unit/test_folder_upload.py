@@ -50,6 +50,15 @@ def test_a_dropped_folder_becomes_the_training_data_with_one_in_five_held_out():
     assert sorted(np.bincount(test.labels)) == [1, 1, 1]
 
 
+def test_a_label_folder_named_as_a_reading_not_sure_is_left_out_before_its_images_are_decoded():
+    engine = Engine()
+    paths = shape_paths() + ["shapes/?/%02d.png" % i for i in range(6)]
+    plan, done = upload(engine, paths, shape_image)
+    assert plan["labels"] == done["labels"] == sorted(SHAPES) and len(plan["images"]) == 18
+    assert done["skipped"] == [{"file": "?", "reason": "a label cannot be ?, which a reading says when not sure: "
+                                                       "rename the folder"}]
+
+
 def test_pixels_from_the_browser_give_the_digits_read_folder_gives(tmp_path):
     make_folder(tmp_path, count=6)
     on_disk = read_folder(str(tmp_path), lambda path, reason: None)

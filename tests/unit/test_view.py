@@ -240,6 +240,7 @@ def test_a_drawn_class_needs_a_free_name_that_can_name_a_folder():
     assert view.class_name_problem("", taken) == "Give the class a name first."
     for name in ("a/b", "a\\b", ".hidden"):
         assert view.class_name_problem(name, taken).startswith("A class name cannot hold")
+    assert view.class_name_problem("?", taken) == "A class cannot be named ?: a reading says ? when it is not sure."
 
 
 def test_drawn_classes_are_ready_with_two_classes_drawn_and_name_the_empty_ones():

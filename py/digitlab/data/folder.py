@@ -10,13 +10,15 @@ import os
 
 import numpy as np
 
-from ..errors import DigitlabError
+from ..errors import DigitlabError, EmptyImageError
 from ..preprocess import normalise
 from .images import decode_image
+from .nondigits import UNSURE
 from .store import ImageSet
 
 HOLD_OUT_EVERY = 5  # hold_out keeps 1 image in 5 of each label for testing
 NO_IMAGE = "no readable image: the label is left out"
+UNSURE_LABEL = "a label cannot be %s, which a reading says when not sure: rename the folder" % UNSURE
 
 
 class FolderImages:
@@ -24,8 +26,9 @@ class FolderImages:
 
     The first name of a path is its label: images in folders nested inside a label folder belong
     to that label. `skip(path, reason)` (kept as .skip) is told of everything not used: hidden files (.DS_Store,
-    ._photo.jpg), files outside the label folders, images that cannot be read (`skip_file`), and
-    a label folder with no readable image (that label is left out, the rest trained).
+    ._photo.jpg), files outside the label folders, a label folder named UNSURE, images that cannot
+    be read (`skip_file`), and a label folder with no readable image (that label is left out, the
+    rest trained).
     """
 
     def __init__(self, paths, skip, folders=(), where="The folder"):
@@ -37,9 +40,11 @@ class FolderImages:
                 skip(path, "hidden")
             elif len(names) == 1:
                 skip(path, "not inside a label sub-folder")
-            else:
+            elif names[0] != UNSURE:  # its files are left out with it, below
                 self.planned[index] = names[0]
-        self.labels = sorted(set(folders) | set(self.planned.values()))
+        if UNSURE in set(folders) | {path.split("/")[0] for path in paths if "/" in path}:
+            skip(UNSURE, UNSURE_LABEL)
+        self.labels = sorted((set(folders) | set(self.planned.values())) - {UNSURE})
         if not self.labels:
             raise DigitlabError("%s has no label sub-folders: put the images of each label in a sub-folder "
                                 "named after the label." % where)
