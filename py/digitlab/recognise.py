@@ -40,6 +40,8 @@ def check_reads_pictures(saved):
     if saved.model.input_shape != INPUT_SHAPE:
         raise DigitlabError("This model reads %dx%dx%d images, and pictures are read as %dx%dx%d digits: "
                             "it cannot read them." % (saved.model.input_shape + INPUT_SHAPE))
+    if all(label == NONE_OF_THESE for label in saved.labels):
+        raise DigitlabError("This model has no label but “%s”: it cannot name anything." % NONE_OF_THESE)
 
 
 def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0, 0)):

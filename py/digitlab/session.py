@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from .errors import DigitlabError
 from .nn.model import Sequential
 from .nn.zoo import ARCHITECTURES, architecture
 from .train import TrainConfig, evaluate, fit, total_steps
@@ -67,7 +68,7 @@ class TrainingSession:
         deadline = time.perf_counter() + seconds
         batches, epochs, caching = [], [], None
         while not self.done:
-            event = next(self.events, None)
+            event = self._next_event()
             if event is None:
                 self.done = True
             elif event["event"] == "batch":
@@ -79,6 +80,14 @@ class TrainingSession:
             if time.perf_counter() >= deadline:
                 break
         return {"batches": batches, "epochs": epochs, "features": caching, "done": self.done}
+
+    def _next_event(self):
+        try:
+            return next(self.events, None)
+        except MemoryError:  # a network written in the page may fit an image and not a batch of them
+            self.done = True
+            raise DigitlabError("Training ran out of memory: the network is too large to train on batches of %d "
+                                "images here. Try a smaller batch, or fewer filters." % self.config.batch_size)
 
     def report(self):
         """Test accuracy, per-class accuracy, confusion matrix and the misclassified images; the

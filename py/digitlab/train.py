@@ -11,8 +11,11 @@ import numpy as np
 
 from .data.augment import photo_like, random_affine
 from .data.batches import iterate_batches
+from .errors import DigitlabError
 from .nn.losses import NO_LABEL, softmax_cross_entropy
 from .nn.optim import OPTIMIZERS, SCHEDULES
+
+CLOCK_STEP = 1e-3  # the coarsest step of a browser's clock (1 ms): the shortest an epoch is timed as
 
 
 class TrainConfig:
@@ -53,7 +56,7 @@ def fit(model, train_set, config, val_set=None):
             correct += batch_correct
             yield {"event": "batch", "epoch": epoch, "step": step, "total_steps": total,
                    "loss": loss, "accuracy": batch_correct / max(1, int(labelled.sum())), "lr": lr}
-        seconds = time.perf_counter() - started
+        seconds = max(time.perf_counter() - started, CLOCK_STEP)  # a tiny folder's epoch: less than a step
         report = {"event": "epoch", "epoch": epoch, "loss": loss_sum / seen,
                   "accuracy": correct / max(1, scored), "seconds": seconds, "images_per_second": seen / seconds}
         if val_set is not None:
@@ -72,6 +75,14 @@ def augmentation(config):
     if not config.photo:
         return affine
     return lambda x, rng: affine(photo_like(x, rng, config.photo), rng)
+
+
+def check_reads(model, image_set):
+    """Refuse, in words, to score `model` on images of another size than it reads (a model file and
+    an image store, each of their own)."""
+    size, model_size = image_set.images.shape[1:], model.input_shape[:2]
+    if size != model_size:
+        raise DigitlabError("The images are %dx%d, and the model reads %dx%d." % (size + model_size))
 
 
 def evaluate(model, image_set, batch_size=128, predictions=None):

@@ -127,6 +127,22 @@ def test_a_model_of_another_input_size_is_refused_by_the_page_and_by_predict(tmp
     assert code != 0 and out == [] and err == ["digitlab: %s: %s" % (path, said)]
 
 
+def test_a_model_of_none_of_these_alone_is_refused_by_the_page_and_by_predict(tmp_path, model_data, capsys):
+    """Its only label is left out of a reading: it would have nothing to name a piece."""
+    nothing = model_bytes(Sequential([{"type": "flatten"}, {"type": "dense", "units": 1}], (28, 28, 1), seed=1),
+                          ["none of these"], name="hand-made")
+    engine = Engine()
+    engine.handle("load_model", {}, model_data)
+    said = "This model has no label but “none of these”: it cannot name anything."
+    with pytest.raises(DigitlabError, match=said):
+        engine.handle("load_model", {}, nothing)
+    assert engine.saved.name == "logreg"  # the model in use stays
+    (tmp_path / "nothing.npz").write_bytes(nothing)
+    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
+    code, out, err = predict(capsys, "--model", str(tmp_path / "nothing.npz"), path)
+    assert code != 0 and out == [] and err == ["digitlab: %s: %s" % (path, said)]
+
+
 def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
     path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
     code, out, err = predict(capsys, "--model", model_path, path)

@@ -68,6 +68,18 @@ def test_a_problem_is_said_on_its_line(code, line, start):
         assert found_line == line
 
 
+@pytest.mark.parametrize("code, said", [
+    ("x = " + "-" * 100000 + "1\n", "The code cannot be compiled: "),  # past the parser's depth
+    ("model = []\0\n", ""),  # a null byte: Python 3.8 says so with a ValueError, newer ones a SyntaxError
+    ("d = Dense(units=classes)\nd.kind = 'bogus'\nmodel = [Flatten(), d]\n", "Line 1: Dense does not fit here"),
+    ("d = Dense(units=classes)\nd.config = lambda: 5\nmodel = [Flatten(), d]\n", "Line 1: Dense is not a layer"),
+    ("model = [Flatten(), Dense(units=classes).__class__(units=0)]\n", "Dense(units=0): a whole number"),
+])
+def test_code_that_breaks_the_compiler_or_its_own_layers_is_said_in_words(code, said):
+    line, message = problem(code)
+    assert message.startswith(said), message
+
+
 def test_code_that_runs_on_is_stopped_in_time():
     line, message = problem("while True:\n    pass\n")
     assert "ran for more than" in message and line in (1, 2)

@@ -147,6 +147,15 @@ def test_an_image_that_is_not_planned_or_too_big_is_refused():
         engine.handle("folder_image", {"index": 0, "width": 4096, "height": 1}, b"")
 
 
+def test_a_blank_image_in_a_folder_is_skipped_and_the_rest_is_read():
+    """As read_folder skips it: one empty photo does not lose the folder."""
+    blank = "shapes/circle/00.png"
+    _, done = upload(Engine(), shape_paths(), lambda path: Image.new("L", (40, 40), 255) if path == blank[7:]
+                     else shape_image(path))
+    assert done["train"] + done["test"] == 17
+    assert done["skipped"] == [{"file": blank[7:], "reason": "No digit found: the image is blank."}]
+
+
 def test_the_page_refuses_to_train_on_a_folder_of_one_label_unless_none_of_these_makes_two():
     engine = Engine()
     upload(engine, ["squares/square/%02d.png" % i for i in range(6)], shape_image)

@@ -277,6 +277,15 @@ def test_an_attribute_of_the_wrong_kind_is_refused():
     assert "a node's attributes are malformed" in refusal(unchecked_conv_net("conv", strides=1))  # a number, not a list
 
 
+def test_a_reshape_to_an_infinite_size_is_refused():
+    nodes = [node("Reshape", ["x", "s"], "f", "flat"), node("MatMul", ["f", "w"], "out", "fc")]
+    data = helper.make_model(helper.make_graph(  # ONNX's checker would refuse a float shape: written without it
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 28, 28])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "classes"])],
+        initialisers(s=np.array([np.inf, 784], np.float32), w=weights(784, 10)))).SerializeToString()
+    assert "a node's attributes are malformed" in refusal(data)
+
+
 def test_fields_of_the_wrong_wire_type_are_refused_without_allocating_what_they_claim():
     node_output_as_a_number = b"\x10\x80\x80\x80\x80\x08"  # output = 2**31, a number where a name belongs
     name_as_a_huge_number = b"\x3a\x08\x0a\x06" + node_output_as_a_number  # graph { node { ... } }

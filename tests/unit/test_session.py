@@ -2,6 +2,10 @@
 import re
 import base64
 import io
+import os
+import resource
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 
@@ -44,6 +48,39 @@ def store_bytes(train, test):
     out = io.BytesIO()
     save_sets(out, train=train, test=test)
     return out.getvalue()
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# A network the page's checks let through (each image fits), whose first batch of 256 needs 1.7 GB
+# for one convolution's columns: run in a process held to 1.5 GB, as a tab's memory is held.
+TOO_BIG = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from tests.unit.test_session import bars, store_bytes
+from digitlab.engine import Engine
+from digitlab.errors import DigitlabError
+code = "model = [Conv2D(filters=256, kernel=3, pad=1), ReLU(), Conv2D(filters=256, kernel=3, pad=1), Flatten(), " \
+       "Dense(units=classes)]"
+engine = Engine()
+engine.handle("load_data", {}, store_bytes(bars(100), bars(5, seed=1)))
+engine.handle("train_start", {"architecture": "python", "code": code, "epochs": 1, "batch_size": 256})
+try:
+    engine.handle("train_step", {"seconds": 0.1})
+except DigitlabError as err:
+    print(err)
+print(engine.handle("train_step", {"seconds": 0.1})["done"])
+"""
+
+
+def test_a_network_too_big_for_its_batch_says_so_when_memory_runs_out():
+    limit = 1536 * 2 ** 20
+    run = subprocess.run([sys.executable, "-c", TOO_BIG, ROOT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         universal_newlines=True, timeout=300, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+                         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "Training ran out of memory: the network is too large to train on batches of 256 images here. Try a "
+        "smaller batch, or fewer filters.", "True"]  # and the run has ended
 
 
 def test_a_session_reports_every_batch_once_and_finishes():

@@ -8,7 +8,9 @@ from digitlab.data.store import ImageSet
 from digitlab.nn.model import Sequential
 from digitlab.nn.optim import steady_lr
 from digitlab.nn.zoo import ARCHITECTURES
-from digitlab.train import TrainConfig, evaluate, fit
+from digitlab import train
+from digitlab.errors import DigitlabError
+from digitlab.train import TrainConfig, check_reads, evaluate, fit
 
 BATCH_KEYS = {"event", "epoch", "step", "total_steps", "loss", "accuracy", "lr"}
 EPOCH_KEYS = {"event", "epoch", "loss", "accuracy", "seconds", "images_per_second"}
@@ -83,6 +85,19 @@ def test_fit_without_val_set_has_no_val_keys():
     model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1))
     events = list(fit(model, two_pattern_set(100, seed=0), config))
     assert set(events[-1]) == EPOCH_KEYS
+
+
+def test_an_epoch_shorter_than_the_clock_can_tell_is_timed_as_one_step_of_it(monkeypatch):
+    """A browser's clock may move in whole milliseconds; a tiny folder's epoch takes less."""
+    monkeypatch.setattr(train.time, "perf_counter", lambda: 1000.0)  # a clock that has not moved on
+    model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1))
+    epoch = list(fit(model, two_pattern_set(3, seed=0), TrainConfig(epochs=1, augment=False)))[-1]
+    assert epoch["seconds"] == train.CLOCK_STEP and epoch["images_per_second"] == 3 / train.CLOCK_STEP
+
+
+def test_a_model_is_not_scored_on_images_of_another_size_than_it_reads():
+    with pytest.raises(DigitlabError, match=r"^The images are 28x28, and the model reads 1x3\.$"):
+        check_reads(argmax_model(), two_pattern_set(4, seed=0))
 
 
 def argmax_model():

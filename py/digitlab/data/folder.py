@@ -51,10 +51,13 @@ class FolderImages:
         self.digits = {}  # file index -> uint8 (28, 28)
 
     def add(self, index, gray):
-        """The grayscale image (1 = white) of planned file `index`."""
+        """The grayscale image (1 = white) of planned file `index`; one with no ink is skipped."""
         if index not in self.planned:
             raise DigitlabError("File %r is not one of the folder's images." % index)
-        self.digits[index] = ink_digit(gray)
+        try:
+            self.digits[index] = ink_digit(gray)
+        except EmptyImageError as err:
+            self.skip_file(index, str(err))
 
     def skip_file(self, index, reason):
         self.skip(self.paths[index], reason)

@@ -30,7 +30,8 @@ def import_onnx(data, name=""):
         spec, weights, temperature = _Reader(graph).read()
     except onnx.OnnxError as err:
         raise ModelFileError("This ONNX file cannot be imported: %s." % err)
-    except (TypeError, ValueError) as err:  # an attribute of the wrong kind: a number where ONNX has a list
+    except (TypeError, ValueError, OverflowError) as err:  # an attribute of the wrong kind (a number where ONNX
+        # has a list), or past any size (an infinite shape)
         raise ModelFileError("This ONNX file cannot be imported: a node's attributes are malformed (%s)." % err)
     try:
         model = Sequential(spec, INPUT_SHAPE, max_params=MAX_PARAMS, max_values=MAX_VALUES, initialise=False)

@@ -80,19 +80,33 @@ def network_of_code(source, classes, input_shape, max_params):
     """Run `source` -> (the spec of the layers it leaves in `model`, checked against `input_shape` and
     `classes`; that network built, its weights left zero); raises CodeError."""
     layers = _run(source, classes)
-    spec = [dict(type=layer.kind, **layer.config()) for layer in layers]
+    spec = [_entry(layer) for layer in layers]
     for count, layer in enumerate(layers, 1):  # the first layer whose shapes do not fit, by its line
         _check_settings(layer, spec[count - 1])
         try:
             model = Sequential(spec[:count], input_shape, max_params=max_params, max_values=MAX_VALUES,
                                initialise=False)
-        except (ValueError, TypeError, ArithmeticError) as err:
-            raise CodeError(layer.line, "%s does not fit here: %s." % (type(layer).__name__, err))
+        except (ValueError, TypeError, ArithmeticError, KeyError) as err:
+            raise CodeError(_line_of(layer), "%s does not fit here: %s." % (type(layer).__name__, err))
     if model.output_shape != (classes,):
-        raise CodeError(layers[-1].line, "the network ends in %s numbers; it must end in one score per label "
+        raise CodeError(_line_of(layers[-1]), "the network ends in %s numbers; it must end in one score per label "
                                          "(%d here): Dense(units=classes)"
                         % ("x".join(str(d) for d in model.output_shape), classes))
     return spec, model
+
+
+def _entry(layer):
+    """A layer's spec entry. The code may have changed the layer's own attributes, so whatever
+    reading them raises is said as the code's error."""
+    try:
+        return dict(type=layer.kind, **layer.config())
+    except Exception as err:
+        raise CodeError(_line_of(layer), "%s is not a layer any more: %s: %s" % (type(layer).__name__,
+                                                                               type(err).__name__, err))
+
+
+def _line_of(layer):
+    return getattr(layer, "line", None)  # None: made not by the code's own call (type(layer)(...))
 
 
 def _check_settings(layer, entry):
@@ -100,7 +114,7 @@ def _check_settings(layer, entry):
     for key, value in entry.items():
         problem = None if key == "type" else setting_problem(key, value)
         if problem:
-            raise CodeError(layer.line, "%s(%s=%r): %s" % (type(layer).__name__, key, value, problem))
+            raise CodeError(_line_of(layer), "%s(%s=%r): %s" % (type(layer).__name__, key, value, problem))
 
 
 def training_step():
@@ -122,6 +136,8 @@ def _run(source, classes):
         code = compile(source, FILE, "exec")
     except SyntaxError as err:
         raise CodeError(err.lineno, "SyntaxError: %s" % err.msg)
+    except (ValueError, RecursionError, MemoryError) as err:  # a null byte (Python 3.8); nesting past the parser
+        raise CodeError(None, "The code cannot be compiled: %s." % (str(err) or type(err).__name__))
     namespace = {cls.__name__: _noting_its_line(cls) for cls in LAYERS.values()}
     namespace[CLASSES] = classes
     namespace["__builtins__"] = {name: getattr(builtins, name) for name in BUILTINS}
