@@ -222,6 +222,8 @@ def _predict(args):
             continue
         if args.json:
             print(json.dumps(dict(file=path, **result)))
+        elif not result["digits"]:  # the note says why, as the reading
+            print("%s: %s" % (path, result.pop("note", "No digit found.")))
         else:
             sure = ", ".join("%.1f%%" % (100 * digit["confidence"]) for digit in result["digits"])
             print("%s: %s (%s)" % (path, result["text"], sure))
@@ -342,7 +344,8 @@ def _report(args, events):
     last = {}
     for event in events:
         if event["event"] == "epoch":
-            line = EPOCH_LINE % event + (VAL_PART % event if "val_accuracy" in event else "")
+            counted = dict(event, epoch=event["epoch"] + 1)  # the events count from 0, people from 1
+            line = EPOCH_LINE % counted + (VAL_PART % event if "val_accuracy" in event else "")
             print(json.dumps(event) if args.json else line, flush=True)
             last = event
     return last.get("val_accuracy")

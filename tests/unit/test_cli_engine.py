@@ -154,6 +154,13 @@ def test_plain_output_is_one_line_per_file(tmp_path, model_path, capsys):
     assert confidence.startswith("(") and confidence.endswith("%)")
 
 
+def test_plain_output_of_a_picture_with_nothing_found_says_why_in_its_line(tmp_path, model_path, capsys):
+    blank = str(tmp_path / "blank.png")
+    Image.new("L", (50, 50), 255).save(blank)
+    code, out, err = predict(capsys, "--model", model_path, blank)
+    assert (code, out, err) == (0, ["%s: No digit found: the image is blank." % blank], [])
+
+
 def test_bad_files_are_named_on_stderr_while_good_files_are_reported(tmp_path, model_path, capsys):
     good_a = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
     good_b = write_drawing(tmp_path / "b.png", (100, 100), (50, 10, 20, 60))
