@@ -11,7 +11,6 @@ from .errors import DigitlabError
 from .model_file import load_model, model_bytes
 from .nn.optim import SCHEDULES
 from .nn.zoo import ARCHITECTURES, DEFAULT
-from .preprocess import INPUT_SHAPE
 
 DEFAULT_MODEL = os.path.join(builtin.OUTPUT, builtin.MODEL)
 FEATURE_MODEL = os.path.join(builtin.OUTPUT, builtin.FEATURES)  # the built-in base of transfer learning
@@ -288,15 +287,13 @@ def _base(name):
     """The network `name` (--base) to transfer from, as a SavedModel; None to train from scratch."""
     if name == "none":
         return None
-    base = _read_model(FEATURE_MODEL if name == BUILTIN_BASE else name, "--base")
-    if base.model.input_shape != INPUT_SHAPE:
-        raise DigitlabError("the base network reads %dx%dx%d images, not %dx%dx%d" % (base.model.input_shape + INPUT_SHAPE))
-    return base
+    return _read_model(FEATURE_MODEL if name == BUILTIN_BASE else name, "--base")
 
 
 def _transfer(args, base, train_set, val_set):
-    from .transfer import HEAD, NAME, fit_head, with_new_head
+    from .transfer import HEAD, NAME, check_base, fit_head, with_new_head
 
+    check_base(base.model, train_set)
     unused = ["--" + name.replace("_", "-") for name in FROM_SCRATCH_ONLY if getattr(args, name) is not None]
     if args.model != DEFAULT:
         unused.insert(0, "--model")
@@ -360,20 +357,11 @@ def _save(args, model, labels, name, metrics, temperature):
 
 def _eval(args):
     from .data.sources import test_set
-    from .data.store import known_labels_only
-    from .train import evaluate
+    from .train import check_reads, evaluate
 
     saved = _read_model(args.model)
-    skip = lambda path, reason: _warn("skipped %s: %s" % (path, reason))  # noqa: E731
-    images = test_set(args.data, skip)
-    data = known_labels_only(images, saved.labels, lambda label, reason: skip(os.path.join(args.data, label), reason),
-                             "a label the model does not know: not scored")
-    if data is None:
-        raise DigitlabError("none of the labels (%s) is one the model knows (%s)"
-                            % (", ".join(images.label_names), ", ".join(saved.labels)))
-    size, model_size = data.images.shape[1:], saved.model.input_shape[:2]
-    if size != model_size:
-        raise DigitlabError("the images are %dx%d but the model reads %dx%d" % (size + model_size))
+    data = test_set(args.data, lambda path, reason: _warn("skipped %s: %s" % (path, reason)), saved.labels)
+    check_reads(saved.model, data)
     scores = evaluate(saved.model, data)
     if args.json:
         print(json.dumps(scores))

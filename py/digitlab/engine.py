@@ -17,16 +17,19 @@ import PIL
 
 from . import session
 from .data.archive import MAX_FOLDER_BYTES, unzipped, zipped
-from .data.folder import hold_out
+from .data.folder import HOLD_OUT_EVERY, hold_out
 from .data.images import MAX_BYTES, WORKING_SIDE, fully_decodable, header, rgba_to_gray, undecodable
 from .data.nondigits import with_none_of_these
-from .data.store import UNREADABLE_STORE, check_trainable, known_labels_only, load_set, match_labels, unvalidated
+from .data.store import (THE_MODELS, THE_TRAINING_FOLDERS, UNREADABLE_STORE, check_trainable, known_labels_only,
+                         load_sets, unvalidated)
 from .data.upload import FolderUpload
 from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
 from .nn import editable, ops, zoo
 from .nn.dispatch import MatmulDispatch
 from .recognise import THRESHOLD, check_reads_pictures, recognise_rgba
+from .train import check_reads
+from .transfer import check_base
 
 MAX_PIXEL_SIDE = 2048
 MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16 MB at most
@@ -189,7 +192,7 @@ class Engine:
         """An image store (.npz of uint8 train and test sets), kept for training."""
         store = data or b""
         try:
-            self.data, self.own_images = (load_set(store, "train"), load_set(store, "test")), None
+            self.data, self.own_images = load_sets(store), None
         except UNREADABLE_STORE as err:
             raise DigitlabError("The data set could not be read (%s)." % err)
         train, test = self.data
@@ -218,10 +221,7 @@ class Engine:
         images = folder.image_set()
         if payload.get("role") == "val":
             train = self._own_images()
-            test = known_labels_only(images, train.label_names, folder.skip)
-            if test is None:
-                raise DigitlabError("None of its labels (%s) is one of the training folder's (%s)."
-                                    % (", ".join(images.label_names), ", ".join(train.label_names)))
+            test = known_labels_only(images, train.label_names, folder.skip, *THE_TRAINING_FOLDERS)
         else:
             self.own_images = images
             train, test = hold_out(images)
@@ -314,15 +314,23 @@ class Engine:
     def evaluate_model(self, payload, data):
         """Score a model file (the page's recognising model) on the test images of the loaded data.
 
-        Its labels are matched to the data's by name; this engine's own model stays as it is.
+        Its labels are matched to the data's by name, and images of a label it does not know are left
+        out, as `eval` leaves them out; this engine's own model stays as it is.
         """
         saved = _model_file(data)
+        test = self._data()[1]
+        if test is None:
+            raise DigitlabError("There are no images to test on: give each label %d images at least (1 in %d "
+                                "is held out), or a validation folder." % (HOLD_OUT_EVERY, HOLD_OUT_EVERY))
+        unknown = []
         try:
-            test_set = match_labels(self._data()[1], saved.labels)
+            test = known_labels_only(test, saved.labels, lambda label, reason: unknown.append(label), *THE_MODELS)
         except DigitlabError as err:
-            raise DigitlabError("This model cannot be tested on these images: %s." % err)
-        report = session.evaluation_report(saved.model, test_set)
+            raise DigitlabError("This model cannot be tested on these images. %s" % err)
+        check_reads(saved.model, test)
+        report = session.evaluation_report(saved.model, test)
         report["model"] = {"name": saved.name, "labels": saved.labels}
+        report["unknown_labels"] = unknown  # not scored
         return report
 
     def _pixel_size(self, payload):
@@ -334,8 +342,7 @@ class Engine:
     def _base(self):
         if self.base is None:
             raise DigitlabError("The network to start from is not loaded.")
-        if self.base.model.input_shape != self._data()[0].images.shape[1:] + (1,):
-            raise DigitlabError("The network to start from reads other images than these.")
+        check_base(self.base.model, self._data()[0])
         return self.base.model
 
     def _own_images(self):

@@ -67,6 +67,15 @@ def head_start(spec):
     return dense[0]
 
 
+def check_base(base, image_set):
+    """Refuse, in words, a base network (a Sequential) that reads images of another size than
+    `image_set`'s: its features of them could not be computed."""
+    shape = image_set.images.shape[1:] + (1,)
+    if base.input_shape != shape:
+        raise DigitlabError("The network to start from reads %dx%dx%d images, and these are %dx%dx%d."
+                            % (base.input_shape + shape))
+
+
 def with_new_head(base, label_names, seed=0):
     """A model of `base`'s feature layers (copied, frozen) and a new head with one output per label."""
     start = head_start(base.spec)

@@ -138,6 +138,7 @@ async def test_model_in_use(event):
         return
     say("train-status", "Tested the model in use")
     show_report(report, "the model in use (%s)" % report["model"]["name"], trained=False)
+    say("trained-message", view.unknown_labels_line(report["unknown_labels"]))
 
 
 def show_report(report, whose, trained):

@@ -303,6 +303,13 @@ def accuracy_line(report, whose):
     return "Test accuracy of %s: %s on %d test images" % (whose, percent(report["accuracy"]), images)
 
 
+def unknown_labels_line(labels):
+    """The test images a model was not scored on: those of labels it does not know ("" if none)."""
+    if not labels:
+        return ""
+    return "Not scored: the images labelled %s, which the model does not know." % ", ".join(labels)
+
+
 def per_class_line(labels, per_class):
     """In label order (MicroPython's dicts do not keep insertion order); "–" for a label with no test images."""
     return " · ".join("%s: %s" % (label, "–" if per_class[label] is None else percent(per_class[label]))

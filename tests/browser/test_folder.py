@@ -8,6 +8,7 @@ from PIL import Image
 
 from digitlab.model_file import load_model
 
+from tests.sets.numbers import load_digits
 from tests.unit.test_folder_cli import draw_shape
 from test_training import TRAINING_TIMEOUT_MS, accuracy_shown, start_training, text
 
@@ -67,8 +68,8 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     app.click('[data-testid="test-model"]')  # the built-in digit model knows none of these labels
     app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent.startsWith('This model')",
                           timeout=TRAINING_TIMEOUT_MS)
-    assert text(app, "train-status").startswith("This model cannot be tested on these images: the model does not "
-                                                "know the labels %s; it knows 0, 1," % ", ".join(map(repr, labels)))
+    assert text(app, "train-status").startswith("This model cannot be tested on these images. None of its labels "
+                                                "(%s) is among the model's (0, 1," % ", ".join(labels))
 
     assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the built-in network
     app.evaluate(CACHING_WATCH)
@@ -93,6 +94,26 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     app.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('MNIST')")
     assert text(app, "data-line") == "Data: the MNIST digits: 8000 to train, 2000 to test"
     assert skipped(app) == []
+
+
+def test_the_model_in_use_is_tested_on_the_labels_it_knows_and_the_others_are_named(app, tmp_path):
+    """A folder of some digits and a star: the built-in digit model is scored on the digits."""
+    images, labels = load_digits("test")
+    root = tmp_path / "mixed"
+    for digit in (1, 7):
+        os.makedirs(str(root / str(digit)))
+        for i, k in enumerate(np.flatnonzero(labels == digit)[:5]):
+            Image.fromarray(255 - images[k]).save(str(root / str(digit) / ("%d.png" % i)))
+    os.makedirs(str(root / "star"))
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        draw_shape("cross", rng).save(str(root / "star" / ("%d.png" % i)))
+    choose_folder(app, root)
+    app.click('[data-testid="test-model"]')
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === "
+                          "'Tested the model in use'", timeout=TRAINING_TIMEOUT_MS)
+    assert re.match(r"Test accuracy of the model in use \(\w+\): [\d.]+% on 2 test images$", text(app, "test-accuracy"))
+    assert text(app, "trained-message") == "Not scored: the images labelled star, which the model does not know."
 
 
 def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app, tmp_path):

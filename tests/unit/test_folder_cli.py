@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 
 from digitlab import cli
 from digitlab.data.folder import hold_out, read_folder
+from digitlab.data.store import ImageSet, save_sets
 from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
 from digitlab.preprocess import centre_of_mass
@@ -261,7 +262,7 @@ def test_eval_refuses_a_folder_with_no_label_the_model_knows(trained, tmp_path, 
     data = make_folder(tmp_path / "stars", shapes=["star"], count=2)
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", data)
     assert code == 1 and out == []
-    assert err[-1] == "digitlab: none of the labels (star) is one the model knows (circle, cross, square)"
+    assert err[-1] == "digitlab: None of its labels (star) is among the model's (circle, cross, square)."
 
 
 def test_train_refuses_a_folder_of_one_label_before_training(tmp_path, capsys):
@@ -303,6 +304,22 @@ def test_a_folder_too_small_to_hold_out_images_still_trains_and_says_it_is_not_v
     assert err[1:] == ["digitlab: warning: label %s (3 images) cannot be validated: no image of it to validate on" % k
                        for k in "ab"]
     assert load_model(out_path).labels == ["a", "b"]
+
+
+def test_a_validation_folder_of_no_training_label_is_refused_before_training(tmp_path, capsys):
+    data = make_folder(tmp_path / "train", shapes=["square", "circle"], count=3)
+    val = make_folder(tmp_path / "val", shapes=["star"], count=2)
+    code, out, err = run_cli(capsys, "train", "--data", data, "--val", val, "--out", str(tmp_path / "m"), "--base",
+                             "none", "--model", "logreg")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m"))
+    assert err == ["digitlab: None of its labels (star) is among the training folder's (circle, square)."]
+
+
+def test_plain_training_lines_count_epochs_from_one(tmp_path, capsys):
+    data = make_folder(tmp_path / "d", shapes=["a", "b"], count=5)
+    code, out, _ = run_cli(capsys, "train", "--data", data, "--out", str(tmp_path / "m"), "--base", "none",
+                           "--model", "logreg", "--epochs", "2")
+    assert code == 0 and [line.split("  ")[0] for line in out[:2]] == ["epoch 1", "epoch 2"]
 
 
 def test_a_validation_folder_scores_training_by_label_name(tmp_path, capsys):
@@ -347,7 +364,38 @@ def test_a_file_that_is_not_an_image_store_is_a_one_line_error(tmp_path, trained
     bogus = tmp_path / "store.npz"
     bogus.write_bytes(b"not a zip")
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", str(bogus))
-    assert code == 1 and err == ["digitlab: %s is not a digitlab image store (a .npz with test images)" % bogus]
+    assert code == 1 and err == ["digitlab: %s is not a digitlab image store (a .npz of images and labels): File is "
+                                 "not a zip file" % bogus]
+
+
+def image_store(path, train_side, test_side, labels=("a", "b")):
+    """A .npz image store of 10 random images a set, of those sides."""
+    rng = np.random.default_rng(0)
+    sets = {name: ImageSet(rng.integers(0, 256, (10, side, side), dtype=np.uint8), np.arange(10) % len(labels), labels)
+            for name, side in (("train", train_side), ("test", test_side))}
+    save_sets(str(path), **sets)
+    return str(path)
+
+
+def test_a_store_whose_two_sets_differ_in_image_size_is_refused_before_training(tmp_path, capsys):
+    store = image_store(tmp_path / "odd.npz", 28, 20)
+    code, out, err = run_cli(capsys, "train", "--data", store, "--out", str(tmp_path / "m.npz"), "--base", "none")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m.npz"))
+    assert err == ["digitlab: %s is not a digitlab image store (a .npz of images and labels): its train images are "
+                   "28x28 and its test images 20x20" % store]
+
+
+def test_eval_refuses_images_of_another_size_than_the_model_reads(trained, tmp_path, capsys):
+    store = image_store(tmp_path / "small.npz", 20, 20, labels=("circle", "cross", "square"))
+    code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", store)
+    assert code == 1 and out == [] and err == ["digitlab: The images are 20x20, and the model reads 28x28."]
+
+
+def test_a_base_network_that_reads_another_size_than_the_images_is_refused(tmp_path, capsys):
+    store = image_store(tmp_path / "small.npz", 20, 20)
+    code, out, err = run_cli(capsys, "train", "--data", store, "--out", str(tmp_path / "m.npz"), "--base", "builtin")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m.npz"))
+    assert err == ["digitlab: The network to start from reads 28x28x1 images, and these are 20x20x1."]
 
 
 def test_train_rejects_zero_epochs(tmp_path, capsys):

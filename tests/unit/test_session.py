@@ -17,7 +17,8 @@ from digitlab.data.store import ImageSet, save_sets
 from digitlab import session, transfer
 from digitlab.engine import Engine
 from digitlab.errors import DigitlabError
-from digitlab.model_file import load_model
+from digitlab.model_file import load_model, model_bytes
+from digitlab.nn.model import Sequential
 from digitlab.session import TrainingSession, spread_over_labels, subset_per_label
 from digitlab.train import TrainConfig
 
@@ -247,6 +248,31 @@ def test_a_model_file_is_scored_on_the_test_images_with_labels_matched_by_name()
         engine.handle("export_model", {})
 
 
+def test_a_model_is_scored_on_the_labels_it_knows_and_the_others_are_named():
+    """As `digitlab eval` does."""
+    trainer = Engine()
+    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
+    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
+    model_file, _ = trained_model_file(trainer)
+    engine = Engine()
+    engine.handle("load_data", {}, store_bytes(bars(4), relabelled(bars(2), ["a", "b", "z"])))
+    report = engine.handle("evaluate_model", {}, model_file)
+    assert report["unknown_labels"] == ["z"] and report["labels"] == LABELS
+    assert np.sum(report["confusion"]) == 4 and np.sum(report["confusion"], axis=1).tolist() == [2, 2, 0]
+
+
+def test_testing_a_model_with_no_images_held_out_says_how_to_get_some():
+    trainer = Engine()
+    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
+    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
+    model_file, _ = trained_model_file(trainer)
+    engine = Engine()
+    assert folder_of_bars(engine, 2)["test"] == 0  # too few to hold one out
+    with pytest.raises(DigitlabError, match=r"There are no images to test on: give each label 5 images at least "
+                                            r"\(1 in 5 is held out\), or a validation folder\."):
+        engine.handle("evaluate_model", {}, model_file)
+
+
 def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_engine_goes_on():
     trainer = Engine()
     trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
@@ -255,14 +281,18 @@ def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_en
     engine = Engine()
     with pytest.raises(DigitlabError, match="No data set is loaded"):
         engine.handle("evaluate_model", {}, model_file)
-    engine.handle("load_data", {}, store_bytes(bars(4), relabelled(bars(2), ["a", "b", "z"])))
-    with pytest.raises(DigitlabError, match="cannot be tested on these images: the model does not know the label 'z'"):
+    engine.handle("load_data", {}, store_bytes(relabelled(bars(4), ["x", "y", "z"]), relabelled(bars(2), ["x", "y", "z"])))
+    with pytest.raises(DigitlabError, match=r"cannot be tested on these images. None of its labels \(x, y, z\) is "
+                                            r"among the model's \(a, b, c\)\."):
         engine.handle("evaluate_model", {}, model_file)
     with pytest.raises(DigitlabError, match="empty"):
         engine.handle("evaluate_model", {}, b"")
     with pytest.raises(DigitlabError):
         engine.handle("evaluate_model", {}, b"PK\x03\x04 not really a zip")
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
+    wide = model_bytes(Sequential([{"type": "flatten"}, {"type": "dense", "units": 3}], (32, 32, 1)), LABELS)
+    with pytest.raises(DigitlabError, match=r"^The images are 28x28, and the model reads 32x32\.$"):
+        engine.handle("evaluate_model", {}, wide)
     assert np.sum(engine.handle("evaluate_model", {}, model_file)["confusion"]) == 6
 
 

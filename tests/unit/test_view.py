@@ -64,6 +64,11 @@ def test_the_accuracy_line_counts_the_test_images_in_the_confusion_matrix():
     assert view.accuracy_line(report, "the model in use") == "Test accuracy of the model in use: 75.0% on 4 test images"
 
 
+def test_the_labels_a_tested_model_does_not_know_are_named():
+    assert view.unknown_labels_line([]) == ""
+    assert view.unknown_labels_line(["z", "<b>"]) == "Not scored: the images labelled z, <b>, which the model does not know."
+
+
 def test_the_offline_line_gives_the_reason_when_the_app_cannot_be_kept():
     assert view.offline_line({"kept": True}).startswith("yes")
     assert view.offline_line({"kept": False, "reason": "no https"}) == "no: no https"

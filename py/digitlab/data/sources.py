@@ -6,12 +6,13 @@ its test images. A folder given to `train` holds out every fifth image of each
 label for validation, unless a validation folder is given; a folder given to
 `eval` is a test set, all of it.
 """
+import functools
 import os
 
 from .. import builtin
 from ..errors import DigitlabError
 from .folder import hold_out, read_folder
-from .store import UNREADABLE_STORE, known_labels_only, load_set
+from .store import THE_MODELS, THE_TRAINING_FOLDERS, UNREADABLE_STORE, known_labels_only, load_set, load_sets
 
 MNIST_STORE = os.path.join(builtin.OUTPUT, builtin.DIGITS)
 MNIST_TRAIN, MNIST_TEST = "mnist", "mnist-test"
@@ -31,18 +32,19 @@ def training_sets(data, skip, val=None):
             train, held_out = hold_out(images)
             return train, (held_out if len(held_out) else None)
         unknown = lambda label, reason: skip(os.path.join(val, label), reason)  # noqa: E731
-        return images, known_labels_only(read_folder(val, skip), images.label_names, unknown)
+        return images, known_labels_only(read_folder(val, skip), images.label_names, unknown, *THE_TRAINING_FOLDERS)
     if val is not None:
         raise DigitlabError("--val goes with a folder of images (--data DIR)")
-    path = _store_path(data)
-    return _load(path, "train"), _load(path, "test")
+    return _load(_store_path(data))
 
 
-def test_set(data, skip):
-    """-> the ImageSet to score a model on; `skip(path, reason)` receives every file not used."""
-    if is_folder(data):
-        return read_folder(data, skip)
-    return _load(_store_path(data), "test")
+def test_set(data, skip, labels):
+    """-> the ImageSet to score a model of `labels` on, relabelled into them; `skip(path, reason)`
+    receives every file not used, and each label the model does not know (a folder's label folder)."""
+    folder = is_folder(data)
+    images = read_folder(data, skip) if folder else _load(_store_path(data), functools.partial(load_set, name="test"))
+    unknown = lambda label, reason: skip(os.path.join(data, label) if folder else label, reason)  # noqa: E731
+    return known_labels_only(images, labels, unknown, *THE_MODELS)
 
 
 def is_folder(data):
@@ -60,8 +62,10 @@ def _store_path(data):
     return data
 
 
-def _load(path, split):
+def _load(path, read=load_sets):
+    """`read(path)`: by default (train, test) of the image store at `path`."""
     try:
-        return load_set(path, split)
-    except UNREADABLE_STORE:
-        raise DigitlabError("%s is not a digitlab image store (a .npz with %s images)" % (path, split))
+        return read(path)
+    except UNREADABLE_STORE as err:
+        reason = err.args[0] if err.args else err  # a KeyError's str() would quote it
+        raise DigitlabError("%s is not a digitlab image store (a .npz of images and labels): %s" % (path, reason))

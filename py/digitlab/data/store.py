@@ -71,6 +71,19 @@ def load_set(source, name):
     return image_set
 
 
+def load_sets(source):
+    """(train, test) ImageSets of an image store, a path or its bytes; raises one of UNREADABLE_STORE,
+    also when its two sets hold images of different sizes (a model reads one size)."""
+    if not isinstance(source, bytes):
+        with open(source, "rb") as f:
+            source = f.read()
+    train, test = load_set(source, "train"), load_set(source, "test")
+    if train.images.shape[1:] != test.images.shape[1:]:
+        raise ValueError("its train images are %dx%d and its test images %dx%d" % (train.images.shape[1:]
+                                                                                  + test.images.shape[1:]))
+    return train, test
+
+
 def match_labels(image_set, known):
     """The same images with labels renumbered into the list `known`, matched by name.
 
@@ -94,16 +107,25 @@ def check_trainable(image_set):
                                 "these are all of one label, %s" % labels[0] if labels else "there are no images"))
 
 
-def known_labels_only(image_set, known, skip, reason="label not in the training folder: not scored"):
-    """The images whose label is in `known`, renumbered into it (None if none is); `skip(label,
-    reason)` for each label dropped (a validation folder can only score the labels a model learns)."""
-    unknown = [name for name in image_set.label_names if name not in known]
-    for name in unknown:
-        skip(name, reason)
+# Whose labels a set is scored on, by known_labels_only: (why a label left out is, whose labels they are)
+THE_TRAINING_FOLDERS = ("label not in the training folder: not scored", "the training folder's")
+THE_MODELS = ("a label the model does not know: not scored", "the model's")
+
+
+def known_labels_only(image_set, known, skip, reason, whose):
+    """The images whose label is in `known`, renumbered into it; `skip(label, reason)` for each label
+    dropped (a model can only be scored on the labels it knows). None known is refused, in words that
+    name the labels `whose` ("the model's") they are not among. (reason, whose): THE_MODELS, say."""
     index = np.array([known.index(name) if name in known else -1 for name in image_set.label_names])
-    labels = index[image_set.labels]  # -1: a label the model does not learn
+    labels = index[image_set.labels]  # -1: a label the model does not know
     kept = labels >= 0
-    return ImageSet(image_set.images[kept], labels[kept], known) if kept.any() else None
+    if not kept.any():
+        raise DigitlabError("None of its labels (%s) is among %s (%s)."
+                            % (", ".join(image_set.label_names), whose, ", ".join(known)))
+    for name in image_set.label_names:
+        if name not in known:
+            skip(name, reason)
+    return ImageSet(image_set.images[kept], labels[kept], known)
 
 
 def unvalidated(train_set, val_set):
