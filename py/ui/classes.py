@@ -34,12 +34,14 @@ def changed(event=None):
 
 
 async def use_classes(event):
-    await training.load_folder(app.classes.files())
+    if await training.load_folder(app.classes.files(), testid="class-message"):
+        say("class-message", "These drawings are the training data now: train them below.")
 
 
 async def download_zip(event):
     if answered(await app.downloadZip(app.engine, app.classes.files(), ZIP_NAME), "class-message") is not None:
-        say("class-message", "Saved %s: drop it on the training data to train on these drawings again." % ZIP_NAME)
+        say("class-message", "Downloading %s: drop it on the training data to train on these drawings again."
+            % ZIP_NAME)
 
 
 def start():

@@ -112,7 +112,11 @@ async def start():
         await recognise_drawing()
     await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
-    say("offline", view.offline_line(json.loads(await app.keepOffline())))
+    say("offline", view.KEEPING_OFFLINE)
+    kept = json.loads(await app.keepOffline())
+    say("offline", view.offline_line(kept))
+    if not kept["kept"]:  # the hint at the top (iPads) must not promise what cannot be
+        say("install-hint", view.not_offline_hint(kept))
     app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
 
 

@@ -10,7 +10,7 @@ import view
 from dom import answered, app, element, say
 
 SAMPLES_PER_LABEL = 8  # the sample images shown of each label
-run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None}
+run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None, "reading": False}
 
 
 async def trainer(testid="train-status"):
@@ -30,11 +30,17 @@ async def trainer(testid="train-status"):
 
 
 async def idle_trainer(testid, doing):
-    """The training worker when no training runs; else None, and `testid` says to wait."""
-    if element("train-start").disabled:
-        say(testid, "Wait for the training to end before %s." % doing)
-        return None
-    return await trainer(testid)
+    """The training worker when it neither trains nor reads a folder; else None, and `testid` says to wait."""
+    return None if busy(testid, doing) else await trainer(testid)
+
+
+def busy(testid, doing):
+    """Whether the trainer trains or reads a folder (a folder read half through, then another, would
+    mix their images); if so `testid` says to wait."""
+    if run["reading"] or element("train-start").disabled:
+        say(testid, "Wait for the %s before %s." % ("folder to be read" if run["reading"] else "training to end", doing))
+        return True
+    return False
 
 
 def show_kernel(matmul):
@@ -188,7 +194,7 @@ async def cancel(event):
 
 
 async def use_trained(event):
-    model = await models.accept(run["trainer"], "the model trained here")
+    model = await models.accept(run["trainer"], "the model trained here", "trained-message")
     if model is None:
         return
     if "not_kept" in model:  # in use, but a reload would lose it: leaving still asks first
@@ -217,18 +223,20 @@ async def show_samples(event):
         app.drawGallery(element("samples"), json.dumps(view.sample_items(samples)))
 
 
-async def load_folder(files, role="train"):
+async def load_folder(files, role="train", testid="data-message"):
     """Files of a folder (JS [{path, file}]) become the training data, or with role "val" the images
-    to validate it on, if they make one; else the data stays as it was."""
-    listed = element("val-skipped" if role == "val" else "folder-skipped")
-    listed.replaceChildren()
-    worker = await idle_trainer("data-message", "changing its data")
-    if worker is None:
-        return
-    say("data-message", "Reading the folder…")
-    data = answered(await app.loadFolder(worker, files, role), "data-message", " The training data did not change.")
+    to validate it on, if they make one; else the data stays as it was, and `testid` says why.
+    -> whether they did. Start waits while the folder is read."""
+    if busy(testid, "changing its data"):
+        return False
+    run["reading"], element("train-start").disabled = True, True  # before any await: a second folder waits
+    try:
+        reply = await read_folder(files, role, testid)
+    finally:
+        run["reading"], element("train-start").disabled = False, False
+    data = reply and answered(reply, testid, " The training data did not change.")
     if data is None:
-        return
+        return False
     if role == "val":
         say("val-line", view.validation_line(data))
     else:
@@ -236,10 +244,25 @@ async def load_folder(files, role="train"):
         say("val-line", view.HELD_OUT_LINE)
         element("val-skipped").replaceChildren()
         element("val-panel").hidden = False
-    say("data-message", "")
-    show_skipped(listed, data["skipped"])
+    say(testid, "")
+    show_skipped(skipped_list(role), data["skipped"])
     element("use-mnist").hidden = False
     say("train-status", "Ready to train on your images")
+    return True
+
+
+async def read_folder(files, role, testid):
+    """The trainer's reply to the folder (JSON), None if the trainer did not start (`testid` says why)."""
+    worker = await trainer(testid)
+    if worker is None:
+        return None
+    skipped_list(role).replaceChildren()
+    say(testid, "Reading the folder…")
+    return await app.loadFolder(worker, files, role)
+
+
+def skipped_list(role):
+    return element("val-skipped" if role == "val" else "folder-skipped")
 
 
 def show_skipped(listed, skipped):
@@ -269,7 +292,7 @@ async def zip_chosen(event):
 
 
 async def use_mnist(event):
-    worker = await trainer("data-message")
+    worker = await idle_trainer("data-message", "changing its data")
     if worker is None:
         return
     data = answered(await worker.request("use_mnist"), "data-message")

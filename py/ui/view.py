@@ -245,8 +245,9 @@ def accepted_line(name, not_kept=None):
 
 
 def saved_line(saved, which):
-    """A download's answer, naming the model it holds: e.g. 'Saved deep.npz (812 KB): the model in use.'"""
-    return "Saved %s (%d KB): %s." % (saved["filename"], saved["bytes"] // 1024, which)
+    """A download's answer, naming the model it holds: e.g. 'Downloading deep.npz (812 KB): the model in
+    use.' (the page hands the file to the browser, which may still ask where to keep it)"""
+    return "Downloading %s (%d KB): %s." % (saved["filename"], saved["bytes"] // 1024, which)
 
 
 MIN_DRAWN_CLASSES = 2
@@ -332,6 +333,14 @@ def connection_line(offline):
     """Said quietly in the header while the server cannot be reached and the page runs from the copy kept
     in this browser."""
     return "Offline: running from the copy kept in this browser" if offline else ""
+
+
+KEEPING_OFFLINE = "keeping the app's files in this browser…"
+
+
+def not_offline_hint(status):
+    """The line at the top of an iPad's page when the app cannot be kept for offline use."""
+    return "Offline use is not possible from here: %s." % status["reason"]
 
 
 def offline_line(status):

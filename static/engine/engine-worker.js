@@ -198,10 +198,14 @@ function run(command, payload, bytes) {
   return bytes ? call(command, payload, bytes) : call(command, payload);
 }
 
-/** The reply to a request that failed outside a user error (a bug, an exhausted memory): said in words. */
+/**
+ * The reply to a request that failed outside a user error (a bug, an exhausted memory): said in words,
+ * the error's own line (a Python traceback ends with it), the whole of it on the console.
+ */
 function failure(err) {
   console.error(err);
-  return Reply.refused("InternalError", String((err && err.message) || err));
+  const lines = String((err && err.message) || err).trim().split("\n");
+  return Reply.refused("InternalError", lines[lines.length - 1]);
 }
 
 /** An uploaded image: Python vets its header, the browser decodes it, Python reads the digits. */

@@ -74,17 +74,18 @@ class PageWatch:
         self.errors, self.external = [], []
 
 
-def watch(browser, service_workers="block", http_cache=False):
-    """A context whose pages may reach only this machine. Service workers are blocked unless a
+def watch(browser, service_workers="block", http_cache=False, hosts=("127.0.0.1", "localhost"), **options):
+    """A context whose pages may reach only this machine (`hosts`). Service workers are blocked unless a
     test asks for them: requests they answer pass by the context's routes, which guard the rest.
     Routing turns the browser's HTTP cache off; with `http_cache` the context keeps it, and a
-    request that leaves this machine is then recorded (the test fails), not stopped."""
+    request that leaves this machine is then recorded (the test fails), not stopped. `options`
+    go to the context (a user agent, say)."""
     watch = PageWatch()
     context = browser.new_context(has_touch=True, viewport={"width": 1100, "height": 800},
-                                  service_workers=service_workers)
+                                  service_workers=service_workers, **options)
 
     def local(url):
-        return url.startswith(("data:", "blob:")) or urlparse(url).hostname in ("127.0.0.1", "localhost")
+        return url.startswith(("data:", "blob:")) or urlparse(url).hostname in hosts
 
     def only_local(route):
         if local(route.request.url):

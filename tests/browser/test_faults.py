@@ -264,6 +264,17 @@ def test_a_lost_webgl_context_mid_training_falls_back_to_numpy_and_training_comp
     seen("the WebGL context is lost mid-training", text(app, "gpu-kernel"))
 
 
+def test_an_engine_failure_that_is_no_user_error_is_said_by_its_own_line_and_the_engine_goes_on(watched_context,
+                                                                                                app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only")
+    reply = trainer_request(page, "samples")  # the page always says how many: a bug's KeyError, not a user's error
+    assert reply["error"] == {"type": "InternalError", "message": "KeyError: 'per_label'"}  # not the traceback
+    assert trainer_request(page, "samples", {"per_label": 1})["ok"]
+    watch.errors[:] = [e for e in watch.errors if "KeyError" not in e]  # the console keeps the whole traceback
+    seen("an engine command fails with a bug", reply["error"]["message"])
+
+
 def built_model(name=None):
     """The built-in model's file; with `name`, the same network saved under that name."""
     with open(os.path.join(build.OUT, build.MODEL), "rb") as f:
@@ -293,6 +304,22 @@ def test_a_failed_model_download_is_said_and_the_trained_model_stays_to_download
     assert not page.evaluate("digitlab.unsaved")
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]
     seen("the model download fails", said + " (Download again works)")
+
+
+def test_a_trained_model_that_cannot_be_put_in_use_says_why_beside_its_button(watched_context, app_url):
+    context, watch = watched_context
+    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=export_model")
+    train_small_mlp(page)
+    page.click('[data-testid="use-trained"]')
+    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('Not in use:')")
+    said = text(page, "trained-message")
+    assert said == "Not in use: Injected fault: export_model failed."
+    assert text(page, "model-message") == "Injected fault: export_model failed."
+    assert page.evaluate("digitlab.unsaved") and page.is_enabled('[data-testid="use-trained"]')  # nothing lost
+    page.click('[data-testid="use-trained"]')  # the fault was once: now it goes into use
+    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('In use')")
+    watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]
+    seen("the trained model cannot be put in use", said)
 
 
 def test_storage_that_refuses_a_model_keeps_it_in_use_and_says_it_will_not_last(app, app_url):

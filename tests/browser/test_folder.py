@@ -116,6 +116,43 @@ def test_the_model_in_use_is_tested_on_the_labels_it_knows_and_the_others_are_na
     assert text(app, "trained-message") == "Not scored: the images labelled star, which the model does not know."
 
 
+# Holds the page's next folder read until the test calls window.releaseFolder(), then reads it as
+# ever: the test acts while a folder is being read, whatever the machine's speed.
+HOLD_FOLDER = """() => {
+  const read = digitlab.loadFolder;
+  window.releaseFolder = null;
+  digitlab.loadFolder = (...args) => {
+    digitlab.loadFolder = read;
+    return new Promise((go) => { window.releaseFolder = go; }).then(() => read(...args));
+  };
+}"""
+
+
+def test_while_a_folder_is_read_start_another_folder_and_a_test_wait_for_it(app, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    rng = np.random.default_rng(1)
+    for root, shapes in ((first, ("circle", "cross")), (second, ("square", "circle"))):
+        for shape in shapes:
+            os.makedirs(str(root / shape))
+            for i in range(5):
+                draw_shape(shape, rng).save(str(root / shape / ("%d.png" % i)))
+    app.evaluate(HOLD_FOLDER)
+    app.set_input_files('[data-testid="folder-input"]', str(first))
+    app.wait_for_function("window.releaseFolder !== null")
+    assert text(app, "data-message") == "Reading the folder…" and app.is_disabled('[data-testid="train-start"]')
+    app.click('[data-testid="test-model"]')
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === "
+                          "'Wait for the folder to be read before testing a model.'")
+    app.set_input_files('[data-testid="folder-input"]', str(second))
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent === "
+                          "'Wait for the folder to be read before changing its data.'")
+    app.evaluate("window.releaseFolder()")
+    app.wait_for_function("document.querySelector('[data-testid=data-line]')?.textContent.includes('first')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "data-line").startswith("Data: the folder “first”: 2 labels (circle, cross), 8 images")
+    assert app.is_enabled('[data-testid="train-start"]')
+
+
 def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app, tmp_path):
     flat = tmp_path / "loose"
     os.makedirs(str(flat))
@@ -228,7 +265,7 @@ def test_a_messy_folder_trains_with_every_file_left_out_named_and_validates_on_a
     path = str(tmp_path / download.value.suggested_filename)
     download.value.save_as(path)
     assert load_model(path).labels == ["a", "b", "c"]
-    assert re.match(r"Saved transfer\.npz \(\d+ KB\): the model trained here\.", text(app, "trained-message"))
+    assert re.match(r"Downloading transfer\.npz \(\d+ KB\): the model trained here\.", text(app, "trained-message"))
     assert text(app, "model-labels") == "Reads the digits 0 to 9"  # the download did not change the model in use
 
     app.click('[data-testid="use-trained"]')

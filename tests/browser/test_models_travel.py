@@ -24,7 +24,7 @@ def test_the_model_in_use_downloads_as_onnx_that_onnx_runtime_reads_as_we_do(app
     assert download.value.suggested_filename.endswith(".onnx")
     path = str(tmp_path / download.value.suggested_filename)
     download.value.save_as(path)
-    assert text(app, "model-message").startswith("Saved %s" % download.value.suggested_filename)
+    assert text(app, "model-message").startswith("Downloading %s" % download.value.suggested_filename)
     images, _ = digits(50)
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     theirs = session.run(None, {INPUT: images.transpose(0, 3, 1, 2)})[0]

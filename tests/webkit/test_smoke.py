@@ -66,8 +66,8 @@ def test_a_model_file_is_loaded_and_the_model_in_use_saved(app, tmp_path):
     until(app, "return document.querySelector('[data-testid=model-name]')?.textContent.includes('tablet')", 30)
     app.find_element("css selector", '[data-testid="download-model"]').click()
     said = until(app, "const m = document.querySelector('[data-testid=model-message]')?.textContent;"
-                      "return m && m.startsWith('Saved') && m", 30)
-    assert said.startswith("Saved tablet")
+                      "return m && m.startsWith('Downloading') && m", 30)
+    assert said.startswith("Downloading tablet")
     app.execute_script("return digitlab.forgetModel()")  # the next test starts from the built-in model
 
 
