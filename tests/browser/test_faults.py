@@ -286,16 +286,23 @@ def built_model(name=None):
                        temperature=saved.temperature)
 
 
-def test_a_failed_model_download_is_said_and_the_trained_model_stays_to_download_again(watched_context, app_url,
-                                                                                          tmp_path):
+def refused_once(watched_context, app_url, button, said):
+    """A page that trained a small MLP, then pressed `button` while exporting a model fails once:
+    -> (page, watch, the trained model's message, once it starts with `said`). Nothing is lost."""
     context, watch = watched_context
     page = open_app(context, watch, app_url + "?runtime=registry-only&fault=export_model")
     train_small_mlp(page)
-    page.click('[data-testid="download-trained"]')
-    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('Injected')")
-    said = text(page, "trained-message")
+    page.click('[data-testid="%s"]' % button)
+    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith(%r)"
+                           % said)
+    assert page.evaluate("digitlab.unsaved") and page.is_enabled('[data-testid="use-trained"]')
+    return page, watch, text(page, "trained-message")
+
+
+def test_a_failed_model_download_is_said_and_the_trained_model_stays_to_download_again(watched_context, app_url,
+                                                                                          tmp_path):
+    page, watch, said = refused_once(watched_context, app_url, "download-trained", "Injected")
     assert said == "Injected fault: export_model failed."
-    assert page.evaluate("digitlab.unsaved") and page.is_enabled('[data-testid="use-trained"]')  # nothing lost
     with page.expect_download() as download:
         page.click('[data-testid="download-trained"]')
     path = tmp_path / "trained.npz"
@@ -307,15 +314,9 @@ def test_a_failed_model_download_is_said_and_the_trained_model_stays_to_download
 
 
 def test_a_trained_model_that_cannot_be_put_in_use_says_why_beside_its_button(watched_context, app_url):
-    context, watch = watched_context
-    page = open_app(context, watch, app_url + "?runtime=registry-only&fault=export_model")
-    train_small_mlp(page)
-    page.click('[data-testid="use-trained"]')
-    page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('Not in use:')")
-    said = text(page, "trained-message")
+    page, watch, said = refused_once(watched_context, app_url, "use-trained", "Not in use:")
     assert said == "Not in use: Injected fault: export_model failed."
     assert text(page, "model-message") == "Injected fault: export_model failed."
-    assert page.evaluate("digitlab.unsaved") and page.is_enabled('[data-testid="use-trained"]')  # nothing lost
     page.click('[data-testid="use-trained"]')  # the fault was once: now it goes into use
     page.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('In use')")
     watch.errors[:] = [e for e in watch.errors if "Injected fault" not in e]

@@ -113,33 +113,23 @@ def test_a_threshold_outside_0_to_1_is_refused(tmp_path, model_path, capsys, thr
     assert "--threshold" in capsys.readouterr().err
 
 
-def test_a_model_of_another_input_size_is_refused_by_the_page_and_by_predict(tmp_path, model_data, capsys):
-    wide = model_bytes(Sequential(LOGREG, (32, 32, 1), seed=1), LABELS, name="from a 32x32 store")
+@pytest.mark.parametrize("spec, shape, labels, said", [
+    (LOGREG, (32, 32, 1), LABELS,  # trained on an image store of another size
+     "This model reads 32x32x1 images, and pictures are read as 28x28x1 digits: it cannot read them."),
+    ([{"type": "flatten"}, {"type": "dense", "units": 1}], (28, 28, 1), ["none of these"],  # left out of a reading
+     "This model has no label but “none of these”: it cannot name anything."),
+], ids=["another input size", "none of these alone"])
+def test_a_model_that_cannot_read_pictures_is_refused_by_the_page_and_by_predict(tmp_path, model_data, capsys, spec,
+                                                                                   shape, labels, said):
+    refused = model_bytes(Sequential(spec, shape, seed=1), labels, name="hand-made")
     engine = Engine()
     engine.handle("load_model", {}, model_data)
-    said = "This model reads 32x32x1 images, and pictures are read as 28x28x1 digits: it cannot read them."
     with pytest.raises(DigitlabError, match=said):
-        engine.handle("load_model", {}, wide)
+        engine.handle("load_model", {}, refused)
     assert engine.saved.name == "logreg"  # the model in use stays
-    (tmp_path / "wide.npz").write_bytes(wide)
+    (tmp_path / "refused.npz").write_bytes(refused)
     path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
-    code, out, err = predict(capsys, "--model", str(tmp_path / "wide.npz"), path)
-    assert code != 0 and out == [] and err == ["digitlab: %s: %s" % (path, said)]
-
-
-def test_a_model_of_none_of_these_alone_is_refused_by_the_page_and_by_predict(tmp_path, model_data, capsys):
-    """Its only label is left out of a reading: it would have nothing to name a piece."""
-    nothing = model_bytes(Sequential([{"type": "flatten"}, {"type": "dense", "units": 1}], (28, 28, 1), seed=1),
-                          ["none of these"], name="hand-made")
-    engine = Engine()
-    engine.handle("load_model", {}, model_data)
-    said = "This model has no label but “none of these”: it cannot name anything."
-    with pytest.raises(DigitlabError, match=said):
-        engine.handle("load_model", {}, nothing)
-    assert engine.saved.name == "logreg"  # the model in use stays
-    (tmp_path / "nothing.npz").write_bytes(nothing)
-    path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
-    code, out, err = predict(capsys, "--model", str(tmp_path / "nothing.npz"), path)
+    code, out, err = predict(capsys, "--model", str(tmp_path / "refused.npz"), path)
     assert code != 0 and out == [] and err == ["digitlab: %s: %s" % (path, said)]
 
 

@@ -228,6 +228,14 @@ def trained_model_file(engine):
     return base64.b64decode(engine.handle("export_model", {})["base64"]), report
 
 
+def a_logreg_file():
+    """The file of a model of the bars' labels, trained an epoch in an engine of its own."""
+    trainer = Engine()
+    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
+    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
+    return trained_model_file(trainer)[0]
+
+
 def test_a_model_file_is_scored_on_the_test_images_with_labels_matched_by_name():
     trainer = Engine()
     trainer.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))
@@ -250,10 +258,7 @@ def test_a_model_file_is_scored_on_the_test_images_with_labels_matched_by_name()
 
 def test_a_model_is_scored_on_the_labels_it_knows_and_the_others_are_named():
     """As `digitlab eval` does."""
-    trainer = Engine()
-    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
-    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
-    model_file, _ = trained_model_file(trainer)
+    model_file = a_logreg_file()
     engine = Engine()
     engine.handle("load_data", {}, store_bytes(bars(4), relabelled(bars(2), ["a", "b", "z"])))
     report = engine.handle("evaluate_model", {}, model_file)
@@ -262,10 +267,7 @@ def test_a_model_is_scored_on_the_labels_it_knows_and_the_others_are_named():
 
 
 def test_testing_a_model_with_no_images_held_out_says_how_to_get_some():
-    trainer = Engine()
-    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
-    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
-    model_file, _ = trained_model_file(trainer)
+    model_file = a_logreg_file()
     engine = Engine()
     assert folder_of_bars(engine, 2)["test"] == 0  # too few to hold one out
     with pytest.raises(DigitlabError, match=r"There are no images to test on: give each label 5 images at least "
@@ -274,10 +276,7 @@ def test_testing_a_model_with_no_images_held_out_says_how_to_get_some():
 
 
 def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_engine_goes_on():
-    trainer = Engine()
-    trainer.handle("load_data", {}, store_bytes(bars(10), bars(3)))
-    trainer.handle("train_start", {"architecture": "logreg", "epochs": 1})
-    model_file, _ = trained_model_file(trainer)
+    model_file = a_logreg_file()
     engine = Engine()
     with pytest.raises(DigitlabError, match="No data set is loaded"):
         engine.handle("evaluate_model", {}, model_file)
