@@ -221,8 +221,8 @@ def _predict(args):
             continue
         if args.json:
             print(json.dumps(dict(file=path, **result)))
-        elif not result["digits"]:  # the note says why, as the reading
-            print("%s: %s" % (path, result.pop("note", "No digit found.")))
+        elif not result["digits"]:  # the note (there is one, when nothing is found) says why, as the reading
+            print("%s: %s" % (path, result.pop("note")))
         else:
             sure = ", ".join("%.1f%%" % (100 * digit["confidence"]) for digit in result["digits"])
             print("%s: %s (%s)" % (path, result["text"], sure))
@@ -291,9 +291,10 @@ def _base(name):
 
 
 def _transfer(args, base, train_set, val_set):
-    from .transfer import HEAD, NAME, check_base, fit_head, with_new_head
+    from .train import check_reads
+    from .transfer import BASE_NETWORK, HEAD, NAME, fit_head, with_new_head
 
-    check_base(base.model, train_set)
+    check_reads(base.model, train_set, BASE_NETWORK)
     unused = ["--" + name.replace("_", "-") for name in FROM_SCRATCH_ONLY if getattr(args, name) is not None]
     if args.model != DEFAULT:
         unused.insert(0, "--model")

@@ -29,7 +29,7 @@ from .nn import editable, ops, zoo
 from .nn.dispatch import MatmulDispatch
 from .recognise import THRESHOLD, check_reads_pictures, recognise_rgba
 from .train import check_reads
-from .transfer import check_base
+from .transfer import BASE_NETWORK
 
 MAX_PIXEL_SIDE = 2048
 MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16 MB at most
@@ -341,8 +341,8 @@ class Engine:
 
     def _base(self):
         if self.base is None:
-            raise DigitlabError("The network to start from is not loaded.")
-        check_base(self.base.model, self._data()[0])
+            raise DigitlabError("%s is not loaded." % BASE_NETWORK)
+        check_reads(self.base.model, self._data()[0], BASE_NETWORK)
         return self.base.model
 
     def _own_images(self):

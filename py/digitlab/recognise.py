@@ -7,7 +7,8 @@ reads the whole picture as one thing, as it was trained.
 import numpy as np
 
 from .data.images import decode_image, rgba_to_gray
-from .data.nondigits import NONE_OF_THESE, UNSURE
+from .data.nondigits import NONE_OF_THESE
+from .data.store import UNSURE
 from .errors import DigitlabError, EmptyImageError
 from .nn.losses import softmax
 from .preprocess import INPUT_SHAPE, ink_map, normalise
@@ -42,6 +43,9 @@ def check_reads_pictures(saved):
                             "it cannot read them." % (saved.model.input_shape + INPUT_SHAPE))
     if all(label == NONE_OF_THESE for label in saved.labels):
         raise DigitlabError("This model has no label but “%s”: it cannot name anything." % NONE_OF_THESE)
+    if UNSURE in saved.labels:
+        raise DigitlabError("This model has a label %s, which a reading says when not sure: its sure "
+                            "answers would read as not sure." % UNSURE)
 
 
 def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0, 0)):
@@ -50,7 +54,7 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     `scale` maps boxes back to source pixels, and `origin` places them in the picture the image was
     cut from (a drawing sends only its inked part). A digit whose best label is less than `threshold`
     sure is labelled "?"; its candidates still say what it may be. Nothing found is an empty text
-    with a note, not an error.
+    with a note (always one), not an error.
     """
     check_reads_pictures(saved)
     # In a line, a piece that is "none of these" is one the model is not sure of: that class is left

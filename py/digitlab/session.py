@@ -86,8 +86,8 @@ class TrainingSession:
             return next(self.events, None)
         except MemoryError:  # a network written in the page may fit an image and not a batch of them
             self.done = True
-            raise DigitlabError("Training ran out of memory: the network is too large to train on batches of %d "
-                                "images here. Try a smaller batch, or fewer filters." % self.config.batch_size)
+            raise DigitlabError("Training ran out of memory: the network is too large for this page at a batch "
+                                "of %d images. Try a smaller batch, or fewer filters." % self.config.batch_size)
 
     def report(self):
         """Test accuracy, per-class accuracy, confusion matrix and the misclassified images; the

@@ -77,12 +77,12 @@ def augmentation(config):
     return lambda x, rng: affine(photo_like(x, rng, config.photo), rng)
 
 
-def check_reads(model, image_set):
-    """Refuse, in words, to score `model` on images of another size than it reads (a model file and
-    an image store, each of their own)."""
-    size, model_size = image_set.images.shape[1:], model.input_shape[:2]
-    if size != model_size:
-        raise DigitlabError("The images are %dx%d, and the model reads %dx%d." % (size + model_size))
+def check_reads(model, image_set, whose="The model"):
+    """Refuse, in words, to run `model` (`whose`: "The network to start from", say) on images of
+    another shape than it reads: a model file and an image store are each of their own."""
+    shape = image_set.images.shape[1:] + (1,)
+    if model.input_shape != shape:
+        raise DigitlabError("%s reads %dx%dx%d images, and these are %dx%dx%d." % ((whose,) + model.input_shape + shape))
 
 
 def evaluate(model, image_set, batch_size=128, predictions=None):

@@ -21,6 +21,7 @@ from .nn.model import Sequential
 from .train import TrainConfig, fit, total_steps
 
 NAME = "transfer"  # what a model made here is called (its file's architecture name, which the page's words follow)
+BASE_NETWORK = "The network to start from"  # what the words call a base network
 COPIES = 30  # augmented copies of each image cached besides the image itself...
 # ...fewer when the set is larger, at most this many rows: copies make up for a handful of examples,
 # and caching is most of a run's time. At 30 a class, on our dev folders (tests/sets/classes.py seeds
@@ -65,15 +66,6 @@ def head_start(spec):
     if not dense:
         raise DigitlabError("the base network has no dense layer, so nothing says where its features end")
     return dense[0]
-
-
-def check_base(base, image_set):
-    """Refuse, in words, a base network (a Sequential) that reads images of another size than
-    `image_set`'s: its features of them could not be computed."""
-    shape = image_set.images.shape[1:] + (1,)
-    if base.input_shape != shape:
-        raise DigitlabError("The network to start from reads %dx%dx%d images, and these are %dx%dx%d."
-                            % (base.input_shape + shape))
 
 
 def with_new_head(base, label_names, seed=0):

@@ -68,7 +68,7 @@ def test_a_chosen_folder_trains_a_classifier_of_its_labels(app, folder):
     app.click('[data-testid="test-model"]')  # the built-in digit model knows none of these labels
     app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent.startsWith('This model')",
                           timeout=TRAINING_TIMEOUT_MS)
-    assert text(app, "train-status").startswith("This model cannot be tested on these images. None of its labels "
+    assert text(app, "train-status").startswith("This model cannot be tested on these images. None of the labels of these images "
                                                 "(%s) is among the model's (0, 1," % ", ".join(labels))
 
     assert app.is_checked('[data-testid="train-transfer"]')  # a folder starts from the built-in network

@@ -47,14 +47,15 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
     import re
 
     import view
-    from digitlab import recognise, transfer
+    from digitlab import transfer
+    from digitlab.data import store
     from digitlab.nn import editable, zoo
     with open(os.path.join(out, "index.html")) as f:
         html = f.read()
     assert re.search(r'<meta name="theme-color" content="([^"]+)">', html).group(1) == build.THEME
     assert view.NETWORK_IN_PYTHON == editable.NAME and '<option value="%s">' % editable.NAME in html
     assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
-    assert view.UNSURE == recognise.UNSURE and view.TRANSFER == transfer.NAME
+    assert view.UNSURE == store.UNSURE and view.TRANSFER == transfer.NAME
     said = []  # the service worker's and the page's words to each other
     for path in ("service-worker.js", os.path.join("static", "page", "offline.js")):
         with open(os.path.join(out, path)) as f:

@@ -159,6 +159,10 @@ def test_a_label_folder_named_as_a_reading_not_sure_is_left_out_and_named(tmp_pa
     assert images.label_names == ["a", "b"] and len(images) == 4
     assert skipped == {os.path.join(root, "?"): 'a label cannot be ?, which a reading says when not sure: rename '
                                                  'the folder'}
+    os.rename(os.path.join(root, "a"), str(tmp_path / "a"))
+    os.rename(os.path.join(root, "b"), str(tmp_path / "b"))
+    with pytest.raises(DigitlabError, match=r"has no label sub-folders but one named \?: put the images of each"):
+        read_folder(root, skip)  # its only label folder
 
 
 def test_a_16_bit_png_is_scaled_not_clipped(tmp_path):
@@ -262,7 +266,7 @@ def test_eval_refuses_a_folder_with_no_label_the_model_knows(trained, tmp_path, 
     data = make_folder(tmp_path / "stars", shapes=["star"], count=2)
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", data)
     assert code == 1 and out == []
-    assert err[-1] == "digitlab: None of its labels (star) is among the model's (circle, cross, square)."
+    assert err[-1] == "digitlab: None of the labels of these images (star) is among the model's (circle, cross, square)."
 
 
 def test_train_refuses_a_folder_of_one_label_before_training(tmp_path, capsys):
@@ -312,7 +316,7 @@ def test_a_validation_folder_of_no_training_label_is_refused_before_training(tmp
     code, out, err = run_cli(capsys, "train", "--data", data, "--val", val, "--out", str(tmp_path / "m"), "--base",
                              "none", "--model", "logreg")
     assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m"))
-    assert err == ["digitlab: None of its labels (star) is among the training folder's (circle, square)."]
+    assert err == ["digitlab: None of the labels of these images (star) is among the training folder's (circle, square)."]
 
 
 def test_plain_training_lines_count_epochs_from_one(tmp_path, capsys):
@@ -388,7 +392,22 @@ def test_a_store_whose_two_sets_differ_in_image_size_is_refused_before_training(
 def test_eval_refuses_images_of_another_size_than_the_model_reads(trained, tmp_path, capsys):
     store = image_store(tmp_path / "small.npz", 20, 20, labels=("circle", "cross", "square"))
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", store)
-    assert code == 1 and out == [] and err == ["digitlab: The images are 20x20, and the model reads 28x28."]
+    assert code == 1 and out == [] and err == ["digitlab: The model reads 28x28x1 images, and these are 20x20x1."]
+
+
+def test_a_store_with_a_label_named_as_a_reading_not_sure_is_refused_before_training(tmp_path, capsys):
+    store = image_store(tmp_path / "unsure.npz", 28, 28, labels=("a", "?"))
+    code, out, err = run_cli(capsys, "train", "--data", store, "--out", str(tmp_path / "m.npz"), "--base", "none")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m.npz"))
+    assert err == ["digitlab: A label cannot be ?, which a reading says when not sure: rename it."]
+
+
+def test_eval_of_a_store_with_no_test_images_says_so(trained, tmp_path, capsys):
+    store = str(tmp_path / "empty.npz")
+    save_sets(store, train=ImageSet(np.zeros((2, 28, 28), np.uint8), [0, 1], ["a", "b"]),
+              test=ImageSet(np.zeros((0, 28, 28), np.uint8), [], ["a", "b"]))
+    code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", store)
+    assert code == 1 and out == [] and err == ["digitlab: There are no images to score."]
 
 
 def test_a_base_network_that_reads_another_size_than_the_images_is_refused(tmp_path, capsys):

@@ -132,7 +132,7 @@ def test_a_validation_folder_tests_the_training_labels_it_has_and_names_the_othe
     assert done["unvalidated"] == ["cross", "square"]
     train, test = engine.data
     assert train.label_names == test.label_names == sorted(SHAPES) and set(test.labels) == {0}
-    with pytest.raises(DigitlabError, match=r"None of its labels \(moon\) is among the training folder's "
+    with pytest.raises(DigitlabError, match=r"None of the labels of these images \(moon\) is among the training folder's "
                                             r"\(circle, cross, square\)\."):
         upload(engine, ["val/moon/00.png"], shape_image, role="val")
     assert engine.data == (train, test)

@@ -55,8 +55,6 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # A network the page's checks let through (each image fits), whose first batch of 256 needs 1.7 GB
 # for one convolution's columns: run in a process held to 1.5 GB, as a tab's memory is held.
 TOO_BIG = """
-import sys
-sys.path.insert(0, sys.argv[1])
 from tests.unit.test_session import bars, store_bytes
 from digitlab.engine import Engine
 from digitlab.errors import DigitlabError
@@ -75,12 +73,13 @@ print(engine.handle("train_step", {"seconds": 0.1})["done"])
 
 def test_a_network_too_big_for_its_batch_says_so_when_memory_runs_out():
     limit = 1536 * 2 ** 20
-    run = subprocess.run([sys.executable, "-c", TOO_BIG, ROOT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         universal_newlines=True, timeout=300, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "py"), ROOT]))
+    run = subprocess.run([sys.executable, "-c", TOO_BIG], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         universal_newlines=True, timeout=300, env=env,
                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [
-        "Training ran out of memory: the network is too large to train on batches of 256 images here. Try a "
+        "Training ran out of memory: the network is too large for this page at a batch of 256 images. Try a "
         "smaller batch, or fewer filters.", "True"]  # and the run has ended
 
 
@@ -281,8 +280,8 @@ def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_en
     with pytest.raises(DigitlabError, match="No data set is loaded"):
         engine.handle("evaluate_model", {}, model_file)
     engine.handle("load_data", {}, store_bytes(relabelled(bars(4), ["x", "y", "z"]), relabelled(bars(2), ["x", "y", "z"])))
-    with pytest.raises(DigitlabError, match=r"cannot be tested on these images. None of its labels \(x, y, z\) is "
-                                            r"among the model's \(a, b, c\)\."):
+    with pytest.raises(DigitlabError, match=r"cannot be tested on these images. None of the labels of these images "
+                                            r"\(x, y, z\) is among the model's \(a, b, c\)\."):
         engine.handle("evaluate_model", {}, model_file)
     with pytest.raises(DigitlabError, match="empty"):
         engine.handle("evaluate_model", {}, b"")
@@ -290,7 +289,7 @@ def test_a_model_that_does_not_know_the_labels_or_no_model_is_refused_and_the_en
         engine.handle("evaluate_model", {}, b"PK\x03\x04 not really a zip")
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
     wide = model_bytes(Sequential([{"type": "flatten"}, {"type": "dense", "units": 3}], (32, 32, 1)), LABELS)
-    with pytest.raises(DigitlabError, match=r"^The images are 28x28, and the model reads 32x32\.$"):
+    with pytest.raises(DigitlabError, match=r"^The model reads 32x32x1 images, and these are 28x28x1\.$"):
         engine.handle("evaluate_model", {}, wide)
     assert np.sum(engine.handle("evaluate_model", {}, model_file)["confusion"]) == 6
 

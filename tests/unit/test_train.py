@@ -96,7 +96,7 @@ def test_an_epoch_shorter_than_the_clock_can_tell_is_timed_as_one_step_of_it(mon
 
 
 def test_a_model_is_not_scored_on_images_of_another_size_than_it_reads():
-    with pytest.raises(DigitlabError, match=r"^The images are 28x28, and the model reads 1x3\.$"):
+    with pytest.raises(DigitlabError, match=r"^The model reads 1x3x1 images, and these are 28x28x1\.$"):
         check_reads(argmax_model(), two_pattern_set(4, seed=0))
 
 

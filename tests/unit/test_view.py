@@ -72,7 +72,10 @@ def test_the_labels_a_tested_model_does_not_know_are_named():
 def test_the_offline_line_gives_the_reason_when_the_app_cannot_be_kept():
     assert view.offline_line({"kept": True}).startswith("yes")
     assert view.offline_line({"kept": False, "reason": "no https"}) == "no: no https"
-    assert view.not_offline_hint({"kept": False, "reason": "no https"}) == "Offline use is not possible from here: no https."
+    assert view.install_hint({"kept": False, "reason": "no https", "insecure": True}) == (
+        "Offline use is not possible from here: no https.")
+    assert view.install_hint({"kept": False, "reason": "the files could not be kept (quota)"}) is None  # may pass
+    assert view.install_hint({"kept": True}) is None
 
 
 def test_per_class_accuracy_follows_the_label_order_and_marks_empty_classes():

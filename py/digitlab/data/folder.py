@@ -13,8 +13,7 @@ import numpy as np
 from ..errors import DigitlabError, EmptyImageError
 from ..preprocess import normalise
 from .images import decode_image
-from .nondigits import UNSURE
-from .store import ImageSet
+from .store import UNSURE, ImageSet
 
 HOLD_OUT_EVERY = 5  # hold_out keeps 1 image in 5 of each label for testing
 NO_IMAGE = "no readable image: the label is left out"
@@ -42,12 +41,13 @@ class FolderImages:
                 skip(path, "not inside a label sub-folder")
             elif names[0] != UNSURE:  # its files are left out with it, below
                 self.planned[index] = names[0]
-        if UNSURE in set(folders) | {path.split("/")[0] for path in paths if "/" in path}:
+        named_unsure = UNSURE in set(folders) | {path.split("/")[0] for path in paths if "/" in path}
+        if named_unsure:
             skip(UNSURE, UNSURE_LABEL)
         self.labels = sorted((set(folders) | set(self.planned.values())) - {UNSURE})
         if not self.labels:
-            raise DigitlabError("%s has no label sub-folders: put the images of each label in a sub-folder "
-                                "named after the label." % where)
+            raise DigitlabError("%s has no label sub-folders%s: put the images of each label in a sub-folder "
+                                "named after the label." % (where, " but one named %s" % UNSURE if named_unsure else ""))
         self.digits = {}  # file index -> uint8 (28, 28)
 
     def add(self, index, gray):

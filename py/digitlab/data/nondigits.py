@@ -295,7 +295,6 @@ def _strays(image_set, count, seed, kinds):
 
 
 NONE_OF_THESE = "none of these"  # the label of an own-class model's class for everything else
-UNSURE = "?"  # what a reading not sure, or of no digit, says: so no class may be named this
 NONE_KINDS = ("scribbles", "lines")  # no one's class: letters, symbols or shapes may be someone's
 MIN_NONE = 10  # built-in examples of "none of these", at the fewest
 

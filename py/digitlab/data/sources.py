@@ -67,5 +67,4 @@ def _load(path, read=load_sets):
     try:
         return read(path)
     except UNREADABLE_STORE as err:
-        reason = err.args[0] if err.args else err  # a KeyError's str() would quote it
-        raise DigitlabError("%s is not a digitlab image store (a .npz of images and labels): %s" % (path, reason))
+        raise DigitlabError("%s is not a digitlab image store (a .npz of images and labels): %s" % (path, err))

@@ -45,9 +45,9 @@ def save_sets(path, **sets):
 
 
 # What load_set raises for a file that is no image store: not a zip or empty (one of NOT_A_ZIP),
-# refused for what it holds or with labels beyond its names (ValueError), without the set asked
-# for (KeyError).
-UNREADABLE_STORE = NOT_A_ZIP + (KeyError, ValueError)
+# refused for what it holds, with labels beyond its names or without the set asked for (ValueError).
+UNREADABLE_STORE = NOT_A_ZIP + (ValueError,)
+UNSURE = "?"  # what a reading not sure, or of no digit, says: so no label may be named this
 MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 images of 28x28, and no zip bomb
 
 
@@ -64,7 +64,7 @@ def load_set(source, name):
     except Refused as err:
         raise ValueError("it %s" % err)
     if len(arrays) < len(keys):
-        raise KeyError("no %s set" % name)
+        raise ValueError("it has no %s set" % name)
     image_set = ImageSet(arrays[keys[0]], arrays[keys[1]], list(arrays[keys[2]]))
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
         raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
@@ -98,16 +98,18 @@ def match_labels(image_set, known):
 
 
 def check_trainable(image_set):
-    """Refuse, in words, to train on images of fewer than two labels: the model would give its one
-    label to everything, sure of it."""
+    """Refuse, in words, to train on images of fewer than two labels (the model would give its one
+    label to everything, sure of it), or of a label UNSURE (its sure answers would read as not sure)."""
     labels = [name for name, count in zip(image_set.label_names, image_set.counts()) if count]
+    if UNSURE in labels:
+        raise DigitlabError("A label cannot be %s, which a reading says when not sure: rename it." % UNSURE)
     if len(labels) < 2:
         raise DigitlabError("Training needs images of two labels at least, to tell apart; %s. Add a label "
                             "folder, or the class \"none of these\"." % (
                                 "these are all of one label, %s" % labels[0] if labels else "there are no images"))
 
 
-# Whose labels a set is scored on, by known_labels_only: (why a label left out is, whose labels they are)
+# For known_labels_only, by whose labels a set is scored: (the reason a label left out is given, whose they are)
 THE_TRAINING_FOLDERS = ("label not in the training folder: not scored", "the training folder's")
 THE_MODELS = ("a label the model does not know: not scored", "the model's")
 
@@ -116,11 +118,13 @@ def known_labels_only(image_set, known, skip, reason, whose):
     """The images whose label is in `known`, renumbered into it; `skip(label, reason)` for each label
     dropped (a model can only be scored on the labels it knows). None known is refused, in words that
     name the labels `whose` ("the model's") they are not among. (reason, whose): THE_MODELS, say."""
+    if not len(image_set):
+        raise DigitlabError("There are no images to score.")
     index = np.array([known.index(name) if name in known else -1 for name in image_set.label_names])
     labels = index[image_set.labels]  # -1: a label the model does not know
     kept = labels >= 0
     if not kept.any():
-        raise DigitlabError("None of its labels (%s) is among %s (%s)."
+        raise DigitlabError("None of the labels of these images (%s) is among %s (%s)."
                             % (", ".join(image_set.label_names), whose, ", ".join(known)))
     for name in image_set.label_names:
         if name not in known:

@@ -80,13 +80,13 @@ def network_of_code(source, classes, input_shape, max_params):
     """Run `source` -> (the spec of the layers it leaves in `model`, checked against `input_shape` and
     `classes`; that network built, its weights left zero); raises CodeError."""
     layers = _run(source, classes)
-    spec = [_entry(layer) for layer in layers]
+    spec = _with_time_limit(lambda: [_entry(layer) for layer in layers])  # the code may have made config() run on
     for count, layer in enumerate(layers, 1):  # the first layer whose shapes do not fit, by its line
         _check_settings(layer, spec[count - 1])
         try:
             model = Sequential(spec[:count], input_shape, max_params=max_params, max_values=MAX_VALUES,
                                initialise=False)
-        except (ValueError, TypeError, ArithmeticError, KeyError) as err:
+        except (ValueError, TypeError, ArithmeticError) as err:
             raise CodeError(_line_of(layer), "%s does not fit here: %s." % (type(layer).__name__, err))
     if model.output_shape != (classes,):
         raise CodeError(_line_of(layers[-1]), "the network ends in %s numbers; it must end in one score per label "
@@ -99,10 +99,16 @@ def _entry(layer):
     """A layer's spec entry. The code may have changed the layer's own attributes, so whatever
     reading them raises is said as the code's error."""
     try:
-        return dict(type=layer.kind, **layer.config())
+        entry = dict(type=layer.kind, **layer.config())
+    except CodeError:  # stopped in time
+        raise
     except Exception as err:
         raise CodeError(_line_of(layer), "%s is not a layer any more: %s: %s" % (type(layer).__name__,
                                                                                type(err).__name__, err))
+    if entry["type"] not in LAYERS:
+        raise CodeError(_line_of(layer), "%s is not a layer any more: its kind %r is no layer's"
+                        % (type(layer).__name__, entry["type"]))
+    return entry
 
 
 def _line_of(layer):
@@ -176,7 +182,7 @@ def _with_time_limit(run):
     before = sys.gettrace()
     sys.settrace(trace)
     try:
-        run()
+        return run()
     finally:
         sys.settrace(before)
 

@@ -70,6 +70,8 @@ def find_digits(ink, classify, unsure_below=0.0):
         scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
         chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores) or []
         digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
+    if not digits:  # nothing found is said, always (recognise.py)
+        raise EmptyImageError("No digit found: no mark here reads as one.")
     if not cut_off and len(digits) <= MAX_DIGITS:
         return digits, None
     return digits[:MAX_DIGITS], "There is more here than a number of %d digits: the rest is not read." % MAX_DIGITS
