@@ -115,8 +115,9 @@ async def start():
     say("offline", view.KEEPING_OFFLINE)
     kept = json.loads(await app.keepOffline())
     say("offline", view.offline_line(kept))
-    if not kept["kept"]:  # the hint at the top (iPads) must not promise what cannot be
-        say("install-hint", view.not_offline_hint(kept))
+    hint = view.install_hint(kept)
+    if hint:  # the line at the top (iPads) must not promise what cannot be
+        say("install-hint", hint)
     app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
 
 

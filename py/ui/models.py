@@ -23,17 +23,17 @@ def answer(text):
     panel.dataset.answers = str(int(panel.dataset.answers) + 1)
 
 
-async def accept(source, name, also=None):
+async def accept(source, name, beside=None):
     """Make a model (file bytes, or the trainer's model) the one that recognises, and keep it.
 
-    A refused model leaves the old one in place, and the panel (and `also`, the testid beside the
-    button pressed) says why. -> the model, or None if it was refused.
+    A refused model leaves the old one in place, and the panel (and `beside`, the testid of the
+    message beside the button pressed) says why. -> the model, or None if it was refused.
     """
     reply = json.loads(await app.keepModel(app.engine, source, name))
     if not reply["ok"]:
         answer(reply["error"]["message"])
-        if also:
-            say(also, "Not in use: %s" % reply["error"]["message"])
+        if beside:
+            say(beside, "Not in use: %s" % reply["error"]["message"])
         return None
     model = reply["result"]
     show(model, NOT_KEPT if "not_kept" in model else KEPT)

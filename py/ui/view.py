@@ -3,7 +3,7 @@
 Kept apart from main.py, which only touches the DOM, so it can be tested in CPython.
 """
 
-UNSURE = "?"  # the label of a digit read with less confidence than the threshold (data/nondigits.py)
+UNSURE = "?"  # the label of a digit read with less confidence than the threshold (data/store.py)
 TRANSFER = "transfer"  # the name of a model made by transfer learning (transfer.NAME)
 MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
 
@@ -28,7 +28,7 @@ def describe(reply, threshold):
     result = reply["result"]
     digits = result["digits"]
     if not digits:
-        return {"prediction": "–", "confidence": "", "message": result.get("note", "No digit found.")}
+        return {"prediction": "–", "confidence": "", "message": result["note"]}  # the engine says why
     least = min(digit["confidence"] for digit in digits)
     if len(digits) == 1:
         confidence = "%s sure" % percent(least)
@@ -338,9 +338,12 @@ def connection_line(offline):
 KEEPING_OFFLINE = "keeping the app's files in this browser…"
 
 
-def not_offline_hint(status):
-    """The line at the top of an iPad's page when the app cannot be kept for offline use."""
-    return "Offline use is not possible from here: %s." % status["reason"]
+def install_hint(status):
+    """What the line at the top of an iPad's page says once offline.js has answered: None (it stays
+    as it is) unless the app can never be kept from this address."""
+    if status.get("insecure"):
+        return "Offline use is not possible from here: %s." % status["reason"]
+    return None
 
 
 def offline_line(status):

@@ -16,10 +16,11 @@ export async function keepOffline(onUpdate) {
 }
 
 async function register(onUpdate) {
-  if (!("serviceWorker" in navigator)) {
-    return { kept: false, reason: window.isSecureContext ? "this browser has no service workers"
-      : "browsers keep a page for offline use only when it comes from https or from this device (localhost)" };
+  if (!window.isSecureContext) {
+    return { kept: false, insecure: true,
+      reason: "browsers keep a page for offline use only when it comes from https or from this device (localhost)" };
   }
+  if (!("serviceWorker" in navigator)) return { kept: false, reason: "this browser has no service workers" };
   try {
     const registration = await navigator.serviceWorker.register("service-worker.js");
     if (!registration) return { kept: false, reason: "this browser does not allow it here" }; // e.g. blocked by a policy
