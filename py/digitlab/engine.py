@@ -27,7 +27,7 @@ from .errors import DigitlabError
 from .model_file import MAX_PARAMS, load_model, model_bytes
 from .nn import editable, ops, zoo
 from .nn.dispatch import MatmulDispatch
-from .recognise import THRESHOLD, check_reads_pictures, recognise_rgba
+from .recognise import THRESHOLD, check_picture_input, check_reads_pictures, recognise_rgba
 from .train import check_reads
 from .transfer import BASE_NETWORK
 
@@ -143,7 +143,9 @@ class Engine:
 
     def load_base(self, payload, data):
         """Keep a model file as the network a folder's new classifier starts from."""
-        base = self.base = _reading_model(data)
+        base = _model_file(data)
+        check_picture_input(base)
+        self.base = base
         return {"name": base.name, "labels": len(base.labels)}
 
     def export_model(self, payload, data=None):

@@ -35,12 +35,20 @@ def reads_a_line(saved):
     return all(len(label) == 1 for label in saved.labels if label != NONE_OF_THESE)
 
 
-def check_reads_pictures(saved):
+def check_picture_input(saved):
     """Raise DigitlabError unless `saved` reads what a picture is normalised to (INPUT_SHAPE): a
-    model trained on an image store of another size can be scored on that store, not read pictures."""
+    model trained on an image store of another size can be scored on that store, not read pictures
+    (nor be the network a folder's classifier starts from)."""
     if saved.model.input_shape != INPUT_SHAPE:
         raise DigitlabError("This model reads %dx%dx%d images, and pictures are read as %dx%dx%d digits: "
                             "it cannot read them." % (saved.model.input_shape + INPUT_SHAPE))
+
+
+def check_reads_pictures(saved):
+    """Raise DigitlabError unless `saved` reads pictures (check_picture_input) and its labels can
+    name what it reads. A base network's own labels are never read (its head is replaced): the
+    built-in one's glyphs include a ?."""
+    check_picture_input(saved)
     if all(label == NONE_OF_THESE for label in saved.labels):
         raise DigitlabError("This model has no label but “%s”: it cannot name anything." % NONE_OF_THESE)
     if UNSURE in saved.labels:

@@ -66,6 +66,7 @@ def test_classes_drawn_in_the_page_train_and_travel_as_a_zip(app, tmp_path):
                           timeout=TRAINING_TIMEOUT_MS)
     assert text(app, "data-line") == ("Data: the folder “drawn”: 2 labels (cross, tick), 6 images to train, "
                                       "none held out to test (too few)")
+    app.wait_for_function("document.querySelector('[data-testid=class-message]')?.textContent.startsWith('These')")
     assert text(app, "class-message") == "These drawings are the training data now: train them below."
     start_training(app, "mlp", epochs="10")
     app.wait_for_selector('[data-testid="evaluation"]:not([hidden])', timeout=TRAINING_TIMEOUT_MS)
