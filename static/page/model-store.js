@@ -4,13 +4,28 @@
 const DB = "digitlab";
 const STORE = "models";
 const KEY = "current";
+// Some Safari versions leave indexedDB.open unanswered; the page's start waits on it, so past this
+// it gives up, and the built-in model reads (the page says why).
+const OPEN_WAIT_S = 10;
 
 function open() {
   return new Promise((resolve, reject) => {
     const request = indexedDB.open(DB, 1);
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`it did not answer in ${OPEN_WAIT_S} s`));
+    }, OPEN_WAIT_S * 1000);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      clearTimeout(timer);
+      if (late) request.result.close(); // given up on: not left open
+      else resolve(request.result);
+    };
+    request.onerror = () => {
+      clearTimeout(timer);
+      reject(request.error);
+    };
   });
 }
 

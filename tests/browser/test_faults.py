@@ -351,6 +351,24 @@ def test_a_damaged_kept_model_is_said_and_the_built_in_one_reads(app):
     seen("the kept model is damaged", said)
 
 
+# IndexedDB as some Safari versions leave it: an open request that is never answered.
+SILENT_STORAGE = """Object.defineProperty(window, "indexedDB", { value: { open: () => ({}) } });"""
+
+
+def test_storage_that_never_answers_delays_the_start_a_few_seconds_and_the_built_in_model_reads(watched_context,
+                                                                                                app_url):
+    context, watch = watched_context
+    context.add_init_script(SILENT_STORAGE)
+    page = open_app(context, watch, app_url + "?runtime=registry-only")  # ready: the start did not wait for ever
+    page.wait_for_function("document.querySelector('[data-testid=model-message]')?.textContent !== ''")
+    said = text(page, "model-message")
+    assert said == ("The model kept in this browser could not be read: the browser refused its storage (it did not "
+                    "answer in 10 s).")
+    assert text(page, "model-name").endswith("built in")
+    drawing_still_read(page)
+    seen("the browser's storage never answers", said)
+
+
 def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
     assert choose_model_file(app, "mine.npz", built_model("mine")) == "Now recognising with mine.npz."
     app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')")
