@@ -37,7 +37,8 @@ MAX_CHECK_VALUES = 1 << 22  # per matrix of a kernel_check: past a 4096 tile, 16
 
 class Engine:
     def __init__(self):
-        self.saved = None
+        self.saved = None  # the model that reads pictures
+        self.trained = None  # the model the last finished training made, until the engine stops
         self.base = None  # the built-in feature network (data/glyphs.py): the base of transfer learning
         self.own_images = None  # every image of a training folder of one's own labels, once given
         self.data = None  # (train, test) ImageSets once load_data or folder_done has run; test may be None
@@ -149,9 +150,10 @@ class Engine:
         return {"name": base.name, "labels": len(base.labels)}
 
     def export_model(self, payload, data=None):
-        """The current model as a file, base64-encoded for the page to download: a model file, or
-        with {"format": "onnx"} an ONNX file for other tools."""
-        saved = self._model()
+        """The model that reads as a file, or with {"trained": true} the model trained here,
+        base64-encoded for the page to download: a model file, or with {"format": "onnx"} an ONNX
+        file for other tools."""
+        saved = self._trained() if payload.get("trained") else self._model()
         if payload.get("format") == "onnx":
             from .interop.onnx_export import onnx_bytes  # only when asked: the boot need not load it
 
@@ -304,13 +306,13 @@ class Engine:
         return {"cancelled": True}
 
     def train_report(self, payload=None, data=None):
-        """Score the finished model; it becomes this engine's current model (for export)."""
+        """Score the finished model; it becomes this engine's trained model (for export)."""
         run = self._session()
         report = run.report()
         metrics = {"test_accuracy": report["accuracy"], "train_config": run.config.as_dict()}
-        self.saved = load_model(model_bytes(run.model, run.train_set.label_names, name=run.architecture,
-                                            metrics=metrics))
-        report["model"] = self._model_info()
+        self.trained = load_model(model_bytes(run.model, run.train_set.label_names, name=run.architecture,
+                                              metrics=metrics))
+        report["model"] = _described(self.trained)
         return report
 
     def evaluate_model(self, payload, data):
@@ -362,12 +364,18 @@ class Engine:
     def _model(self):
         return _needed(self.saved, "No model is loaded yet.")
 
+    def _trained(self):
+        # A worker started again after its training is a new engine: the model it trained is gone.
+        return _needed(self.trained, "No model has been trained since the engine started: one trained before it "
+                                     "stopped is gone. Train again.")
+
     def _model_info(self):
-        if self.saved is None:
-            return None
-        return {"name": self.saved.name, "labels": self.saved.labels,
-                "parameters": int(self.saved.model.count_params()),
-                "metrics": self.saved.meta.get("metrics", {})}
+        return None if self.saved is None else _described(self.saved)
+
+
+def _described(saved):
+    return {"name": saved.name, "labels": saved.labels, "parameters": int(saved.model.count_params()),
+            "metrics": saved.meta.get("metrics", {})}
 
 
 def _needed(value, missing):

@@ -100,8 +100,9 @@ async def on_step(reply_json):
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         buttons(False)
-        if reply["error"]["type"] == app.engineFailed:  # a new trainer starts on the MNIST digits
+        if reply["error"]["type"] == app.engineFailed:  # a new trainer starts on the MNIST digits, untrained
             show_mnist_data(None)
+            lose_trained()
         return
     if run["cancelled"]:  # a slice that was under way when Cancel was pressed: "Cancelled" stays
         return
@@ -131,6 +132,16 @@ async def show_evaluation():
     show_report(report, view.trained_here(report["model"]), trained=True)
     say("trained-message", "Not in use yet: use it, or download it to keep it.")
     app.unsaved = True  # leaving now would lose it: the page asks first (main.js)
+
+
+def lose_trained():
+    """The trainer stopped: a model it trained can no longer be put in use or downloaded."""
+    if element("use-trained").hidden:
+        return
+    element("use-trained").hidden = element("download-trained").hidden = True
+    say("trained-message", "The model trained here is gone with its engine (one already put in use stays). "
+                           "Train again for a new one.")
+    app.unsaved = False  # nothing is left to lose
 
 
 async def test_model_in_use(event):
@@ -205,7 +216,7 @@ async def use_trained(event):
 
 
 async def download_trained(event):
-    saved = answered(await app.exportModel(run["trainer"], False), "trained-message")
+    saved = answered(await app.exportModel(run["trainer"], False, "digitlab", True), "trained-message")
     if saved is None:
         return
     app.unsaved = False

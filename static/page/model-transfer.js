@@ -10,18 +10,18 @@ const FORMATS = { digitlab: ".npz", onnx: ".onnx" }; // what the engine exports,
 const ONNX_FILE = /\.onnx$/i; // a file the engine imports (import_onnx) before it is used
 
 /**
- * Export `engine`'s current model (`format`: digitlab's own or "onnx", for other tools);
- * resolves to the reply with {name, bytes, data: Uint8Array}.
+ * Export `engine`'s model that reads, or with `trained` the model it trained (`format`: digitlab's
+ * own or "onnx", for other tools); resolves to the reply with {name, bytes, data: Uint8Array}.
  */
-async function exported(engine, float16, format = "digitlab") {
-  const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16, format })));
+async function exported(engine, float16, format = "digitlab", trained = false) {
+  const reply = JSON.parse(await engine.request("export_model", JSON.stringify({ float16, format, trained })));
   if (reply.ok) reply.result.data = Reply.bytes(reply.result.base64);
   return reply;
 }
 
-/** Download `engine`'s model as a file; resolves to a small JSON reply for the UI. */
-export async function exportModel(engine, float16, format = "digitlab") {
-  const reply = await exported(engine, float16, format);
+/** Download `engine`'s model (as `exported` names it) as a file; resolves to a small JSON reply for the UI. */
+export async function exportModel(engine, float16, format = "digitlab", trained = false) {
+  const reply = await exported(engine, float16, format, trained);
   if (!reply.ok) return JSON.stringify(reply);
   const { name, bytes, data } = reply.result;
   const filename = `${name || "model"}${float16 ? ".f16" : ""}${FORMATS[format]}`;
@@ -45,7 +45,7 @@ function storageProblem(err) {
 /**
  * Make model bytes the predictor's model and keep them for the next visit.
  * `source` is a Uint8Array (a model file, or an ONNX file when `name` ends in .onnx, made a model
- * file first), or an engine (the trainer) whose model is taken.
+ * file first), or an engine (the trainer) whose trained model is taken.
  * Resolves to the predictor's JSON reply; a refused model changes nothing. When the browser
  * will not store it (full, private mode), the model is in use all the same, and the result's
  * `not_kept` says why it will be gone after a reload.
@@ -53,7 +53,8 @@ function storageProblem(err) {
 export async function keepModel(predictor, source, name) {
   let data = source;
   if (!(source instanceof Uint8Array) || ONNX_FILE.test(name)) {
-    const reply = source instanceof Uint8Array ? await fromOnnx(predictor, source, name) : await exported(source, false);
+    const reply = source instanceof Uint8Array ? await fromOnnx(predictor, source, name)
+      : await exported(source, false, "digitlab", true);
     if (!reply.ok) return JSON.stringify(reply);
     data = reply.result.data;
   }

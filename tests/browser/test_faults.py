@@ -157,6 +157,22 @@ def test_a_trainer_that_dies_mid_epoch_is_said_and_a_new_one_trains(app):
     seen("the trainer worker dies mid-epoch", said)
 
 
+def test_a_trainer_that_dies_after_training_gives_no_other_model_as_the_one_trained(app):
+    train_small_mlp(app)
+    app.evaluate("digitlab.trainer().stop('The trainer stopped (killed by the test).')")
+    app.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.includes('gone')")
+    said = text(app, "trained-message")
+    assert said.startswith("The model trained here is gone with its engine")
+    assert app.is_hidden('[data-testid="use-trained"]') and app.is_hidden('[data-testid="download-trained"]')
+    assert not app.evaluate("digitlab.unsaved")
+    # The engine refuses too: a trainer started again holds the built-in model, not a trained one.
+    reply = json.loads(app.evaluate("digitlab.keepModel(digitlab.engine, digitlab.trainer(), 'trained')"))
+    assert reply["error"]["message"].startswith("No model has been trained since the engine started")
+    assert text(app, "model-name").endswith("built in")  # the model in use is as it was
+    drawing_still_read(app)
+    seen("the trainer worker dies after training", said)
+
+
 def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
     app.click('[data-testid="train-start"]')
     app.click('[data-testid="train-cancel"]')

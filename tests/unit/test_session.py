@@ -131,10 +131,24 @@ def test_the_engine_trains_scores_and_exports_a_model_that_loads():
         pass
     report = engine.handle("train_report", {})
     assert report["model"]["name"] == "mlp" and report["accuracy"] > 0.5
-    exported = engine.handle("export_model", {"float16": True})
+    exported = engine.handle("export_model", {"float16": True, "trained": True})
     saved = load_model(base64.b64decode(exported["base64"]))
     assert saved.labels == LABELS and saved.meta["weights_dtype"] == "float16"
     assert saved.meta["metrics"]["test_accuracy"] == report["accuracy"]
+
+
+def test_the_model_trained_is_exported_only_by_the_engine_that_trained_it():
+    """A trainer worker started again loads the reading model: it must not pass that off as trained."""
+    engine = Engine()
+    engine.handle("load_model", {}, a_logreg_file())
+    with pytest.raises(DigitlabError, match="No model has been trained since the engine started"):
+        engine.handle("export_model", {"trained": True})
+    engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))
+    engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "batch_size": 20})
+    trained, _ = trained_model_file(engine)
+    assert load_model(trained).name == "mlp"
+    reading = base64.b64decode(engine.handle("export_model", {})["base64"])
+    assert load_model(reading).name == "logreg"  # training leaves the model that reads as it was
 
 
 def test_the_engine_counts_the_memory_training_takes_then_stops_counting():
@@ -224,7 +238,7 @@ def trained_model_file(engine):
     while not engine.handle("train_step", {"seconds": 0.05})["done"]:
         pass
     report = engine.handle("train_report", {})
-    return base64.b64decode(engine.handle("export_model", {})["base64"]), report
+    return base64.b64decode(engine.handle("export_model", {"trained": True})["base64"]), report
 
 
 def a_logreg_file():
@@ -329,8 +343,8 @@ def test_the_engine_trains_a_folder_on_the_builtin_network_and_mnist_from_scratc
     assert steps == list(range(1, started["total_steps"] + 1))
     report = engine.handle("train_report", {})
     assert report["accuracy"] == 1.0 and report["model"]["labels"] == LABELS
-    assert engine.saved.meta["metrics"]["train_config"] == started["config"]
-    np.testing.assert_array_equal(engine.saved.model.layers[0].params["w"], base.layers[0].params["w"])
+    assert engine.trained.meta["metrics"]["train_config"] == started["config"]
+    np.testing.assert_array_equal(engine.trained.model.layers[0].params["w"], base.layers[0].params["w"])
 
     engine.handle("load_data", {}, store_bytes(bars(20), bars(5, seed=3)))  # not a folder: no transfer
     assert engine.handle("train_start", {"architecture": "mlp", "epochs": 1, "base": True})["architecture"] == "mlp"
