@@ -9,9 +9,12 @@ from dom import answered, app, element, say
 
 KEPT = "kept in this browser"
 NOT_KEPT = "not kept: gone after a reload"
+BUILT_IN = "built in"
+panel = {"builtin": None, "origin": BUILT_IN}  # the built-in model's info; where the model in use comes from
 
 
 def show(model, origin):
+    panel["origin"] = origin
     say("model-name", view.model_line(model, origin))
     say("model-labels", view.labels_line(model))
 
@@ -41,15 +44,28 @@ async def accept(source, name, beside=None):
     return model
 
 
-async def restore(builtin):
+async def restore():
     """At start: use the model kept in this browser, if there is one and it still loads."""
     reply = json.loads(await app.restoreModel(app.engine))
     if reply["ok"] and reply["result"]:
         show(reply["result"], KEPT)
         return
-    show(builtin, "built in")
+    show(panel["builtin"], BUILT_IN)
     if not reply["ok"]:  # unreadable or damaged: the built-in model reads, and the page says why
         answer(reply["error"]["message"])
+
+
+def restarted(reply_json):
+    """The predictor started again, with the model kept in this browser or else the built-in one
+    (restoreModel's reply): when that is not the model in use before (one not kept), say which reads."""
+    reply = json.loads(reply_json)
+    if not reply["ok"] and reply["error"]["type"] == app.engineFailed:
+        return  # no engine: the request that started it says why, and the next one starts it again
+    kept = reply["result"] if reply["ok"] else None
+    if (KEPT if kept else BUILT_IN) == panel["origin"]:
+        return  # the model in use came back
+    show(kept or panel["builtin"], KEPT if kept else BUILT_IN)
+    answer(view.restarted_line(kept["name"] if kept else None, None if reply["ok"] else reply["error"]["message"]))
 
 
 async def download_as(file_format):
@@ -107,7 +123,9 @@ async def reset(event):
 
 
 async def start(builtin):
-    await restore(builtin)
+    panel["builtin"] = builtin
+    await restore()
+    app.restarted = create_proxy(restarted)
     element("download-model").addEventListener("click", create_proxy(download))
     element("download-onnx").addEventListener("click", create_proxy(download_onnx))
     element("load-model").addEventListener("change", create_proxy(chosen))

@@ -244,6 +244,16 @@ def accepted_line(name, not_kept=None):
     return "Now recognising with %s, but it is not kept in this browser: %s. Download it to keep it." % (name, not_kept)
 
 
+def restarted_line(kept_name, why=None):
+    """The engine started again reading with the kept model (`kept_name`) or, when None, the built-in
+    one, not with the model in use before; `why`: why the kept model was not used, if it was not."""
+    now = "The engine started again, recognising with %s" % ("the kept model %s" % kept_name if kept_name
+                                                            else "the built-in model")
+    if why:
+        return "%s. %s" % (now, why)
+    return "%s: the model in use before was not kept in this browser. Load its file again to use it." % now
+
+
 def saved_line(saved, which):
     """A download's answer, naming the model it holds: e.g. 'Downloading deep.npz (812 KB): the model in
     use.' (the page hands the file to the browser, which may still ask where to keep it)"""

@@ -20,7 +20,11 @@ const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const pad = new DrawingPad(byTestId("draw-canvas"));
 let trainer = null;
 const engine = new EngineClient({ runtime, fault });
-engine.onRestart = restoreModel; // a predictor started again recognises with the model in use
+engine.onRestart = async (predictor) => { // a predictor started again recognises with the model kept
+  const reply = await restoreModel(predictor);
+  window.digitlab.restarted?.(reply); // set by the UI: the model panel says so if that is not the one in use
+  return reply;
+};
 
 window.digitlab = {
   engine,
@@ -51,6 +55,8 @@ window.digitlab = {
     byTestId("update-reload").onclick = () => useUpdate(worker);
   }),
   watchConnection,
+  /** Set by the UI: told restoreModel's reply when a predictor started again. */
+  restarted: null,
   /** Set by the UI while a model trained here is neither in use nor downloaded: leaving asks first. */
   unsaved: false,
   /** Resolves on the next click of `button`. */

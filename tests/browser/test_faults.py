@@ -12,8 +12,8 @@ import build
 from conftest import BOOT_TIMEOUT_MS, open_app, trainer_request, wait_until_ready
 from drawing import draw_digit
 from test_kernel import open_with_kernel, wait_for_evaluation
-from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, start_training, text,
-                           train_small_mlp, wait_until_training)
+from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, model_answer, start_training,
+                           text, train_small_mlp, wait_until_training)
 
 from digitlab.model_file import load_model, model_bytes
 
@@ -390,7 +390,21 @@ def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
     app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')")
     drawing_still_read(app)  # the next drawing starts a new predictor
     assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"
+    assert text(app, "model-message") == "Now recognising with mine.npz."  # nothing changed to be said
     seen("the predictor worker dies", "nothing: the next drawing starts it again, with the model in use")
+
+
+def test_a_predictor_that_dies_with_a_model_not_kept_says_it_reads_with_the_built_in_one_again(app, app_url):
+    cdp = app.context.new_cdp_session(app)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    assert choose_model_file(app, "mine.npz", built_model("mine")).endswith("Download it to keep it.")
+    said = model_answer(app, lambda: app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')"
+                                                  " || digitlab.engine.request('info')"))
+    assert said == ("The engine started again, recognising with the built-in model: the model in use before was "
+                    "not kept in this browser. Load its file again to use it.")
+    assert text(app, "model-name").endswith("built in")
+    drawing_still_read(app)
+    seen("the predictor dies while a model not kept is in use", said)
 
 
 def test_a_predictor_whose_restart_stalls_comes_back_with_the_model_in_use(watched_context, app_url):

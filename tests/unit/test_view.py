@@ -268,6 +268,16 @@ def test_a_model_in_use_that_the_browser_would_not_keep_says_so_and_how_to_keep_
         "is full. Download it to keep it.")
 
 
+def test_an_engine_started_again_without_the_model_in_use_says_which_model_reads_now():
+    assert view.restarted_line(None) == (
+        "The engine started again, recognising with the built-in model: the model in use before was not kept in "
+        "this browser. Load its file again to use it.")
+    assert view.restarted_line("older").startswith("The engine started again, recognising with the kept model older:")
+    assert view.restarted_line(None, "The model kept in this browser could not be used: damaged.") == (
+        "The engine started again, recognising with the built-in model. The model kept in this browser could not "
+        "be used: damaged.")
+
+
 def test_the_network_in_python_is_trained_from_scratch_with_its_code():
     payload, problems = view.training_settings("python", {"epochs": "1", "batch_size": "64", "lr": "0.01"}, "50",
                                                True, False, SETTINGS, "model = [Flatten(), Dense(units=classes)]")
