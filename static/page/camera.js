@@ -42,12 +42,26 @@ export class Camera {
         stream = await navigator.mediaDevices.getUserMedia(this.constraints({ deviceId: { exact: back } }));
       }
       this.start(stream);
-      await this.video.play();
-      return Reply.ok({ label: this.track().label || "camera" });
     } catch (err) {
       this.close();
       const message = REFUSALS[err && err.name] || `The camera could not be started (${err && err.message}).`;
       return Reply.refused("CameraError", message);
+    }
+    return this.play();
+  }
+
+  /**
+   * Show the open camera's picture. The camera is allowed by now: a refusal here is the video's (a
+   * browser's play rules, e.g. iOS in Low Power Mode), not the camera's, and is said as such.
+   */
+  async play() {
+    try {
+      await this.video.play();
+      return Reply.ok({ label: this.track().label || "camera" });
+    } catch (err) {
+      this.close();
+      return Reply.refused("CameraError", "The camera is allowed, but the browser would not show its picture "
+        + `(${(err && err.message) || err}): try again.`);
     }
   }
 

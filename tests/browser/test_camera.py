@@ -152,6 +152,17 @@ def test_a_camera_that_stops_mid_stream_is_said_and_the_page_keeps_working(camer
     camera_app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
 
 
+def test_a_camera_picture_the_browser_will_not_play_is_said_as_that_not_as_a_blocked_camera(camera_app):
+    # What a browser's play rules do (iOS in Low Power Mode): the stream is allowed, the video refuses to play.
+    camera_app.evaluate("() => { HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException("
+                        "'play() can only be initiated by a user gesture.', 'NotAllowedError')); }")
+    camera_app.click('[data-testid="camera-open"]')
+    wait_for_camera_message(camera_app, "The camera is allowed, but the browser would not show its picture")
+    assert "user gesture" in text(camera_app, "camera-message")
+    assert camera_app.locator('[data-testid="camera-open"]').is_enabled()
+    assert not camera_app.evaluate("digitlab.camera.isOpen")  # nothing left running
+
+
 def test_without_a_camera_the_page_says_so_and_keeps_working(app):
     # The plain test browser has no camera device and no permission: either refusal is said in words.
     app.click('[data-testid="camera-open"]')
