@@ -15,13 +15,23 @@
 // (tests/build/test_output.py checks that they are).
 const KEPT_HEADER = "x-digitlab-kept";
 const SKIP_WAITING = "skipWaiting";
+const NOT_KEPT = "notKept";
 
 // From the server itself, not the browser's HTTP cache: a host that lets files be cached for a while
 // would otherwise hand a new build's worker some of the last build's files to keep.
 self.addEventListener("install", (event) => {
   const fresh = FILES.map((file) => new Request(file, { cache: "reload" }));
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(fresh)));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(fresh)).catch(tellPages));
 });
+
+/** Tell the app's pages why this build could not be kept (they wait for it), then give it up. */
+async function tellPages(err) {
+  const why = { name: err && err.name, message: (err && err.message) || String(err) };
+  for (const page of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+    page.postMessage({ [NOT_KEPT]: why });
+  }
+  throw err;
+}
 
 self.addEventListener("message", (event) => {
   if (event.data === SKIP_WAITING) self.skipWaiting();

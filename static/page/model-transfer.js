@@ -4,7 +4,7 @@
 /* global Reply */
 
 import { saveBytes } from "./download.js";
-import { modelStore } from "./model-store.js";
+import { STORAGE_FULL, modelStore } from "./model-store.js";
 
 const FORMATS = { digitlab: ".npz", onnx: ".onnx" }; // what the engine exports, and its files' extension
 const ONNX_FILE = /\.onnx$/i; // a file the engine imports (import_onnx) before it is used
@@ -38,7 +38,7 @@ async function fromOnnx(engine, data, name) {
 
 /** Why the browser's storage refused, in words. */
 function storageProblem(err) {
-  if (err && err.name === "QuotaExceededError") return "the browser's storage for this page is full";
+  if (err && err.name === "QuotaExceededError") return STORAGE_FULL;
   return `the browser refused its storage (${(err && err.message) || err})`;
 }
 

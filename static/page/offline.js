@@ -3,9 +3,13 @@
 // when a new build is ready, and whether the page runs from the kept copy.
 "use strict";
 
+import { STORAGE_FULL } from "./model-store.js";
+
 // What the page and the service worker say to each other, the same on both sides (tests/build/test_output.py).
 const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on a kept copy it answers with for want of the server
 const SKIP_WAITING = "skipWaiting"; // the page's word to a waiting new build: take over
+const NOT_KEPT = "notKept"; // the service worker's word to the pages when its files could not be kept: {name, message}
+const WHY_WAIT_S = 5; // for the words of a worker that gave up
 
 /**
  * Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}.
@@ -60,13 +64,24 @@ export function useUpdate(worker) {
   worker.postMessage(SKIP_WAITING);
 }
 
-/** Resolves when `worker` has kept every file and taken over; rejects if it gave up. */
+/**
+ * Resolves when `worker` has kept every file and taken over; rejects if it gave up, saying why when
+ * it told the page (storage full, a file it could not fetch). Its words come a moment after it gives
+ * up (in Chromium, after the state change): they are waited for, WHY_WAIT_S at most.
+ */
 function activated(worker) {
   return new Promise((ok, fail) => {
     const check = () => {
       if (worker.state === "activated") ok();
-      if (worker.state === "redundant") fail(new Error("a file of the app could not be fetched"));
+      if (worker.state === "redundant") {
+        setTimeout(() => fail(new Error("a file of the app could not be fetched")), WHY_WAIT_S * 1000);
+      }
     };
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      const why = event.data && event.data[NOT_KEPT];
+      if (!why) return;
+      fail(new Error(why.name === "QuotaExceededError" ? STORAGE_FULL : `a file of the app could not be fetched: ${why.message}`));
+    });
     worker.addEventListener("statechange", check);
     check();
   });

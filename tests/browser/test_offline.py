@@ -41,6 +41,18 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
                                timeout=TRAINING_TIMEOUT_MS)
 
 
+def test_storage_too_small_to_keep_the_app_is_said_and_the_app_works_online(browser, app_url):
+    for context, page_watch in watch(browser, service_workers="allow"):
+        first = context.new_page()  # the quota is set before the app's page loads and registers its worker
+        context.new_cdp_session(first).send("Storage.overrideQuotaForOrigin",
+                                            {"origin": app_url.rstrip("/"), "quotaSize": 1 << 20})
+        page = open_app(context, page_watch, app_url + "?runtime=registry-only")
+        page.wait_for_function(SAID, timeout=KEEP_TIMEOUT_MS)
+        assert text(page, "offline") == "no: the files could not be kept (the browser's storage for this page is full)"
+        draw_digit(page, "7")  # and the app works
+        page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'")
+
+
 def test_an_ipad_on_a_plain_http_address_works_and_is_told_it_cannot_go_offline_from_there(playwright):
     """The README's classroom set-up: the build served from a laptop, opened on an iPad by its address.
     http from another machine is no secure origin, so no browser keeps the page for offline use."""

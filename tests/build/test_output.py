@@ -59,8 +59,8 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
     said = []  # the service worker's and the page's words to each other
     for path in ("service-worker.js", os.path.join("static", "page", "offline.js")):
         with open(os.path.join(out, path)) as f:
-            said.append(dict(re.findall(r'^const (KEPT_HEADER|SKIP_WAITING) = "([^"]+)";', f.read(), re.M)))
-    assert said[0] == said[1] and len(said[0]) == 2, said
+            said.append(dict(re.findall(r'^const (KEPT_HEADER|SKIP_WAITING|NOT_KEPT) = "([^"]+)";', f.read(), re.M)))
+    assert said[0] == said[1] and len(said[0]) == 3, said
     with open(os.path.join(out, "static", "page", "engine-client.js")) as f:
         first_stage = re.search(r'^const FIRST_STAGE = "([^"]+)";', f.read(), re.M).group(1)
     with open(os.path.join(out, "static", "engine", "engine-worker.js")) as f:
