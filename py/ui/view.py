@@ -102,7 +102,9 @@ def upload_problem(size, limit):
 
 
 def percent(x):
-    return "%.1f%%" % (100 * x)
+    """x (0 to 1) to a tenth of a percent; short of 1 it is never "100.0%", which beside a "?" (a
+    threshold of 100 %) would read as a contradiction. The CLI shows confidences by the same rule."""
+    return "%.1f%%" % (100 * x if x >= 1 else min(100 * x, 99.9))
 
 
 def model_line(model, origin):

@@ -268,6 +268,10 @@ def test_a_model_in_use_that_the_browser_would_not_keep_says_so_and_how_to_keep_
         "is full. Download it to keep it.")
 
 
+def test_a_percentage_short_of_all_is_never_shown_as_all():
+    assert [view.percent(x) for x in (1.0, 0.99996, 0.987, 0.0)] == ["100.0%", "99.9%", "98.7%", "0.0%"]
+
+
 def test_an_engine_started_again_without_the_model_in_use_says_which_model_reads_now():
     assert view.restarted_line(None) == (
         "The engine started again, recognising with the built-in model: the model in use before was not kept in "
