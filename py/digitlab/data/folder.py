@@ -33,15 +33,18 @@ class FolderImages:
     def __init__(self, paths, skip, folders=(), where="The folder"):
         self.paths, self.skip, self.where = paths, skip, where
         self.planned = {}  # file index -> label name
+        tops = set(folders)  # the names of the folders in it, with images or not
         for index, path in enumerate(paths):
             names = path.split("/")
+            if len(names) > 1:
+                tops.add(names[0])
             if any(hidden(name) for name in names):
                 skip(path, "hidden")
             elif len(names) == 1:
                 skip(path, "not inside a label sub-folder")
             elif names[0] != UNSURE:  # its files are left out with it, below
                 self.planned[index] = names[0]
-        named_unsure = UNSURE in set(folders) | {path.split("/")[0] for path in paths if "/" in path}
+        named_unsure = UNSURE in tops
         if named_unsure:
             skip(UNSURE, UNSURE_LABEL)
         self.labels = sorted((set(folders) | set(self.planned.values())) - {UNSURE})

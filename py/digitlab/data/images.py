@@ -19,6 +19,7 @@ DAMAGED = "The image file is damaged or truncated and cannot be decoded."
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
 NOT_IN_THIS_BROWSER = "This browser cannot open %s pictures (or the file is damaged): PNG, JPEG, GIF, BMP and WebP can be read."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
+LUMA = (0.299, 0.587, 0.114)  # how red, green and blue weigh in a gray (ITU-R 601), as Pillow's "L" converts
 
 
 def open_image(data, max_pixels=MAX_PIXELS):
@@ -188,7 +189,7 @@ def backdrop(gray, alpha):
 def _backdrop_of(rgba):
     """`backdrop` of a Pillow RGBA image, judged on a small copy (resizing weighs colour by alpha)."""
     small = np.asarray(rgba.resize((min(rgba.width, 128), min(rgba.height, 128)), Image.BOX), np.float32) / 255
-    gray = small[..., 0] * 0.299 + small[..., 1] * 0.587 + small[..., 2] * 0.114  # (h, w)
+    gray = small[..., 0] * LUMA[0] + small[..., 1] * LUMA[1] + small[..., 2] * LUMA[2]  # (h, w)
     return backdrop(gray, small[..., 3])
 
 
@@ -198,9 +199,9 @@ def rgba_to_gray(rgba, width, height):
     if pixels.size != width * height * 4:
         raise BadImageError("The canvas sent %d bytes for %dx%d pixels." % (pixels.size, width, height))
     pixels = pixels.reshape(height, width, 4)  # uint8: a float copy of all four channels is 16 bytes a pixel
-    gray = pixels[..., 0] * np.float32(0.299 / 255)  # (H, W) float32
-    gray += pixels[..., 1] * np.float32(0.587 / 255)
-    gray += pixels[..., 2] * np.float32(0.114 / 255)
+    gray = pixels[..., 0] * np.float32(LUMA[0] / 255)  # (H, W) float32
+    gray += pixels[..., 1] * np.float32(LUMA[1] / 255)
+    gray += pixels[..., 2] * np.float32(LUMA[2] / 255)
     if pixels[..., 3].min() == 255:  # opaque, as photos and camera frames are
         return gray
     alpha = pixels[..., 3] * np.float32(1 / 255)
