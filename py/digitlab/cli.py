@@ -224,11 +224,17 @@ def _predict(args):
         elif not result["digits"]:  # the note (there is one, when nothing is found) says why, as the reading
             print("%s: %s" % (path, result.pop("note")))
         else:
-            sure = ", ".join("%.1f%%" % (100 * digit["confidence"]) for digit in result["digits"])
+            sure = ", ".join(_percent(digit["confidence"]) for digit in result["digits"])
             print("%s: %s (%s)" % (path, result["text"], sure))
         if "note" in result:
             print("digitlab: %s: %s" % (path, result["note"]), file=sys.stderr)
     return 1 if failures else 0
+
+
+def _percent(x):
+    """x (0 to 1) to a tenth of a percent, never "100.0%" short of 1 (as the page shows it: a digit
+    read as ? at --threshold 1 is not shown as all sure)."""
+    return "%.1f%%" % (100 * x if x >= 1 else min(100 * x, 99.9))
 
 
 def _warn(line):

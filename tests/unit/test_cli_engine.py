@@ -106,6 +106,11 @@ def test_threshold_decides_between_the_best_label_and_not_sure(tmp_path, model_p
     assert readings["0"]["candidates"] == readings["1"]["candidates"]
 
 
+def test_a_confidence_short_of_all_is_never_printed_as_all():
+    """At --threshold 1 a digit read 99.996 % sure is '?': '100.0%' beside it would contradict it."""
+    assert [cli._percent(x) for x in (1.0, 0.99996, 0.987, 0.0)] == ["100.0%", "99.9%", "98.7%", "0.0%"]
+
+
 @pytest.mark.parametrize("threshold", ["-0.1", "1.5", "sure"])
 def test_a_threshold_outside_0_to_1_is_refused(tmp_path, model_path, capsys, threshold):
     path = write_drawing(tmp_path / "a.png", (100, 100), (30, 20, 12, 50))
