@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 import build
 from drawing import CANVAS, draw_digit, draw_number, mouse_stroke, pen_stroke, touch_stroke
 from strokes import DIGITS, TEMPLATE_CENTRE, arc, ellipse
+from tests.unit.test_images import heic_header
 
 PREDICTION = '[data-testid="prediction"]'
 
@@ -103,6 +104,9 @@ def test_bad_inputs_get_clear_messages_and_the_app_keeps_working(app):
 
     upload(app, "scan.tif", png_bytes(Image.new("L", (64, 64), 255), "TIFF"), "image/tiff")
     assert text(app, "message").startswith("This browser cannot open TIFF pictures")  # not "damaged"
+
+    upload(app, "IMG_0001.HEIC", heic_header(4032, 3024), "image/heic")  # an iPad's photo: Safari reads them
+    assert text(app, "message").startswith("This browser cannot open HEIC pictures")
 
     huge = png_bytes(Image.new("1", (6000, 5000), 1))  # 30 MP: createImageBitmap would decode every pixel
     upload(app, "huge.png", huge)

@@ -308,6 +308,13 @@ def test_a_picture_a_browser_may_not_decode_is_named_should_it_fail_and_not_call
     assert size["undecodable"].startswith("This browser cannot open TIFF pictures")
 
 
+def test_an_empty_file_is_called_empty(tmp_path, model_path, capsys):
+    path = tmp_path / "empty.png"
+    path.write_bytes(b"")
+    code, out, err = predict(capsys, "--model", model_path, str(path))
+    assert code == 1 and err == ["digitlab: %s: The file is empty." % path]
+
+
 def test_engine_maps_the_box_of_reduced_pixels_back_to_the_source(engine):
     # The browser decoded a 1120x800 upload at a quarter of its size.
     payload = {"width": 280, "height": 200, "source_width": 1120, "source_height": 800}

@@ -260,6 +260,22 @@ def test_formats_pillow_may_lack_are_sized_from_their_own_header(fmt, options):
     assert sniffed(data) == (fmt, (321, 123))
 
 
+def heic_header(width, height, brand=b"heic"):
+    """The start of a HEIF file as an iPad writes one: its ftyp box, then (in its meta box) the
+    image spatial extents box giving its size. No picture follows."""
+    ftyp = b"\0\0\0\x18ftyp" + brand + b"\0\0\0\0mif1heic"
+    ispe = b"\0\0\0\x14ispe\0\0\0\0" + width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    return ftyp + b"\0\0\0\x30meta\0\0\0\0" + ispe
+
+
+def test_an_ipads_heic_photo_is_sized_from_its_header_for_safari_to_decode():
+    assert sniffed(heic_header(4032, 3024)) == ("HEIC", (4032, 3024))
+    assert header(heic_header(4032, 3024)) == ((4032, 3024), "HEIC")
+    with pytest.raises(ImageTooLargeError, match="8000x8000"):
+        header(heic_header(8000, 8000))
+    assert sniffed(heic_header(10, 10, brand=b"qt  ")) == (None, None)  # another ISO media file: no picture
+
+
 def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():
     webp = bytearray(encode(drawing("RGB"), "WEBP", lossless=True))
     bits = (12000 - 1) | ((12000 - 1) << 14)  # a lossless header claiming 12000x12000

@@ -19,6 +19,8 @@ DAMAGED = "The image file is damaged or truncated and cannot be decoded."
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
 NOT_IN_THIS_BROWSER = "This browser cannot open %s pictures (or the file is damaged): PNG, JPEG, GIF, BMP and WebP can be read."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
+HEIF_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC",
+               b"heis": "HEIC"}  # a HEIF file's major brand: the format it holds
 LUMA = (0.299, 0.587, 0.114)  # how red, green and blue weigh in a gray (ITU-R 601), as Pillow's "L" converts
 
 
@@ -29,6 +31,8 @@ def open_image(data, max_pixels=MAX_PIXELS):
     Nothing is decoded here, so a decompression bomb is refused before it
     costs memory.
     """
+    if not data:
+        raise BadImageError("The file is empty.")
     if len(data) > MAX_BYTES:
         raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (len(data) / 2 ** 20, MAX_BYTES // 2 ** 20))
     try:
@@ -79,14 +83,15 @@ def undecodable(kind):
 
 
 def sniffed(data):
-    """(format, (W, H)) from a WebP or AVIF header (the size None where it holds none); (None, None)
-    for any other bytes."""
+    """(format, (W, H)) from a WebP, AVIF or HEIC header (the size None where it holds none); (None,
+    None) for any other bytes. Safari decodes HEIC, an iPad's own photos, where Chromium does not."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP", _webp_size(data[12:30])
-    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+    kind = HEIF_BRANDS.get(data[8:12]) if data[4:8] == b"ftyp" else None
+    if kind:
         at = data.find(b"ispe", 0, 1 << 16)  # the image spatial extents box: version, flags, W, H
         if at >= 0 and len(data) >= at + 16:
-            return "AVIF", (int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big"))
+            return kind, (int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big"))
     return None, None
 
 
