@@ -177,9 +177,7 @@ class Engine:
         """Vet an image file from its header alone; say what size to decode it at, whether it may be
         decoded pixel for pixel, and what to say if the browser cannot. payload {reduces_jpeg}: the
         browser decodes a JPEG straight to a reduced size, so a larger one is let through."""
-        if not data:
-            raise DigitlabError("The file is empty.")
-        (width, height), kind = header(data, bool(payload.get("reduces_jpeg")))  # turned as it is meant
+        (width, height), kind = header(data or b"", bool(payload.get("reduces_jpeg")))  # turned as it is meant
         scale = min(1.0, float(WORKING_SIDE) / max(width, height))
         return {"width": width, "height": height, "undecodable": undecodable(kind),
                 "fully_decodable": fully_decodable((width, height)),

@@ -260,20 +260,29 @@ def test_formats_pillow_may_lack_are_sized_from_their_own_header(fmt, options):
     assert sniffed(data) == (fmt, (321, 123))
 
 
-def heic_header(width, height, brand=b"heic"):
-    """The start of a HEIF file as an iPad writes one: its ftyp box, then (in its meta box) the
-    image spatial extents box giving its size. No picture follows."""
-    ftyp = b"\0\0\0\x18ftyp" + brand + b"\0\0\0\0mif1heic"
-    ispe = b"\0\0\0\x14ispe\0\0\0\0" + width.to_bytes(4, "big") + height.to_bytes(4, "big")
-    return ftyp + b"\0\0\0\x30meta\0\0\0\0" + ispe
+def heic_header(width, height, major=b"heic", compatible=b"mif1heic", turned=False):
+    """The start of a HEIF file as a phone writes one: its ftyp box, then the properties in its meta
+    box: the extents (ispe) of two of the 512x512 tiles it is cut into, then of the whole grid
+    `width` x `height` as stored, and with `turned` a quarter turn (irot) to show it. No picture follows."""
+    def box(kind, body):
+        return (8 + len(body)).to_bytes(4, "big") + kind + body
+
+    def ispe(w, h):
+        return box(b"ispe", bytes(4) + w.to_bytes(4, "big") + h.to_bytes(4, "big"))
+
+    properties = ispe(512, 512) + ispe(512, 512) + ispe(width, height) + (box(b"irot", b"\x03") if turned else b"")
+    return box(b"ftyp", major + bytes(4) + compatible) + box(b"meta", bytes(4) + box(b"ipco", properties))
 
 
-def test_an_ipads_heic_photo_is_sized_from_its_header_for_safari_to_decode():
-    assert sniffed(heic_header(4032, 3024)) == ("HEIC", (4032, 3024))
+def test_a_phones_heic_photo_is_sized_from_its_header_for_safari_to_decode():
+    assert sniffed(heic_header(4032, 3024)) == ("HEIC", (4032, 3024))  # the grid's extents, not a tile's
+    assert sniffed(heic_header(4032, 3024, turned=True)) == ("HEIC", (3024, 4032))  # a portrait photo
+    assert sniffed(heic_header(4032, 3024, major=b"mif1", compatible=b"mif1heic")) == ("HEIC", (4032, 3024))
+    assert sniffed(heic_header(640, 480, major=b"mif1", compatible=b"mif1avifmiaf")) == ("AVIF", (640, 480))
     assert header(heic_header(4032, 3024)) == ((4032, 3024), "HEIC")
-    with pytest.raises(ImageTooLargeError, match="8000x8000"):
-        header(heic_header(8000, 8000))
-    assert sniffed(heic_header(10, 10, brand=b"qt  ")) == (None, None)  # another ISO media file: no picture
+    with pytest.raises(ImageTooLargeError, match="8000x6000"):  # a 48 MP photo: its tiles are small
+        header(heic_header(8000, 6000))
+    assert sniffed(heic_header(10, 10, major=b"qt  ", compatible=b"qt  ")) == (None, None)  # a film: no picture
 
 
 def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():

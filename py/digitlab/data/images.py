@@ -20,7 +20,7 @@ BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
 NOT_IN_THIS_BROWSER = "This browser cannot open %s pictures (or the file is damaged): PNG, JPEG, GIF, BMP and WebP can be read."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 HEIF_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC",
-               b"heis": "HEIC"}  # a HEIF file's major brand: the format it holds
+               b"heis": "HEIC"}  # a HEIF file's brands that say which format it holds
 LUMA = (0.299, 0.587, 0.114)  # how red, green and blue weigh in a gray (ITU-R 601), as Pillow's "L" converts
 
 
@@ -87,12 +87,37 @@ def sniffed(data):
     None) for any other bytes. Safari decodes HEIC, an iPad's own photos, where Chromium does not."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP", _webp_size(data[12:30])
-    kind = HEIF_BRANDS.get(data[8:12]) if data[4:8] == b"ftyp" else None
+    kind = _heif_kind(data)
     if kind:
-        at = data.find(b"ispe", 0, 1 << 16)  # the image spatial extents box: version, flags, W, H
-        if at >= 0 and len(data) >= at + 16:
-            return kind, (int.from_bytes(data[at + 8:at + 12], "big"), int.from_bytes(data[at + 12:at + 16], "big"))
+        return kind, _heif_size(data[:1 << 16])  # its boxes that say what it holds come first
     return None, None
+
+
+def _heif_kind(data):
+    """"HEIC" or "AVIF" from a HEIF file's ftyp box: its major brand, or else the first compatible
+    brand that names one (a generic "mif1" file lists "heic" or "avif" after it); None for other bytes."""
+    if data[4:8] != b"ftyp":
+        return None
+    end = min(int.from_bytes(data[:4], "big"), 256)
+    brands = [data[8:12]] + [data[i:i + 4] for i in range(16, end - 3, 4)]  # minor version at 12-16
+    return next((HEIF_BRANDS[brand] for brand in brands if brand in HEIF_BRANDS), None)
+
+
+def _heif_size(head):
+    """(W, H) of a HEIF file as shown, from its first bytes; None when they say none. A phone's photo
+    is a grid of 512x512 tiles, each with its image spatial extents box (ispe: version, flags, W, H),
+    and the grid's, the whole picture's, is the largest; an irot box turning it a quarter swaps W and H."""
+    sizes = []
+    at = head.find(b"ispe")
+    while at >= 0 and len(head) >= at + 16:
+        sizes.append((int.from_bytes(head[at + 8:at + 12], "big"), int.from_bytes(head[at + 12:at + 16], "big")))
+        at = head.find(b"ispe", at + 4)
+    if not sizes:
+        return None
+    width, height = max(sizes, key=lambda size: size[0] * size[1])
+    turn = head.find(b"irot")
+    quarter = 0 <= turn < len(head) - 4 and head[turn + 4] & 3 in (1, 3)  # anticlockwise, in quarter turns
+    return (height, width) if quarter else (width, height)
 
 
 def _webp_size(chunk):
