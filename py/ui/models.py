@@ -10,11 +10,11 @@ from dom import answered, app, element, say
 KEPT = "kept in this browser"
 NOT_KEPT = "not kept: gone after a reload"
 BUILT_IN = "built in"
-panel = {"builtin": None, "origin": BUILT_IN}  # the built-in model's info; where the model in use comes from
+state = {"builtin": None, "origin": BUILT_IN}  # the built-in model's info; where the model in use comes from
 
 
 def show(model, origin):
-    panel["origin"] = origin
+    state["origin"] = origin
     say("model-name", view.model_line(model, origin))
     say("model-labels", view.labels_line(model))
 
@@ -50,22 +50,26 @@ async def restore():
     if reply["ok"] and reply["result"]:
         show(reply["result"], KEPT)
         return
-    show(panel["builtin"], BUILT_IN)
+    show(state["builtin"], BUILT_IN)
     if not reply["ok"]:  # unreadable or damaged: the built-in model reads, and the page says why
         answer(reply["error"]["message"])
 
 
 def restarted(reply_json):
     """The predictor started again, with the model kept in this browser or else the built-in one
-    (restoreModel's reply): when that is not the model in use before (one not kept), say which reads."""
+    (restoreModel's reply): the panel shows which, and says why when the model in use is lost (one
+    the browser would not keep) or the kept one could not be used."""
     reply = json.loads(reply_json)
     if not reply["ok"] and reply["error"]["type"] == app.engineFailed:
         return  # no engine: the request that started it says why, and the next one starts it again
     kept = reply["result"] if reply["ok"] else None
-    if (KEPT if kept else BUILT_IN) == panel["origin"]:
+    origin = KEPT if kept else BUILT_IN
+    if origin == state["origin"]:
         return  # the model in use came back
-    show(kept or panel["builtin"], KEPT if kept else BUILT_IN)
-    answer(view.restarted_line(kept["name"] if kept else None, None if reply["ok"] else reply["error"]["message"]))
+    lost = state["origin"] == NOT_KEPT
+    show(kept or state["builtin"], origin)
+    if lost or not reply["ok"]:
+        answer(view.restarted_line(kept["name"] if kept else None, None if reply["ok"] else reply["error"]["message"]))
 
 
 async def download_as(file_format):
@@ -123,7 +127,7 @@ async def reset(event):
 
 
 async def start(builtin):
-    panel["builtin"] = builtin
+    state["builtin"] = builtin
     await restore()
     app.restarted = create_proxy(restarted)
     element("download-model").addEventListener("click", create_proxy(download))

@@ -10,7 +10,8 @@ import view
 from dom import answered, app, element, say
 
 SAMPLES_PER_LABEL = 8  # the sample images shown of each label
-run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None, "reading": False}
+run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None, "reading": False,
+       "trained": False}  # trained: the trainer holds a model it trained, to use or download
 
 
 async def trainer(testid="train-status"):
@@ -129,19 +130,22 @@ async def show_evaluation():
     if report is None:
         return
     say("train-status", "Done")
-    show_report(report, view.trained_here(report["model"]), trained=True)
+    run["trained"] = True
+    show_report(report, view.trained_here(report["model"]))
     say("trained-message", "Not in use yet: use it, or download it to keep it.")
     app.unsaved = True  # leaving now would lose it: the page asks first (main.js)
 
 
 def lose_trained():
     """The trainer stopped: a model it trained can no longer be put in use or downloaded."""
-    if element("use-trained").hidden:
+    if not run["trained"]:
         return
+    run["trained"] = False
     element("use-trained").hidden = element("download-trained").hidden = True
     say("trained-message", "The model trained here is gone with its engine (one already put in use stays). "
                            "Train again for a new one.")
-    app.unsaved = False  # nothing is left to lose
+    if models.state["origin"] != models.NOT_KEPT:  # else the model in use, not kept, is lost on leaving
+        app.unsaved = False
 
 
 async def test_model_in_use(event):
@@ -154,14 +158,14 @@ async def test_model_in_use(event):
     if report is None:
         return
     say("train-status", "Tested the model in use")
-    show_report(report, "the model in use (%s)" % report["model"]["name"], trained=False)
+    show_report(report, "the model in use (%s)" % report["model"]["name"])
     say("trained-message", view.unknown_labels_line(report["unknown_labels"]))
 
 
-def show_report(report, whose, trained):
+def show_report(report, whose):
     say("test-accuracy", view.accuracy_line(report, whose))
-    element("use-trained").hidden = not trained  # the model in use is already in use
-    element("download-trained").hidden = not trained  # the model panel downloads the one in use
+    # The model trained here stays at hand while another's report shows: its buttons name it.
+    element("use-trained").hidden = element("download-trained").hidden = not run["trained"]
     say("trained-message", "")
     say("per-class", view.per_class_line(report["labels"], report["per_class"]))
     app.drawConfusion(element("confusion"), json.dumps(report["labels"]), json.dumps(report["confusion"]))

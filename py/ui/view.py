@@ -79,7 +79,7 @@ def digit_boxes(digits, width, height, threshold):
         if label == UNSURE:
             caption = " ".join([UNSURE] + ["/".join(likely(digit))]).strip()
         else:
-            caption = "%s %.0f%%" % (label, 100 * digit["confidence"])
+            caption = "%s %s" % (label, percent(digit["confidence"], 0))
         boxes.append({
             "left": "%.2f%%" % (100.0 * x / width), "top": "%.2f%%" % (100.0 * y / height),
             "width": "%.2f%%" % (100.0 * w / width), "height": "%.2f%%" % (100.0 * h / height),
@@ -101,10 +101,11 @@ def upload_problem(size, limit):
     return None
 
 
-def percent(x):
-    """x (0 to 1) to a tenth of a percent; short of 1 it is never "100.0%", which beside a "?" (a
-    threshold of 100 %) would read as a contradiction. The CLI shows confidences by the same rule."""
-    return "%.1f%%" % (100 * x if x >= 1 else min(100 * x, 99.9))
+def percent(x, decimals=1):
+    """x (0 to 1) as a percentage to `decimals` places; short of 1 it is never "100.0%", which beside
+    a "?" (a threshold of 100 %) would read as a contradiction. The CLI shows confidences by this rule."""
+    shown = 100 * x if x >= 1 else min(100 * x, 100 - 10 ** -decimals)
+    return ("%." + str(decimals) + "f%%") % shown
 
 
 def model_line(model, origin):
@@ -253,7 +254,7 @@ def restarted_line(kept_name, why=None):
                                                             else "the built-in model")
     if why:
         return "%s. %s" % (now, why)
-    return "%s: the model in use before was not kept in this browser. Load its file again to use it." % now
+    return "%s: the model in use before was not kept in this browser, so it is gone. Load or train it again." % now
 
 
 def saved_line(saved, which):

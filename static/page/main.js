@@ -22,7 +22,11 @@ let trainer = null;
 const engine = new EngineClient({ runtime, fault });
 engine.onRestart = async (predictor) => { // a predictor started again recognises with the model kept
   const reply = await restoreModel(predictor);
-  window.digitlab.restarted?.(reply); // set by the UI: the model panel says so if that is not the one in use
+  try {
+    window.digitlab.restarted?.(reply); // set by the UI: the model panel shows which model reads
+  } catch (err) { // the request that started the predictor is still answered
+    window.digitlabStart.problem(`The model panel could not say which model reads after a restart: ${err.message}`);
+  }
   return reply;
 };
 

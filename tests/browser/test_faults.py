@@ -173,6 +173,18 @@ def test_a_trainer_that_dies_after_training_gives_no_other_model_as_the_one_trai
     seen("the trainer worker dies after training", said)
 
 
+def test_a_trainer_that_dies_while_its_model_is_in_use_but_not_kept_still_asks_before_leaving(app, app_url):
+    cdp = app.context.new_cdp_session(app)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    train_small_mlp(app)
+    app.click('[data-testid="use-trained"]')
+    app.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('In use')")
+    app.evaluate("digitlab.trainer().stop('The trainer stopped (killed by the test).')")
+    app.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.includes('gone')")
+    assert app.evaluate("digitlab.unsaved")  # the model in use is the trained one, and a reload would lose it
+    assert text(app, "model-name").startswith("mlp")
+
+
 def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
     app.click('[data-testid="train-start"]')
     app.click('[data-testid="train-cancel"]')
@@ -401,7 +413,7 @@ def test_a_predictor_that_dies_with_a_model_not_kept_says_it_reads_with_the_buil
     said = model_answer(app, lambda: app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')"
                                                   " || digitlab.engine.request('info')"))
     assert said == ("The engine started again, recognising with the built-in model: the model in use before was "
-                    "not kept in this browser. Load its file again to use it.")
+                    "not kept in this browser, so it is gone. Load or train it again.")
     assert text(app, "model-name").endswith("built in")
     drawing_still_read(app)
     seen("the predictor dies while a model not kept is in use", said)

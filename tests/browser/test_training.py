@@ -112,6 +112,18 @@ def test_the_model_in_use_is_tested_on_the_test_digits_as_the_build_scored_it(ap
     assert app.locator('[data-testid="use-trained"]').is_hidden()  # it is the model in use already
 
 
+def test_testing_the_model_in_use_leaves_the_model_trained_here_at_hand(app):
+    train_small_mlp(app)
+    app.click('[data-testid="test-model"]')
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Tested the model in use'",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "test-accuracy").startswith("Test accuracy of the model in use")
+    assert app.is_visible('[data-testid="use-trained"]') and app.evaluate("digitlab.unsaved")
+    assert model_answer(app, lambda: app.click('[data-testid="use-trained"]')) == \
+        "Now recognising with the model trained here."
+    assert text(app, "model-name").startswith("mlp")
+
+
 def test_a_model_trained_here_is_used_and_kept_across_a_reload(app):
     train_small_mlp(app)
     assert model_answer(app, lambda: app.click('[data-testid="use-trained"]')) == \

@@ -1,5 +1,6 @@
 """What the page says for engine replies (py/ui/view.py, shared with MicroPython)."""
 import view
+from digitlab import cli
 from digitlab.engine import Engine
 from digitlab.session import SETTINGS
 
@@ -268,14 +269,17 @@ def test_a_model_in_use_that_the_browser_would_not_keep_says_so_and_how_to_keep_
         "is full. Download it to keep it.")
 
 
-def test_a_percentage_short_of_all_is_never_shown_as_all():
+def test_a_percentage_short_of_all_is_never_shown_as_all_and_the_cli_says_it_alike():
     assert [view.percent(x) for x in (1.0, 0.99996, 0.987, 0.0)] == ["100.0%", "99.9%", "98.7%", "0.0%"]
+    assert [view.percent(x, 0) for x in (1.0, 0.996, 0.987)] == ["100%", "99%", "99%"]  # a box's caption
+    every = [k / 10000 for k in range(10001)] + [0.99996]
+    assert [cli._percent(x) for x in every] == [view.percent(x) for x in every]  # two runtimes, one rule
 
 
 def test_an_engine_started_again_without_the_model_in_use_says_which_model_reads_now():
     assert view.restarted_line(None) == (
         "The engine started again, recognising with the built-in model: the model in use before was not kept in "
-        "this browser. Load its file again to use it.")
+        "this browser, so it is gone. Load or train it again.")
     assert view.restarted_line("older").startswith("The engine started again, recognising with the kept model older:")
     assert view.restarted_line(None, "The model kept in this browser could not be used: damaged.") == (
         "The engine started again, recognising with the built-in model. The model kept in this browser could not "
