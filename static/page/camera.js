@@ -61,7 +61,7 @@ export class Camera {
     } catch (err) {
       this.close();
       return Reply.refused("CameraError", "The camera is allowed, but the browser would not show its picture "
-        + `(${(err && err.message) || err}): try again.`);
+        + `(${(err && err.name) || err}). On an iPad or iPhone, turn Low Power Mode off; then try again.`);
     }
   }
 
