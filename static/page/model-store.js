@@ -7,8 +7,6 @@ const KEY = "current";
 // Some Safari versions leave indexedDB.open unanswered; the page's start waits on it, so past this
 // it gives up, and the built-in model reads (the page says why).
 const OPEN_WAIT_S = 10;
-/** What a QuotaExceededError means, as the page says it (of a kept model, or of the app kept offline). */
-export const STORAGE_FULL = "the browser's storage for this page is full";
 
 function open() {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@
 /* global Reply */
 
 import { saveBytes } from "./download.js";
-import { STORAGE_FULL, modelStore } from "./model-store.js";
+import { modelStore } from "./model-store.js";
+import { storageProblem } from "./storage.js";
 
 const FORMATS = { digitlab: ".npz", onnx: ".onnx" }; // what the engine exports, and its files' extension
 const ONNX_FILE = /\.onnx$/i; // a file the engine imports (import_onnx) before it is used
@@ -34,12 +35,6 @@ async function fromOnnx(engine, data, name) {
   const reply = JSON.parse(await engine.request("import_onnx", JSON.stringify({ name: name.replace(ONNX_FILE, "") }), data));
   if (reply.ok) reply.result.data = Reply.bytes(reply.result.base64);
   return reply;
-}
-
-/** Why the browser's storage refused, in words. */
-function storageProblem(err) {
-  if (err && err.name === "QuotaExceededError") return STORAGE_FULL;
-  return `the browser refused its storage (${(err && err.message) || err})`;
 }
 
 /**

@@ -3,7 +3,7 @@
 // when a new build is ready, and whether the page runs from the kept copy.
 "use strict";
 
-import { STORAGE_FULL } from "./model-store.js";
+import { storageProblem } from "./storage.js";
 
 // What the page and the service worker say to each other, the same on both sides (tests/build/test_output.py).
 const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on a kept copy it answers with for want of the server
@@ -77,11 +77,14 @@ function activated(worker) {
         setTimeout(() => fail(new Error("a file of the app could not be fetched")), WHY_WAIT_S * 1000);
       }
     };
-    navigator.serviceWorker.addEventListener("message", (event) => {
-      const why = event.data && event.data[NOT_KEPT];
+    const told = (event) => {
+      const why = event.source === worker && event.data && event.data[NOT_KEPT];
       if (!why) return;
-      fail(new Error(why.name === "QuotaExceededError" ? STORAGE_FULL : `a file of the app could not be fetched: ${why.message}`));
-    });
+      navigator.serviceWorker.removeEventListener("message", told);
+      // addAll rejects with a TypeError for a file it could not fetch; the rest is the storage's refusal
+      fail(new Error(why.name === "TypeError" ? `a file of the app could not be fetched: ${why.message}` : storageProblem(why)));
+    };
+    navigator.serviceWorker.addEventListener("message", told);
     worker.addEventListener("statechange", check);
     check();
   });
