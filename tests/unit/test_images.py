@@ -283,6 +283,8 @@ def test_a_phones_heic_photo_is_sized_from_its_header_for_safari_to_decode():
     with pytest.raises(ImageTooLargeError, match="8000x6000"):  # a 48 MP photo: its tiles are small
         header(heic_header(8000, 6000))
     assert sniffed(heic_header(10, 10, major=b"qt  ", compatible=b"qt  ")) == (None, None)  # a film: no picture
+    with pytest.raises(BadImageError, match="^HEIC pictures cannot be read here .*: save the picture as PNG or JPEG.$"):
+        decode_image(heic_header(4032, 3024))  # the CLI's Pillow has no HEIC decoder: the format is named
 
 
 def test_a_sniffed_size_is_held_to_the_pixel_limit_and_other_bytes_are_not_sized():

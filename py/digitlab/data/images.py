@@ -18,6 +18,7 @@ DAMAGED = "The image file is damaged or truncated and cannot be decoded."
 # CLI reads, but a browser may not: then it is named, not called damaged.
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
 NOT_IN_THIS_BROWSER = "This browser cannot open %s pictures (or the file is damaged): PNG, JPEG, GIF, BMP and WebP can be read."
+NOT_WITH_THIS_PILLOW = "%s pictures cannot be read here (this Pillow has no decoder for them): save the picture as PNG or JPEG."
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held: 5-8 mean stored on its side
 HEIF_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC",
                b"heis": "HEIC"}  # a HEIF file's brands that say which format it holds
@@ -166,8 +167,15 @@ def decode_image(data):
     turned as its EXIF orientation says.
 
     Transparency is composited onto a backdrop: white, or black behind light ink on a clear sheet.
+    A format known by its header that Pillow cannot open (HEIC, an iPhone's photos) is named.
     """
-    image = open_image(data)
+    try:
+        image = open_image(data)
+    except BadImageError:
+        kind, _ = sniffed(data)
+        if kind is None:
+            raise
+        raise BadImageError(NOT_WITH_THIS_PILLOW % kind)
     size = oriented_size(image)  # before _to_gray: a JPEG draft shrinks image.size
     return _to_gray(image), size
 
