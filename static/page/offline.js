@@ -10,6 +10,7 @@ const KEPT_HEADER = "x-digitlab-kept"; // set by the service worker on a kept co
 const SKIP_WAITING = "skipWaiting"; // the page's word to a waiting new build: take over
 const NOT_KEPT = "notKept"; // the service worker's word to the pages when its files could not be kept: {name, message}
 const WHY_WAIT_S = 5; // for the words of a worker that gave up
+const NOT_FETCHED = "a file of the app could not be fetched"; // what a worker that gave up without a word is taken to mean
 
 /**
  * Resolves (JSON text) to {kept: true} once every file of the app is kept, or {kept: false, reason}.
@@ -74,7 +75,7 @@ function activated(worker) {
     const check = () => {
       if (worker.state === "activated") ok();
       if (worker.state === "redundant") {
-        setTimeout(() => fail(new Error("a file of the app could not be fetched")), WHY_WAIT_S * 1000);
+        setTimeout(() => fail(new Error(NOT_FETCHED)), WHY_WAIT_S * 1000);
       }
     };
     const told = (event) => {
@@ -82,7 +83,7 @@ function activated(worker) {
       if (!why) return;
       navigator.serviceWorker.removeEventListener("message", told);
       // addAll rejects with a TypeError for a file it could not fetch; the rest is the storage's refusal
-      fail(new Error(why.name === "TypeError" ? `a file of the app could not be fetched: ${why.message}` : storageProblem(why)));
+      fail(new Error(why.name === "TypeError" ? `${NOT_FETCHED}: ${why.message}` : storageProblem(why)));
     };
     navigator.serviceWorker.addEventListener("message", told);
     worker.addEventListener("statechange", check);
