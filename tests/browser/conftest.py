@@ -131,6 +131,12 @@ def open_app(context, watch, url, clock=False):
     return page
 
 
+def storage_quota(page, app_url, size):
+    """Give the app's origin `size` bytes of storage in `page`'s browser context (a full storage, when small)."""
+    page.context.new_cdp_session(page).send("Storage.overrideQuotaForOrigin",
+                                            {"origin": app_url.rstrip("/"), "quotaSize": size})
+
+
 def wait_until_ready(page, timeout_ms=BOOT_TIMEOUT_MS):
     """Until the page's engine and UI are up (after a load, a reload or an update)."""
     page.wait_for_function(READY, timeout=timeout_ms)

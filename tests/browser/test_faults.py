@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 import build
-from conftest import BOOT_TIMEOUT_MS, open_app, trainer_request, wait_until_ready
+from conftest import BOOT_TIMEOUT_MS, open_app, storage_quota, trainer_request, wait_until_ready
 from drawing import draw_digit
 from test_kernel import open_with_kernel, wait_for_evaluation
 from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, model_answer, start_training,
@@ -174,8 +174,7 @@ def test_a_trainer_that_dies_after_training_gives_no_other_model_as_the_one_trai
 
 
 def test_a_trainer_that_dies_while_its_model_is_in_use_but_not_kept_still_asks_before_leaving(app, app_url):
-    cdp = app.context.new_cdp_session(app)
-    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    storage_quota(app, app_url, 1024)
     train_small_mlp(app)
     app.click('[data-testid="use-trained"]')
     app.wait_for_function("document.querySelector('[data-testid=trained-message]')?.textContent.startsWith('In use')")
@@ -352,8 +351,7 @@ def test_a_trained_model_that_cannot_be_put_in_use_says_why_beside_its_button(wa
 
 
 def test_storage_that_refuses_a_model_keeps_it_in_use_and_says_it_will_not_last(app, app_url):
-    cdp = app.context.new_cdp_session(app)
-    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    storage_quota(app, app_url, 1024)
     said = choose_model_file(app, "mine.npz", built_model("mine"))
     assert said == ("Now recognising with mine.npz, but it is not kept in this browser: the browser's storage for "
                     "this page is full. Download it to keep it.")
@@ -407,8 +405,7 @@ def test_a_predictor_that_dies_comes_back_with_the_model_in_use(app):
 
 
 def test_a_predictor_that_dies_with_a_model_not_kept_says_it_reads_with_the_built_in_one_again(app, app_url):
-    cdp = app.context.new_cdp_session(app)
-    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app_url.rstrip("/"), "quotaSize": 1024})
+    storage_quota(app, app_url, 1024)
     assert choose_model_file(app, "mine.npz", built_model("mine")).endswith("Download it to keep it.")
     said = model_answer(app, lambda: app.evaluate("digitlab.engine.stop('The engine stopped (killed by the test).')"
                                                   " || digitlab.engine.request('info')"))

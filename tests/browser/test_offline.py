@@ -2,7 +2,7 @@
 import threading
 
 import build
-from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, wait_until_ready, watch
+from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, storage_quota, wait_until_ready, watch
 from drawing import draw_digit
 from test_training import TRAINING_TIMEOUT_MS, text
 
@@ -44,8 +44,7 @@ def test_the_app_kept_on_the_first_visit_boots_recognises_and_trains_offline(bro
 def test_storage_too_small_to_keep_the_app_is_said_and_the_app_works_online(browser, app_url):
     for context, page_watch in watch(browser, service_workers="allow"):
         first = context.new_page()  # the quota is set before the app's page loads and registers its worker
-        context.new_cdp_session(first).send("Storage.overrideQuotaForOrigin",
-                                            {"origin": app_url.rstrip("/"), "quotaSize": 1 << 20})
+        storage_quota(first, app_url, 1 << 20)
         page = open_app(context, page_watch, app_url + "?runtime=registry-only")
         page.wait_for_function(SAID, timeout=KEEP_TIMEOUT_MS)
         assert text(page, "offline") == "no: the files could not be kept (the browser's storage for this page is full)"
