@@ -205,6 +205,7 @@ def _layers(spec):
 
 
 def _predict(args):
+    from .data.images import read_image_file
     from .recognise import THRESHOLD, recognise_image
 
     saved = _read_model(args.model)
@@ -212,8 +213,7 @@ def _predict(args):
     failures = 0
     for path in args.files:
         try:
-            with open(path, "rb") as f:
-                result = recognise_image(saved, f.read(), threshold)
+            result = recognise_image(saved, read_image_file(path), threshold)
         except (OSError, DigitlabError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else err
             print("digitlab: %s: %s" % (path, reason), file=sys.stderr)

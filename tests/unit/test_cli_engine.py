@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitlab import cli
-from digitlab.data.images import WORKING_SIDE
+from digitlab.data.images import NOT_A_FILE, WORKING_SIDE
 from digitlab.engine import Engine
 from digitlab.errors import BadImageError, DigitlabError, ModelFileError
 from digitlab.model_file import model_bytes
@@ -224,6 +224,17 @@ def test_python_m_digitlab_predict(tmp_path, model_path):
     assert result["file"] == good and result["digits"][0]["box"] == [100, 40, 30, 120]
     (reason,) = err.splitlines()
     assert reason.startswith("digitlab: %s: " % bad)
+
+
+def test_a_pipe_or_a_folder_among_the_files_is_named_and_the_others_read(tmp_path, model_path, capsys):
+    """A pipe was opened and read, waiting for ever, and the files after it were never answered."""
+    pipe, folder = str(tmp_path / "pipe.png"), str(tmp_path / "folder.png")
+    os.mkfifo(pipe)
+    os.mkdir(folder)
+    good = write_drawing(tmp_path / "good.png", (300, 200), (100, 40, 30, 120))
+    code, out, err = predict(capsys, "--json", "--model", model_path, pipe, folder, good)
+    assert code == 1 and [json.loads(line)["file"] for line in out] == [good]
+    assert err == ["digitlab: %s: %s" % (path, NOT_A_FILE) for path in (pipe, folder)]
 
 
 def test_predict_finds_the_built_in_model_from_any_folder(tmp_path):

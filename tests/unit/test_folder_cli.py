@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 
 from digitlab import cli
 from digitlab.data.folder import hold_out, read_folder
+from digitlab.data.images import MAX_BYTES, NOT_A_FILE
 from digitlab.data.store import ImageSet, save_sets
 from digitlab.errors import DigitlabError
 from digitlab.model_file import load_model
@@ -172,6 +173,19 @@ def test_a_16_bit_png_is_scaled_not_clipped(tmp_path):
     Image.fromarray(dark).save(os.path.join(root, "one", "a.png"))
     (digit,) = read_folder(root, ignore).images
     assert digit.max() == 255 and (digit > 128).sum() > 30
+
+
+def test_what_is_not_a_file_is_named_and_a_file_past_the_limit_refused_unread(tmp_path):
+    """A pipe among the images made reading wait for ever; a 600 MB file was read whole, then refused."""
+    root = make_folder(tmp_path / "data", shapes=["a", "b"], count=2)
+    os.mkfifo(os.path.join(root, "a", "pipe.png"))
+    with open(os.path.join(root, "b", "huge.png"), "wb") as f:
+        f.truncate(40 * 2 ** 20)  # sparse: no disk, and reading it whole would still cost 40 MB of memory
+    skip, skipped = skips()
+    image_set = read_folder(root, skip)
+    np.testing.assert_array_equal(np.bincount(image_set.labels), [2, 2])
+    assert skipped == {os.path.join(root, "a", "pipe.png"): NOT_A_FILE,
+                       os.path.join(root, "b", "huge.png"): "The file is 40 MB; the limit is %d MB." % (MAX_BYTES // 2 ** 20)}
 
 
 def folder_with(tmp_path, layout):

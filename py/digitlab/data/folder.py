@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import DigitlabError, EmptyImageError
 from ..preprocess import normalise
-from .images import decode_image
+from .images import decode_image, read_image_file
 from .store import UNSURE, ImageSet
 
 HOLD_OUT_EVERY = 5  # hold_out keeps 1 image in 5 of each label for testing
@@ -91,8 +91,7 @@ def read_folder(root, skip):
                           labels, where=root)
     for index in sorted(folder.planned):
         try:
-            with open(os.path.join(root, folder.paths[index]), "rb") as f:
-                gray, _ = decode_image(f.read())
+            gray, _ = decode_image(read_image_file(os.path.join(root, folder.paths[index])))
             folder.add(index, gray)
         except (OSError, DigitlabError) as err:
             folder.skip_file(index, _reason(err))

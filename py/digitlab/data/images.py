@@ -1,5 +1,6 @@
 """Decoding untrusted image bytes with Pillow, refusing oversized images first."""
 import io
+import os
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ MAX_BYTES = 30 * 1024 * 1024
 WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
 DAMAGED = "The image file is damaged or truncated and cannot be decoded."
+NOT_A_FILE = "This is not a file (a folder, a pipe or a device): give an image file."
 # The formats every browser we serve decodes; any other whose header Pillow reads (TIFF, say) the
 # CLI reads, but a browser may not: then it is named, not called damaged.
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
@@ -25,6 +27,19 @@ HEIF_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC
 LUMA = (0.299, 0.587, 0.114)  # how red, green and blue weigh in a gray (ITU-R 601), as Pillow's "L" converts
 
 
+def read_image_file(path):
+    """The bytes of the file at `path`, for open_image: what is not a regular file (a folder; a pipe
+    or a device, which would be waited on or read forever) and a file past MAX_BYTES are refused
+    from what the file system says, before a byte is read. A missing or unreadable file raises the
+    OSError open() does."""
+    size = os.stat(path).st_size
+    if not os.path.isfile(path):
+        raise BadImageError(NOT_A_FILE)
+    _within_bytes(size)
+    with open(path, "rb") as f:
+        return f.read(MAX_BYTES + 1)  # one more: a file that grew meanwhile is still refused
+
+
 def open_image(data, max_pixels=MAX_PIXELS):
     """Read only the header of image bytes: -> a lazy PIL image of at most `max_pixels` (None: the
     caller checks its size).
@@ -34,8 +49,7 @@ def open_image(data, max_pixels=MAX_PIXELS):
     """
     if not data:
         raise BadImageError("The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (len(data) / 2 ** 20, MAX_BYTES // 2 ** 20))
+    _within_bytes(len(data))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
@@ -132,6 +146,11 @@ def _webp_size(chunk):
     if kind == b"VP8X" and len(body) >= 10:
         return int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1
     return None
+
+
+def _within_bytes(count):
+    if count > MAX_BYTES:
+        raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (count / 2 ** 20, MAX_BYTES // 2 ** 20))
 
 
 def _within_limits(size, max_pixels):
