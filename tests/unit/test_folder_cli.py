@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitlab import cli
-from digitlab.data.folder import hold_out, read_folder
+from digitlab.data.folder import LOOP, hold_out, read_folder
 from digitlab.data.images import MAX_BYTES, NOT_A_FILE
 from digitlab.data.store import ImageSet, save_sets
 from digitlab.errors import DigitlabError
@@ -173,6 +173,20 @@ def test_a_16_bit_png_is_scaled_not_clipped(tmp_path):
     Image.fromarray(dark).save(os.path.join(root, "one", "a.png"))
     (digit,) = read_folder(root, ignore).images
     assert digit.max() == 255 and (digit > 128).sum() > 30
+
+
+def test_a_link_to_a_folder_it_is_in_is_named_not_followed(tmp_path):
+    """`a/self -> .` read a's images again at a/self/self/... until the system gave up, about 40
+    deep, the copies landing in the held-out fifth too; two such links walked for ever."""
+    root = make_folder(tmp_path / "data", shapes=["a", "b"], count=2)
+    os.symlink(".", os.path.join(root, "a", "self"))
+    os.symlink("..", os.path.join(root, "b", "up"))  # the data's own folder
+    make_folder(tmp_path / "elsewhere", shapes=["more"], count=3)
+    os.symlink(os.path.join("..", "..", "elsewhere", "more"), os.path.join(root, "b", "more"))  # a link elsewhere is followed
+    skip, skipped = skips()
+    image_set = read_folder(root, skip)
+    np.testing.assert_array_equal(np.bincount(image_set.labels), [2, 2 + 3])
+    assert skipped == {os.path.join(root, "a", "self"): LOOP, os.path.join(root, "b", "up"): LOOP}
 
 
 def test_what_is_not_a_file_is_named_and_a_file_past_the_limit_refused_unread(tmp_path):

@@ -17,6 +17,7 @@ from .store import UNSURE, ImageSet
 
 HOLD_OUT_EVERY = 5  # hold_out keeps 1 image in 5 of each label for testing
 NO_IMAGE = "no readable image: the label is left out"
+LOOP = "a link to a folder it is in: not followed (its images would be read again and again)"
 UNSURE_LABEL = "a label cannot be %s, which a reading says when not sure: rename the folder" % UNSURE
 
 
@@ -87,8 +88,8 @@ def read_folder(root, skip):
     if not [name for name in _listed(root) if not hidden(name)]:
         raise DigitlabError("%s is empty: it needs one sub-folder of images per label" % root)
     labels = [name for name in _listed(root) if not hidden(name) and os.path.isdir(os.path.join(root, name))]
-    folder = FolderImages(_files(root, ""), lambda path, reason: skip(os.path.join(root, path), reason),
-                          labels, where=root)
+    files = _files(root, "", (), lambda path: skip(os.path.join(root, path), LOOP))
+    folder = FolderImages(files, lambda path, reason: skip(os.path.join(root, path), reason), labels, where=root)
     for index in sorted(folder.planned):
         try:
             gray, _ = decode_image(read_image_file(os.path.join(root, folder.paths[index])))
@@ -98,15 +99,23 @@ def read_folder(root, skip):
     return folder.image_set()
 
 
-def _files(root, inside):
-    """Paths ("a/b.png") of the files under root/inside, and of its hidden folders, not entered."""
+def _files(root, inside, entered, loop):
+    """Paths ("a/b.png") of the files under root/inside, and of its hidden folders, not entered.
+
+    A folder is entered by its real path once on each branch (`entered`: those of the folders it is
+    in): a link to itself or to a folder it is in would repeat its images ever deeper, and two such
+    links make the walk last for ever. Such a link is told to `loop(path)` and not followed.
+    """
+    entered = entered + (os.path.realpath(os.path.join(root, inside)),)
     found = []
     for name in _listed(os.path.join(root, inside)):
         path = inside + name
-        if os.path.isdir(os.path.join(root, path)) and not hidden(name):
-            found.extend(_files(root, path + "/"))
-        else:
+        if not os.path.isdir(os.path.join(root, path)) or hidden(name):
             found.append(path)
+        elif os.path.realpath(os.path.join(root, path)) in entered:
+            loop(path)
+        else:
+            found.extend(_files(root, path + "/", entered, loop))
     return found
 
 
