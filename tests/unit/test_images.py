@@ -205,6 +205,16 @@ def test_real_8000x8000_png_is_refused():
         decode_image(data)
 
 
+def test_an_icon_is_not_opened_as_its_opener_decodes_before_a_limit_is_checked():
+    """An ICO whose directory says 16x16 and which holds a 6000x6000 PNG (36 MP, past MAX_PIXELS):
+    Pillow's ICO opener decoded it whole on opening, and only then was it found too large."""
+    inside = encode(Image.new("1", (6000, 6000), 1))  # about 10 kB
+    directory = struct.pack("<BBBBHHII", 16, 16, 0, 0, 1, 32, len(inside), 6 + 16)
+    icon = struct.pack("<HHH", 0, 1, 1) + directory + inside
+    with pytest.raises(BadImageError, match="not an image that can be read"):
+        decode_image(icon)
+
+
 def test_file_over_max_bytes_is_refused_but_max_bytes_is_accepted():
     png = encode(drawing("L"))
     at_limit = png + bytes(MAX_BYTES - len(png))  # Pillow ignores bytes after IEND

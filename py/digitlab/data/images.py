@@ -16,6 +16,10 @@ WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
 DAMAGED = "The image file is damaged or truncated and cannot be decoded."
 NOT_A_FILE = "This is not a file (a folder, a pipe or a device): give an image file."
+# The formats Pillow is let open: those browsers decode (JPEG's opener opens MPO too), and TIFF and
+# PPM, which the CLI reads. Their openers read the header alone; Pillow's ICO opener, for one, decodes
+# the largest picture inside (a 13000x13000 PNG in a 0.7 MB icon) before any limit of ours is checked.
+READ_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
 # The formats every browser we serve decodes; any other whose header Pillow reads (TIFF, say) the
 # CLI reads, but a browser may not: then it is named, not called damaged.
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
@@ -53,7 +57,7 @@ def open_image(data, max_pixels=MAX_PIXELS):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=_openers())
     except Image.DecompressionBombError:
         raise ImageTooLargeError("The image has too many pixels to open safely.")
     except Exception:
@@ -146,6 +150,12 @@ def _webp_size(chunk):
     if kind == b"VP8X" and len(body) >= 10:
         return int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1
     return None
+
+
+def _openers():
+    """READ_FORMATS that this Pillow has an opener for: one it lacks would end the search with a KeyError."""
+    Image.init()
+    return [kind for kind in READ_FORMATS if kind in Image.OPEN]
 
 
 def _within_bytes(count):
