@@ -215,6 +215,19 @@ def test_an_icon_is_not_opened_as_its_opener_decodes_before_a_limit_is_checked()
         decode_image(icon)
 
 
+@pytest.mark.parametrize("clear", [65535, 0], ids=["white made clear", "black made clear"])
+def test_a_16_bit_png_with_a_clear_shade_keeps_its_ink_on_white(clear):
+    """A tRNS chunk makes one shade clear: converted to RGBA before its 16 bits were scaled, every
+    pixel was clipped to white and made clear, and the digit read as a blank image. The clear shade
+    is scaled with the pixels: a sheet stored black and made clear is still laid on white."""
+    levels = np.full((40, 60), clear, np.uint16)
+    levels[5:35, 10:14] = 9000  # ink at 14 % of white: clipped to 8 bits it would read as white
+    out = io.BytesIO()
+    Image.fromarray(levels).save(out, "PNG", transparency=clear)
+    gray, _ = decode_image(out.getvalue())
+    assert abs(gray[20, 12] - 9000 / 65535) < 0.01 and gray[20, 40] == 1.0
+
+
 def test_file_over_max_bytes_is_refused_but_max_bytes_is_accepted():
     png = encode(drawing("L"))
     at_limit = png + bytes(MAX_BYTES - len(png))  # Pillow ignores bytes after IEND

@@ -215,11 +215,12 @@ def _to_gray(image):
         image.load()
         if _orientation(image) != 1:
             image = ImageOps.exif_transpose(image)
+        image = _to_8_bits(image)  # first: converting 16 bits to RGBA clips them, and a 16-bit clear shade with them
         if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
             rgba = image.convert("RGBA")
             shade = round(255 * _backdrop_of(rgba))
             image = Image.alpha_composite(Image.new("RGBA", rgba.size, (shade, shade, shade, 255)), rgba)
-        image = _to_8_bits(image).convert("L")
+        image = image.convert("L")
         if max(image.size) > WORKING_SIDE:
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BILINEAR)
     except Exception:
@@ -231,7 +232,8 @@ def _to_8_bits(image):
     """A grayscale image of more than 8 bits scaled to 8: Pillow's convert would clip it, and all but
     the blackest ink would read as white (a scanner's 16-bit PNG), or all of it as black (a float
     TIFF in [0, 1]). Integers are 16-bit unless they go past it; floats are in [0, 1] unless they
-    go past 1, then in [0, 255]; a float that is no number (NaN) is white."""
+    go past 1, then in [0, 255]; a float that is no number (NaN) is white. The shade a PNG's tRNS
+    chunk makes clear is scaled with them."""
     if not (image.mode.startswith("I") or image.mode == "F"):
         return image
     values = np.asarray(image, dtype=np.float32)  # (H, W)
@@ -240,7 +242,11 @@ def _to_8_bits(image):
         full = 1.0 if values[np.isfinite(values)].max(initial=0.0) <= 1.0 else 255.0
     else:
         full = 65535.0 if values.max() <= 65535 else 2.0 ** 31 - 1
-    return Image.fromarray(np.uint8(np.clip(np.round(values * np.float32(255 / full)), 0, 255)))
+    eight = Image.fromarray(np.uint8(np.clip(np.round(values * np.float32(255 / full)), 0, 255)))
+    clear = image.info.get("transparency")
+    if isinstance(clear, (int, float)):
+        eight.info["transparency"] = int(np.clip(round(clear * 255 / full), 0, 255))
+    return eight
 
 
 def backdrop(gray, alpha):
