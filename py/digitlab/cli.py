@@ -1,5 +1,6 @@
 """Command line: python -m digitlab predict|train|eval|export|import."""
 import argparse
+import io
 import json
 import os
 import sys
@@ -24,6 +25,7 @@ FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits
 
 
 def main(argv=None):
+    _print_any_file_name()
     args = _parser().parse_args(argv)
     try:
         code = args.run(args)
@@ -42,6 +44,15 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("digitlab: interrupted", file=sys.stderr)
         return 130
+
+
+def _print_any_file_name():
+    """A file name that is not UTF-8 reaches Python with its odd bytes as lone surrogates, which a
+    UTF-8 terminal's stream refuses to print: the reading of that file, and of every one after it,
+    was lost to a traceback. Print them as the bytes they were, as `ls` does."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="surrogateescape")
 
 
 def _parser():

@@ -3,6 +3,7 @@ import io
 import json
 import re
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -235,6 +236,21 @@ def test_a_pipe_or_a_folder_among_the_files_is_named_and_the_others_read(tmp_pat
     code, out, err = predict(capsys, "--json", "--model", model_path, pipe, folder, good)
     assert code == 1 and [json.loads(line)["file"] for line in out] == [good]
     assert err == ["digitlab: %s: %s" % (path, NOT_A_FILE) for path in (pipe, folder)]
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes_and_the_next_file_read(tmp_path, model_path):
+    """In a strict UTF-8 terminal (PYTHONIOENCODING=utf-8, or a locale such as en_US.UTF-8) printing
+    the name's odd byte raised UnicodeEncodeError: a traceback, and the next file was never read."""
+    good = write_drawing(tmp_path / "good.png", (300, 200), (100, 40, 30, 120))
+    odd = os.path.join(os.fsencode(str(tmp_path)), b"caf\xe9.png")  # Latin-1, as an old camera or zip names it
+    shutil.copyfile(good, odd)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"), PYTHONIOENCODING="utf-8")
+    run = subprocess.run([sys.executable, "-m", "digitlab", "predict", "--model", model_path, odd, good], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split(b": ")[0] for line in lines] == [odd, os.fsencode(good)]
+    assert lines[0].split(b": ")[1] == lines[1].split(b": ")[1]  # the same drawing, read alike
 
 
 def test_predict_finds_the_built_in_model_from_any_folder(tmp_path):
