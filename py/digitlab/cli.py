@@ -133,9 +133,10 @@ def _parser():
 def _positive(kind):
     def parse(text):
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError("must be more than 0")
+        if not 0 < value < float("inf"):  # "nan" and "inf" parse as floats: neither is a setting
+            raise argparse.ArgumentTypeError("must be a number more than 0")
         return value
+    parse.__name__ = kind.__name__  # argparse names it in "invalid float value: 'x'"
     return parse
 
 
@@ -146,6 +147,7 @@ def _fraction(ends_allowed):
         if not (0 <= value <= 1 if ends_allowed else 0 < value < 1):
             raise argparse.ArgumentTypeError("must be from 0 to 1" if ends_allowed else "must be between 0 and 1")
         return value
+    parse.__name__ = "float"
     return parse
 
 

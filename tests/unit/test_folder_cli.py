@@ -445,11 +445,18 @@ def test_a_base_network_that_reads_another_size_than_the_images_is_refused(tmp_p
     assert err == ["digitlab: The network to start from reads 28x28x1 images, and these are 20x20x1."]
 
 
-def test_train_rejects_zero_epochs(tmp_path, capsys):
+@pytest.mark.parametrize("option, value, said", [
+    ("--epochs", "0", "must be a number more than 0"),
+    ("--lr", "nan", "must be a number more than 0"),  # float("nan") <= 0 is False: it passed, and trained to NaN
+    ("--warp", "inf", "must be a number more than 0"),  # an infinite warp ended in an OverflowError traceback
+    ("--lr", "fast", "invalid float value: 'fast'"),  # not "invalid parse value", the parser's own name
+])
+def test_train_refuses_a_setting_that_is_no_number_more_than_0(tmp_path, capsys, option, value, said):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["train", "--data", "mnist", "--out", str(tmp_path / "m.npz"), "--epochs", "0"])
+        cli.main(["train", "--data", "mnist", "--out", str(tmp_path / "m.npz"), option, value])
     assert exit_info.value.code == 2
-    assert "--epochs: must be more than 0" in capsys.readouterr().err
+    assert "%s: %s" % (option, said) in capsys.readouterr().err
+    assert not os.path.exists(str(tmp_path / "m.npz"))
 
 
 @pytest.mark.parametrize("out, reason", [
