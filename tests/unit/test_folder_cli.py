@@ -417,6 +417,22 @@ def test_a_store_whose_two_sets_differ_in_image_size_is_refused_before_training(
                    "28x28 and its test images 20x20" % store]
 
 
+@pytest.mark.parametrize("labels, names, said", [
+    (np.arange(10)[:, None] % 2, ["a", "b"], "its train labels are of shape (10, 1), not one number per image"),
+    (np.arange(10) % 2, ["a", "a"], "its train label names repeat one another"),
+], ids=["a column of labels, as Keras keeps them", "a name twice"])
+def test_a_store_whose_labels_are_not_one_number_an_image_or_whose_names_repeat_is_refused(
+        tmp_path, capsys, labels, names, said):
+    """A (10, 1) column of labels ended in an IndexError traceback; two labels of one name trained a
+    model with that name twice, and its summary merged their counts."""
+    store = str(tmp_path / "odd.npz")
+    np.savez(store, train_images=np.zeros((10, 28, 28), np.uint8), train_labels=labels, train_label_names=names,
+             test_images=np.zeros((2, 28, 28), np.uint8), test_labels=np.arange(2), test_label_names=["a", "b"])
+    code, out, err = run_cli(capsys, "train", "--data", store, "--out", str(tmp_path / "m.npz"), "--base", "none")
+    assert code == 1 and out == [] and not os.path.exists(str(tmp_path / "m.npz"))
+    assert err == ["digitlab: %s is not a digitlab image store (a .npz of images and labels): %s" % (store, said)]
+
+
 def test_eval_refuses_images_of_another_size_than_the_model_reads(trained, tmp_path, capsys):
     store = image_store(tmp_path / "small.npz", 20, 20, labels=("circle", "cross", "square"))
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", store)

@@ -65,7 +65,11 @@ def load_set(source, name):
         raise ValueError("it %s" % err)
     if len(arrays) < len(keys):
         raise ValueError("it has no %s set" % name)
+    if arrays[keys[1]].ndim != 1:  # a Keras-style (N, 1) column of labels, or one-hot rows
+        raise ValueError("its %s labels are of shape %s, not one number per image" % (name, arrays[keys[1]].shape))
     image_set = ImageSet(arrays[keys[0]], arrays[keys[1]], list(arrays[keys[2]]))
+    if len(set(image_set.label_names)) < len(image_set.label_names):
+        raise ValueError("its %s label names repeat one another" % name)
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
         raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
     return image_set
