@@ -16,6 +16,8 @@ from .nn.losses import NO_LABEL, softmax_cross_entropy
 from .nn.optim import OPTIMIZERS, SCHEDULES
 
 CLOCK_STEP = 1e-3  # the coarsest step of a browser's clock (1 ms): the shortest an epoch is timed as
+DIVERGED = ("The training diverged in epoch %d: the loss is no longer a number, and nothing more can be "
+            "learnt. Train again with a lower learning rate.")
 
 
 class TrainConfig:
@@ -44,6 +46,8 @@ def fit(model, train_set, config, val_set=None):
         for x, y in iterate_batches(train_set, config.batch_size, rng, augment):
             logits = model.forward(x, training=True)
             loss, grad = softmax_cross_entropy(logits, y)
+            if not np.isfinite(loss):  # every step after it would be NaN too: say so, not train on
+                raise DigitlabError(DIVERGED % (epoch + 1))
             model.backward(grad, input_grad=False)
             lr = schedule(config.lr, step, total)
             optimizer.step(model.trainable_layers(), lr)

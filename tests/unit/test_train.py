@@ -80,6 +80,16 @@ def test_fit_steps_with_the_scheduled_learning_rate():
     assert moved.max() == pytest.approx(first["lr"], rel=1e-4)
 
 
+def test_a_training_whose_loss_is_no_longer_a_number_stops_in_words():
+    """At a learning rate of 1e37 the weights overflow float32 in the first steps: every step after
+    would train on NaN, and the page's charts and the CLI's summary showed NaN for a model."""
+    model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1), seed=0)
+    config = TrainConfig(epochs=3, batch_size=32, lr=1e37, augment=False, seed=0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(DigitlabError, match=(
+            "The training diverged in epoch 1: the loss is no longer a number.*lower learning rate")):
+        list(fit(model, two_pattern_set(200, seed=0), config))
+
+
 def test_fit_without_val_set_has_no_val_keys():
     config = TrainConfig(epochs=1, batch_size=50, augment=False)
     model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1))
