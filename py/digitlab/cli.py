@@ -219,9 +219,10 @@ def _layers(spec):
 
 def _predict(args):
     from .data.images import read_image_file
-    from .recognise import THRESHOLD, recognise_image
+    from .recognise import THRESHOLD, check_reads_pictures, recognise_image
 
     saved = _read_model(args.model)
+    check_reads_pictures(saved)  # once: a model that cannot read pictures is said once, not once a file
     threshold = THRESHOLD if args.threshold is None else args.threshold
     failures = 0
     for path in args.files:
