@@ -338,7 +338,12 @@ def _from_scratch(args, base, train_set, val_set):
 
     if args.model not in ARCHITECTURES:
         raise DigitlabError("unknown model %r; choose from %s" % (args.model, ", ".join(ARCHITECTURES)))
-    train_set, calibration_set = split_off(train_set, args.calibrate, args.seed) if args.calibrate else (train_set, None)
+    calibration_set = None
+    if args.calibrate:
+        train_set, calibration_set = split_off(train_set, args.calibrate, args.seed)
+        if not len(calibration_set):  # the model would be saved uncalibrated, and nothing said
+            raise DigitlabError("--calibrate %g of %d training images holds out none to calibrate on: give a larger "
+                                "share." % (args.calibrate, len(train_set)))
     if args.nondigits:
         train_set = with_nondigits(train_set, args.nondigits, args.seed)
     if args.glyphs:

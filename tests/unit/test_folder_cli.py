@@ -446,6 +446,19 @@ def test_a_store_with_a_label_named_as_a_reading_not_sure_is_refused_before_trai
     assert err == ["digitlab: A label cannot be ?, which a reading says when not sure: rename it."]
 
 
+def test_a_calibration_share_that_holds_out_no_image_is_refused_before_training(tmp_path, capsys):
+    """0.01 of 10 images is none: the model was trained and saved uncalibrated, and nothing said."""
+    store = image_store(tmp_path / "small.npz", 28, 28)
+    out_path = str(tmp_path / "m.npz")
+    argv = ["train", "--data", store, "--out", out_path, "--base", "none", "--model", "logreg", "--epochs", "1"]
+    code, out, err = run_cli(capsys, *argv, "--calibrate", "0.01")
+    assert code == 1 and out == [] and not os.path.exists(out_path)
+    assert err == ["digitlab: --calibrate 0.01 of 10 training images holds out none to calibrate on: give a larger "
+                   "share."]
+    code, out, err = run_cli(capsys, *argv, "--calibrate", "0.2")  # 2 of them
+    assert code == 0 and "calibration" in load_model(open(out_path, "rb").read()).meta
+
+
 def test_eval_of_a_store_with_no_test_images_says_so(trained, tmp_path, capsys):
     store = str(tmp_path / "empty.npz")
     save_sets(store, train=ImageSet(np.zeros((2, 28, 28), np.uint8), [0, 1], ["a", "b"]),
