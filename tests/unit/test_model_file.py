@@ -210,6 +210,8 @@ BAD_FILES = [
     ("future version", lambda good: with_meta(good, set_field("version", 2)), "version 2"),
     ("labels not text", lambda good: with_meta(good, set_field("labels", list(range(10)))), "labels"),
     ("too few labels", lambda good: with_meta(good, set_field("labels", LABELS[:9])), "9 labels for \\(10,\\)"),
+    ("a label named twice", lambda good: with_meta(good, set_field("labels", LABELS[:9] + ["0"])), "named twice"),
+    ("an empty label", lambda good: with_meta(good, set_field("labels", LABELS[:9] + [""])), "a label of it is empty"),
     ("unknown weight type", lambda good: with_meta(good, set_field("weights_dtype", "int8")), "weight type"),
     ("unknown layer", lambda good: with_meta(good, set_layer(1, "type", "lambda")), "unknown layer"),
     ("huge layer", lambda good: with_meta(good, set_layer(7, "units", 10 ** 9)), "out of range"),
