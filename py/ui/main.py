@@ -38,7 +38,6 @@ async def recognise_drawing(event=None):
 
 def clear_drawing(event):
     pad.clear()
-    app.picture.showDrawing()
     results.refuse("Write a number or upload a photo of one.", "")
 
 

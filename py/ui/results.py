@@ -73,7 +73,10 @@ async def picture_size(picture, read):
 
 
 def refuse(message, source):
+    """Say why a picture is not read (or, from Clear, what to do); the drawing comes back in view, as
+    the picture shown before would stand under the refused one's name."""
     latest[0] += 1
+    app.picture.showDrawing()
     show(json.dumps({"ok": False, "error": {"message": message}}), source)
 
 

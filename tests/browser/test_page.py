@@ -226,6 +226,13 @@ def test_an_uploaded_number_is_shown_with_a_box_over_each_digit(app):
     # Each box is a digit's: about a fifth of the line wide at most, inside the picture.
     assert all(0 <= left and left + width <= 1.01 and width < 0.3 for left, _, width, _ in shown)
 
+    upload(app, "empty.png", b"")  # refused: the number stayed in view, unboxed, under this file's name
+    assert (text(app, "message"), text(app, "source")) == ("The file is empty.", "from empty.png")
+    assert app.locator('[data-testid="upload-view"]').is_hidden() and app.locator(CANVAS).is_visible()
+    assert boxes(app) == []
+    upload(app, "number.png", number.data)
+    assert app.locator('[data-testid="upload-view"]').is_visible()
+
     clear(app)  # back to drawing, with no boxes left over
     assert app.locator(CANVAS).is_visible()
     assert app.locator('[data-testid="digit-box"]').count() == 0
