@@ -150,7 +150,7 @@ def lose_trained():
 
 async def test_model_in_use(event):
     """Score the model that recognises on the test images of the training data."""
-    worker = await idle_trainer("train-status", "testing a model")
+    worker = await idle_trainer("train-note", "testing a model")  # in the status, the next slice's line replaced it
     if worker is None:
         return
     say("train-status", "Testing the model in use…")

@@ -81,6 +81,9 @@ def test_drawing_is_recognised_while_training_runs(app):
     draw_digit(app, "7")
     app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'", timeout=5000)
     assert text(app, "train-status").startswith("epoch")  # still training
+    app.click('[data-testid="test-model"]')  # refused beside the buttons: in the status the next slice's line replaced it
+    app.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent === "
+                          "'Wait for the training to end before testing a model.'")
     app.click('[data-testid="train-cancel"]')
     app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
 
