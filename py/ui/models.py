@@ -122,7 +122,13 @@ async def dropped(event):
 
 
 async def reset(event):
+    # Asked before anything is forgotten: the reload's own "Leave site?" came after the kept model
+    # was deleted, and "Stay" left the panel naming a model no longer kept.
+    if app.unsaved and not window.confirm(view.RESET_LOSES_TRAINED):
+        answer(view.RESET_CANCELLED)
+        return
     if answered(await app.forgetModel(), "model-message") is not None:
+        app.unsaved = False  # asked already: the reload does not ask again
         window.location.reload()
 
 

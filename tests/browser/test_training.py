@@ -8,6 +8,7 @@ import build
 from conftest import trainer_request, wait_until_ready
 from digitlab.model_file import load_model
 from drawing import draw_digit
+from view import RESET_CANCELLED, RESET_LOSES_TRAINED
 
 TRAINING_TIMEOUT_MS = 180000
 
@@ -141,6 +142,23 @@ def test_a_model_trained_here_is_used_and_kept_across_a_reload(app):
     app.click('[data-testid="reset-model"]')
     wait_until_ready(app)
     app.wait_for_function("document.querySelector('[data-testid=model-name]')?.textContent.includes('built in')")
+
+
+def test_going_back_to_the_built_in_model_asks_first_when_a_model_trained_here_would_be_lost(app):
+    """The reload's own "Leave site?" came after the kept model was deleted: "Stay" left the panel
+    naming a model no longer kept. The page asks first, and "Cancel" forgets nothing."""
+    train_small_mlp(app)  # neither in use nor downloaded
+    asked = []
+    app.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    app.evaluate("window.notReloaded = true")
+    assert model_answer(app, lambda: app.click('[data-testid="reset-model"]')) == RESET_CANCELLED
+    assert asked == [RESET_LOSES_TRAINED] and app.evaluate("window.notReloaded && digitlab.unsaved")
+    assert app.is_visible('[data-testid="use-trained"]') and "built in" in text(app, "model-name")
+    app.once("dialog", lambda dialog: dialog.accept())
+    app.click('[data-testid="reset-model"]')
+    app.wait_for_function("window.notReloaded === undefined")
+    wait_until_ready(app)
+    assert "built in" in text(app, "model-name") and not app.evaluate("digitlab.unsaved")
 
 
 @pytest.mark.parametrize("half", [False, True], ids=["float32", "float16"])
