@@ -38,6 +38,7 @@ async def recognise_drawing(event=None):
 
 def clear_drawing(event):
     pad.clear()
+    waiting["upload"] = None  # a picture chosen during the boot is not read either
     results.refuse("Write a number or upload a photo of one.", "")
 
 
@@ -66,6 +67,14 @@ async def read_upload(chosen):
     await results.ask("read_picture", {}, read.bytes, "from " + chosen.name, picture=chosen)
 
 
+def wake_panels():
+    """The panels whose controls need the engine are inert until it is up (index.html): a folder,
+    a model file or a button given them during the boot did nothing, and nothing said so."""
+    panels = document.querySelectorAll("section[inert]")
+    for index in range(panels.length):
+        panels.item(index).removeAttribute("inert")
+
+
 async def engine_ready():
     """The engine's `info` once it is up. A boot that failed (the server went away, say) is said,
     and the engine boots again when the user asks: the page and its drawing stay."""
@@ -88,6 +97,7 @@ async def start():
     # Listening from the first moment: a drawing or a picture given while Python loads waits for it.
     element("draw-canvas").addEventListener("strokeend", create_proxy(recognise_drawing))
     element("upload-image").addEventListener("change", create_proxy(recognise_upload))
+    element("clear").addEventListener("click", create_proxy(clear_drawing))  # strokes drawn by mistake go at once
     await recognise_upload()  # a picture chosen before this page's Python was even up
     info = await engine_ready()
     element("runtime").textContent = view.runtime_line(info)
@@ -99,9 +109,9 @@ async def start():
     training.start(info["settings"])
     classes.start()
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
-    element("clear").addEventListener("click", create_proxy(clear_drawing))
     element("stage").textContent = view.ready_line(window.performance.now())
     element("progress").value = 1
+    wake_panels()
     document.body.classList.add("ready")
     element("status").textContent = "ready"
     waiting["ready"], waiting["max_upload_bytes"] = True, info["max_upload_bytes"]

@@ -10,7 +10,7 @@ import numpy as np
 
 import build
 from conftest import BOOT_TIMEOUT_MS, open_app, storage_quota, trainer_request, wait_until_ready
-from drawing import draw_digit
+from drawing import draw_digit, mouse_stroke
 from test_kernel import open_with_kernel, wait_for_evaluation
 from test_training import (TRAINING_TIMEOUT_MS, accuracy_shown, choose_model_file, model_answer, start_training,
                            text, train_small_mlp, wait_until_training)
@@ -569,16 +569,27 @@ def test_a_start_that_hangs_is_said_after_a_minute_and_a_second_hang_ends_it_in_
 
 
 def test_a_boot_that_stalls_once_is_started_again_and_reads_the_drawing_made_meanwhile(watched_context, app_url):
+    """During the boot the panels that need the engine take no input (a folder or a model file given
+    them was dropped, and nothing said), and Clear wipes a stroke made by mistake."""
     context, watch = watched_context
     page = context.new_page()
     page.clock.install()
     page.goto(app_url + "?runtime=registry-only&fault=boot_stall")  # the first worker never gets past numpy
     page.wait_for_function("document.querySelector('[data-testid=stage]')?.textContent === 'Loading numpy and Pillow'",
                            timeout=BOOT_TIMEOUT_MS)
+    inert = "() => Array.from(document.querySelectorAll('[inert]'), (panel) => panel.dataset.testid)"
+    assert page.evaluate(inert) == ["camera-panel", "model-panel", "classes-panel", "training-panel", "code-panel"]
+    mouse_stroke(page, [(700, 45), (700, 235)])  # a 1 far right, by mistake
+    page.wait_for_function("document.querySelector('[data-testid=message]')?.textContent"
+                           ".startsWith('Reading your drawing as soon as the engine is ready')")
+    page.click('[data-testid="clear"]')
+    page.wait_for_function("document.querySelector('[data-testid=message]')?.textContent === "
+                           "'Write a number or upload a photo of one.'")
     draw_digit(page, "7")
     page.clock.fast_forward("01:01")
     page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'",
-                           timeout=BOOT_TIMEOUT_MS)  # read by the second worker
+                           timeout=BOOT_TIMEOUT_MS)  # read by the second worker, without the 1
+    assert page.evaluate(inert) == []
     assert text(page, "status") == "ready"
     assert page.evaluate("digitlab.engine.progress.stage").endswith(
         '(started again: the first start stood still for 60 s at "Loading numpy and Pillow")')
