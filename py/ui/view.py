@@ -212,8 +212,13 @@ def folder_line(data):
     """A folder_done result for the training folder: its name, labels and split."""
     name = _folder_name(data)
     tested = "%d held out to test" % data["test"] if data["test"] else "none held out to test (too few)"
-    return "Data: %s: %d labels (%s), %d images to train, %s" % (
-        name, len(data["labels"]), ", ".join(data["labels"]), data["train"], tested)
+    return "Data: %s: %s (%s), %s to train, %s" % (
+        name, counted(len(data["labels"]), "label"), ", ".join(data["labels"]), counted(data["train"], "image"), tested)
+
+
+def counted(count, noun):
+    """'1 label', '3 labels': a folder of one label is said before Start refuses it."""
+    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
 HELD_OUT_LINE = "Validation: the images held out of the training folder"
@@ -226,7 +231,7 @@ def _folder_name(data):
 def validation_line(data):
     """A folder_done result for the validation folder: how many images test which labels."""
     name = _folder_name(data)
-    line = "Validation: %s: %d images to test on; every training image is trained on" % (name, data["test"])
+    line = "Validation: %s: %s to test on; every training image is trained on" % (name, counted(data["test"], "image"))
     if data["unvalidated"]:
         line += "; no image of %s to test" % ", ".join(data["unvalidated"])
     return line

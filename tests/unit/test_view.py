@@ -166,6 +166,8 @@ def test_data_lines_name_the_data_its_labels_and_split():
                                         "15 images to train, 3 held out to test")
     assert view.folder_line(dict(folder, name=None)).startswith("Data: your folder: 3 labels")
     assert view.folder_line(dict(folder, test=0)).endswith("15 images to train, none held out to test (too few)")
+    assert view.folder_line(dict(folder, labels=["ok"], train=1, test=0)) == (
+        "Data: the folder “shapes”: 1 label (ok), 1 image to train, none held out to test (too few)")
 
 
 def test_the_validation_line_names_the_labels_it_cannot_test():
@@ -173,6 +175,7 @@ def test_the_validation_line_names_the_labels_it_cannot_test():
     assert view.validation_line(val) == ("Validation: the folder “val”: 4 images to test on; every training image "
                                          "is trained on; no image of cross to test")
     assert view.validation_line(dict(val, unvalidated=[])).endswith("trained on")
+    assert view.validation_line(dict(val, test=1)).startswith("Validation: the folder “val”: 1 image to test on;")
 
 
 def test_an_untested_model_is_said_so_and_an_epoch_without_validation_has_no_accuracy():
