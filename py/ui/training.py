@@ -199,6 +199,8 @@ async def cancel(event):
     reply = json.loads(await run["trainer"].request("train_cancel"))
     if reply["ok"]:
         say("train-note", "")
+        run["paused"] = False  # a run cancelled while paused: its Pause button said "Resume" until the next Start
+        say("train-pause", "Pause")
     elif reply["error"]["type"] == app.engineFailed:  # the trainer is gone, and its training with it
         say("train-status", reply["error"]["message"])
     else:  # refused by a trainer still running: so is the training, and its progress line comes back

@@ -100,7 +100,11 @@ def test_pause_stops_training_and_resume_goes_on(app):
         assert app.evaluate("digitlab.charts.points().batches") == paused_at
     app.click('[data-testid="train-pause"]')
     app.wait_for_function("n => digitlab.charts.points().batches > n", arg=paused_at, timeout=30000)
-    app.click('[data-testid="train-cancel"]')
+    app.click('[data-testid="train-pause"]')
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Paused'")
+    app.click('[data-testid="train-cancel"]')  # while paused: the button is Pause again, not Resume
+    app.wait_for_function("document.querySelector('[data-testid=train-pause]')?.textContent === 'Pause'")
+    assert text(app, "train-status") == "Cancelled" and app.is_disabled('[data-testid="train-pause"]')
 
 
 def test_the_model_in_use_is_tested_on_the_test_digits_as_the_build_scored_it(app):
