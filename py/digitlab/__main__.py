@@ -8,8 +8,9 @@ def run():
     # project's 2-core machine a second OpenBLAS thread trained no faster when
     # idle, and 15-25 times slower while another process was busy.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .cli import main
+    from .cli import main, print_any_file_name
 
+    print_any_file_name()
     return main()
 
 

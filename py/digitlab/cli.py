@@ -1,5 +1,6 @@
 """Command line: python -m digitlab predict|train|eval|export|import."""
 import argparse
+import codecs
 import io
 import json
 import os
@@ -21,11 +22,11 @@ SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(
 UNVALIDATED_LINE = "no images to validate on -> %(out)s"
 BUILTIN_BASE = "builtin"  # --base: the built-in feature network, FEATURE_MODEL
 # train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
+NAME_ERRORS = "digitlab-names"  # the error handler print_any_file_name gives the streams
 FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "glyphs", "calibrate")
 
 
 def main(argv=None):
-    _print_any_file_name()
     args = _parser().parse_args(argv)
     try:
         code = args.run(args)
@@ -46,13 +47,25 @@ def main(argv=None):
         return 130
 
 
-def _print_any_file_name():
-    """A file name that is not UTF-8 reaches Python with its odd bytes as lone surrogates, which a
-    UTF-8 terminal's stream refuses to print: the reading of that file, and of every one after it,
-    was lost to a traceback. Print them as the bytes they were, as `ls` does."""
+def print_any_file_name():
+    """Let the process's stdout and stderr print any file name (`python -m digitlab` sets them; a
+    program that calls main() keeps its own). A name that is not UTF-8 reaches Python with its odd
+    bytes as lone surrogates, which a UTF-8 stream refuses: the reading of that file, and of every
+    one after it, was lost to a traceback."""
+    codecs.register_error(NAME_ERRORS, _bytes_or_escapes)
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="surrogateescape")
+            stream.reconfigure(errors=NAME_ERRORS)
+
+
+def _bytes_or_escapes(err):
+    """A name's odd bytes printed as the bytes they were, as `ls` prints them; any other character
+    the stream cannot encode (a Japanese name on a Latin-1 terminal) as an escape, as Python's
+    stderr always did."""
+    odd = err.object[err.start:err.end]
+    if isinstance(err, UnicodeEncodeError) and all(0xDC80 <= ord(char) <= 0xDCFF for char in odd):
+        return codecs.lookup_error("surrogateescape")(err)
+    return codecs.lookup_error("backslashreplace")(err)
 
 
 def _parser():

@@ -253,6 +253,17 @@ def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes_and_the_next_file_
     assert lines[0].split(b": ")[1] == lines[1].split(b": ")[1]  # the same drawing, read alike
 
 
+def test_a_name_a_latin1_terminal_cannot_print_is_escaped_not_a_traceback(tmp_path, model_path):
+    """Python's stderr escapes what it cannot encode; the streams given the names' own handler kept
+    doing so (a Japanese name on a Latin-1 terminal), and the app's own quotes too."""
+    missing = str(tmp_path / "日本.png")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "py"), PYTHONIOENCODING="latin-1")
+    run = subprocess.run([sys.executable, "-m", "digitlab", "predict", "--model", model_path, missing], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert run.returncode == 1 and b"Traceback" not in run.stderr
+    assert run.stderr.decode("latin-1").startswith("digitlab: %s: " % missing.replace("日本", "\\u65e5\\u672c"))
+
+
 def test_predict_finds_the_built_in_model_from_any_folder(tmp_path):
     """The built-in model is the project's, wherever the command runs."""
     if not os.path.exists(cli.DEFAULT_MODEL):
