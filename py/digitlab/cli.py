@@ -353,10 +353,14 @@ def _from_scratch(args, base, train_set, val_set):
         raise DigitlabError("unknown model %r; choose from %s" % (args.model, ", ".join(ARCHITECTURES)))
     calibration_set = None
     if args.calibrate:
+        labelled = train_set.counts() > 0
         train_set, calibration_set = split_off(train_set, args.calibrate, args.seed)
         if not len(calibration_set):  # the model would be saved uncalibrated, and nothing said
             raise DigitlabError("--calibrate %g of %d training images holds out none to calibrate on: give a larger "
                                 "share." % (args.calibrate, len(train_set)))
+        if (labelled > (train_set.counts() > 0)).any():  # all held out ended in a ZeroDivisionError traceback
+            raise DigitlabError("--calibrate %g holds out every training image of a label: give a smaller share."
+                                % args.calibrate)
     if args.nondigits:
         train_set = with_nondigits(train_set, args.nondigits, args.seed)
     if args.glyphs:

@@ -446,8 +446,9 @@ def test_a_store_with_a_label_named_as_a_reading_not_sure_is_refused_before_trai
     assert err == ["digitlab: A label cannot be ?, which a reading says when not sure: rename it."]
 
 
-def test_a_calibration_share_that_holds_out_no_image_is_refused_before_training(tmp_path, capsys):
-    """0.01 of 10 images is none: the model was trained and saved uncalibrated, and nothing said."""
+def test_a_calibration_share_that_holds_out_no_image_or_all_of_a_label_is_refused_before_training(tmp_path, capsys):
+    """0.01 of 10 images is none: the model was trained and saved uncalibrated, and nothing said;
+    and a share that leaves a label nothing to train on is refused too."""
     store = image_store(tmp_path / "small.npz", 28, 28)
     out_path = str(tmp_path / "m.npz")
     argv = ["train", "--data", store, "--out", out_path, "--base", "none", "--model", "logreg", "--epochs", "1"]
@@ -455,6 +456,9 @@ def test_a_calibration_share_that_holds_out_no_image_is_refused_before_training(
     assert code == 1 and out == [] and not os.path.exists(out_path)
     assert err == ["digitlab: --calibrate 0.01 of 10 training images holds out none to calibrate on: give a larger "
                    "share."]
+    code, out, err = run_cli(capsys, *argv, "--calibrate", "0.96")  # all of them: a ZeroDivisionError traceback
+    assert code == 1 and out == [] and not os.path.exists(out_path)
+    assert err == ["digitlab: --calibrate 0.96 holds out every training image of a label: give a smaller share."]
     code, out, err = run_cli(capsys, *argv, "--calibrate", "0.2")  # 2 of them
     assert code == 0 and "calibration" in load_model(open(out_path, "rb").read()).meta
 
