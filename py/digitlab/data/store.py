@@ -70,6 +70,8 @@ def load_set(source, name):
     image_set = ImageSet(arrays[keys[0]], arrays[keys[1]], list(arrays[keys[2]]))
     if len(set(image_set.label_names)) < len(image_set.label_names):
         raise ValueError("its %s label names repeat one another" % name)
+    if "" in image_set.label_names:  # refused only once trained, by the model file it made
+        raise ValueError("one of its %s label names is empty" % name)
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
         raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
     return image_set
