@@ -181,12 +181,14 @@ def test_a_link_to_a_folder_it_is_in_is_named_not_followed(tmp_path):
     root = make_folder(tmp_path / "data", shapes=["a", "b"], count=2)
     os.symlink(".", os.path.join(root, "a", "self"))
     os.symlink("..", os.path.join(root, "b", "up"))  # the data's own folder
+    os.symlink(".", os.path.join(root, "again"))  # named once, not also as a label with no image
     make_folder(tmp_path / "elsewhere", shapes=["more"], count=3)
     os.symlink(os.path.join("..", "..", "elsewhere", "more"), os.path.join(root, "b", "more"))  # a link elsewhere is followed
     skip, skipped = skips()
     image_set = read_folder(root, skip)
     np.testing.assert_array_equal(np.bincount(image_set.labels), [2, 2 + 3])
-    assert skipped == {os.path.join(root, "a", "self"): LOOP, os.path.join(root, "b", "up"): LOOP}
+    assert skipped == {os.path.join(root, "a", "self"): LOOP, os.path.join(root, "b", "up"): LOOP,
+                       os.path.join(root, "again"): LOOP}
 
 
 def test_what_is_not_a_file_is_named_and_a_file_past_the_limit_refused_unread(tmp_path):
