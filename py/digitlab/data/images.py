@@ -1,6 +1,9 @@
 """Decoding untrusted image bytes with Pillow, refusing oversized images first."""
+import functools
+import importlib
 import io
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -16,10 +19,12 @@ WORKING_SIDE = 1024  # larger images are reduced to this before analysis
 NOT_AN_IMAGE = "This file is not an image that can be read (PNG, JPEG, GIF, BMP or WebP)."
 DAMAGED = "The image file is damaged or truncated and cannot be decoded."
 NOT_A_FILE = "This is not a file (a folder, a pipe or a device): give an image file."
-# The formats Pillow is let open: those browsers decode (JPEG's opener opens MPO too), and TIFF and
-# PPM, which the CLI reads. Their openers read the header alone; Pillow's ICO opener, for one, decodes
-# the largest picture inside (a 13000x13000 PNG in a 0.7 MB icon) before any limit of ours is checked.
-READ_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
+# The formats Pillow is let open, by the plugin that opens each: those browsers decode (JPEG's opener
+# opens MPO too; AVIF where this Pillow reads it), and TIFF and PPM, which the CLI reads. Their openers
+# read the header alone; Pillow's ICO opener, for one, decodes the largest picture inside (a
+# 13000x13000 PNG in a 0.7 MB icon) before any limit of ours is checked.
+READ_FORMATS = {"PNG": "PngImagePlugin", "JPEG": "JpegImagePlugin", "GIF": "GifImagePlugin", "BMP": "BmpImagePlugin",
+                "WEBP": "WebPImagePlugin", "AVIF": "AvifImagePlugin", "TIFF": "TiffImagePlugin", "PPM": "PpmImagePlugin"}
 # The formats every browser we serve decodes; any other whose header Pillow reads (TIFF, say) the
 # CLI reads, but a browser may not: then it is named, not called damaged.
 BROWSER_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP")
@@ -36,10 +41,10 @@ def read_image_file(path):
     or a device, which would be waited on or read forever) and a file past MAX_BYTES are refused
     from what the file system says, before a byte is read. A missing or unreadable file raises the
     OSError open() does."""
-    size = os.stat(path).st_size
-    if not os.path.isfile(path):
+    found = os.stat(path)
+    if not stat.S_ISREG(found.st_mode):
         raise BadImageError(NOT_A_FILE)
-    _within_bytes(size)
+    _within_bytes(found.st_size)
     with open(path, "rb") as f:
         return f.read(MAX_BYTES + 1)  # one more: a file that grew meanwhile is still refused
 
@@ -152,10 +157,18 @@ def _webp_size(chunk):
     return None
 
 
+@functools.lru_cache(maxsize=1)
 def _openers():
-    """READ_FORMATS that this Pillow has an opener for: one it lacks would end the search with a KeyError."""
-    Image.init()
-    return [kind for kind in READ_FORMATS if kind in Image.OPEN]
+    """READ_FORMATS that this Pillow has an opener for, their plugins imported (not all of Pillow's, as
+    Image.init would: some forty modules for the page's engine to load on its first picture); a format
+    it lacks (AVIF before Pillow 11.2) would end Image.open's search with a KeyError."""
+    for kind, plugin in READ_FORMATS.items():
+        if kind not in Image.OPEN:
+            try:
+                importlib.import_module("PIL." + plugin)
+            except ImportError:
+                pass
+    return tuple(kind for kind in READ_FORMATS if kind in Image.OPEN)
 
 
 def _within_bytes(count):
