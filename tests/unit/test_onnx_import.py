@@ -140,6 +140,13 @@ def test_without_label_names_ten_classes_are_numbered():
     assert load_model(import_onnx(pytorch_cnn())).labels == [str(d) for d in range(10)]
 
 
+@pytest.mark.parametrize("names", [["a", "a"], ["", "b"]], ids=["a name twice", "an empty name"])
+def test_label_names_a_model_file_cannot_hold_are_numbered_instead(names):
+    saved = trained_looking("cnn")
+    saved.labels[:] = names + saved.labels[2:]
+    assert load_model(import_onnx(onnx_bytes(saved))).labels == [str(d) for d in range(10)]
+
+
 def refusal(data):
     with pytest.raises(ModelFileError) as refused:
         import_onnx(data)

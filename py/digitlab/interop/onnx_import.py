@@ -49,12 +49,14 @@ def import_onnx(data, name=""):
 
 
 def _labels(metadata, classes):
-    """The file's own label names (ours, as onnx_export writes them), else 0.. for each class."""
+    """The file's own label names (ours, as onnx_export writes them), else 0.. for each class: also when
+    they are names a model file cannot hold (one empty, or one twice)."""
     try:
         labels = json.loads(metadata.get("labels", "null"))
     except ValueError:
         labels = None
-    if isinstance(labels, list) and len(labels) == classes and all(isinstance(x, str) for x in labels):
+    if (isinstance(labels, list) and len(labels) == classes and all(isinstance(x, str) for x in labels)
+            and "" not in labels and len(set(labels)) == classes):
         return labels
     return [str(i) for i in range(classes)]
 
