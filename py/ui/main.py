@@ -67,12 +67,12 @@ async def read_upload(chosen):
     await results.ask("read_picture", {}, read.bytes, "from " + chosen.name, picture=chosen)
 
 
-def wake_panels():
+def wake(panels):
     """The panels whose controls need the engine are inert until it is up (index.html): a folder,
     a model file or a button given them during the boot did nothing, and nothing said so."""
-    panels = document.querySelectorAll("section[inert]")
-    for index in range(panels.length):
-        panels.item(index).removeAttribute("inert")
+    found = document.querySelectorAll(panels)
+    for index in range(found.length):
+        found.item(index).removeAttribute("inert")
 
 
 async def engine_ready():
@@ -111,7 +111,7 @@ async def start():
     element("recognise").addEventListener("click", create_proxy(recognise_drawing))
     element("stage").textContent = view.ready_line(window.performance.now())
     element("progress").value = 1
-    wake_panels()
+    wake("section[inert]:not([data-testid=code-panel])")  # the code panel: once its editor listens
     document.body.classList.add("ready")
     element("status").textContent = "ready"
     waiting["ready"], waiting["max_upload_bytes"] = True, info["max_upload_bytes"]
@@ -120,6 +120,7 @@ async def start():
     elif pad.inked:  # strokes drawn while the engine was loading
         await recognise_drawing()
     await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
+    wake("[data-testid=code-panel]")
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.KEEPING_OFFLINE)
     kept = json.loads(await app.keepOffline())

@@ -101,6 +101,7 @@ async def on_step(reply_json):
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         buttons(False)
+        say("train-note", "")  # what was said beside the buttons of a run that is over ("Wait for…")
         if reply["error"]["type"] == app.engineFailed:  # a new trainer starts on the MNIST digits, untrained
             show_mnist_data(None)
             lose_trained()
@@ -121,6 +122,7 @@ async def on_step(reply_json):
         say("train-speed", view.speed_line(step["epochs"][-1]))
     if step["done"]:
         buttons(False)
+        say("train-note", "")
         say("train-status", "Done: scoring the test images…")
         await show_evaluation()
 

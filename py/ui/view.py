@@ -354,8 +354,8 @@ def connection_line(offline):
 
 
 KEEPING_OFFLINE = "keeping the app's files in this browser…"
-RESET_LOSES_TRAINED = ("The model trained here is neither in use nor downloaded: going back to the built-in model "
-                       "reloads the page, and it is lost. Go back anyway?")
+RESET_LOSES_TRAINED = ("The model trained here is neither downloaded nor kept in this browser: going back to the "
+                       "built-in model reloads the page, and it is lost. Go back anyway?")
 RESET_CANCELLED = "Nothing changed: the model trained here is still at hand."
 
 

@@ -589,7 +589,7 @@ def test_a_boot_that_stalls_once_is_started_again_and_reads_the_drawing_made_mea
     page.clock.fast_forward("01:01")
     page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'",
                            timeout=BOOT_TIMEOUT_MS)  # read by the second worker, without the 1
-    assert page.evaluate(inert) == []
+    page.wait_for_function("!document.querySelector('[inert]')")  # the code panel wakes once its editor is up
     assert text(page, "status") == "ready"
     assert page.evaluate("digitlab.engine.progress.stage").endswith(
         '(started again: the first start stood still for 60 s at "Loading numpy and Pillow")')
