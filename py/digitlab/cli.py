@@ -21,8 +21,8 @@ VAL_PART = "  val_acc %(val_accuracy).4f"
 SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(out)s"
 UNVALIDATED_LINE = "no images to validate on -> %(out)s"
 BUILTIN_BASE = "builtin"  # --base: the built-in feature network, FEATURE_MODEL
-# train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
 NAME_ERRORS = "digitlab-names"  # the error handler print_any_file_name gives the streams
+# train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
 FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "glyphs", "calibrate")
 
 

@@ -133,7 +133,7 @@ def _read_meta(raw):
     if not isinstance(labels, list) or not labels or not all(isinstance(s, str) for s in labels):
         raise ModelFileError("Damaged model file: its labels are missing or not text.")
     if "" in labels or len(set(labels)) < len(labels):  # a reading would name nothing, or two outputs alike
-        raise ModelFileError("Damaged model file: a label of it is empty or named twice.")
+        raise ModelFileError("Damaged model file: one of its labels is empty or named twice.")
     if not isinstance(meta.get("name", ""), str) or not isinstance(meta.get("metrics", {}), dict):
         raise ModelFileError("Damaged model file: its name or its metrics are malformed.")
     if meta.get("weights_dtype") not in WEIGHT_DTYPES:

@@ -16,8 +16,8 @@ from .nn.losses import NO_LABEL, softmax_cross_entropy
 from .nn.optim import OPTIMIZERS, SCHEDULES
 
 CLOCK_STEP = 1e-3  # the coarsest step of a browser's clock (1 ms): the shortest an epoch is timed as
-DIVERGED = ("The training diverged in epoch %d: the loss is no longer a number, and nothing more can be "
-            "learnt. Train again with a lower learning rate.")
+DIVERGED = ("The training broke down in epoch %d: its loss is no longer a number, and it can learn nothing "
+            "more. Train again with a lower learning rate.")
 
 
 class TrainConfig:

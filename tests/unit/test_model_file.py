@@ -211,7 +211,7 @@ BAD_FILES = [
     ("labels not text", lambda good: with_meta(good, set_field("labels", list(range(10)))), "labels"),
     ("too few labels", lambda good: with_meta(good, set_field("labels", LABELS[:9])), "9 labels for \\(10,\\)"),
     ("a label named twice", lambda good: with_meta(good, set_field("labels", LABELS[:9] + ["0"])), "named twice"),
-    ("an empty label", lambda good: with_meta(good, set_field("labels", LABELS[:9] + [""])), "a label of it is empty"),
+    ("an empty label", lambda good: with_meta(good, set_field("labels", LABELS[:9] + [""])), "one of its labels is empty"),
     ("unknown weight type", lambda good: with_meta(good, set_field("weights_dtype", "int8")), "weight type"),
     ("unknown layer", lambda good: with_meta(good, set_layer(1, "type", "lambda")), "unknown layer"),
     ("huge layer", lambda good: with_meta(good, set_layer(7, "units", 10 ** 9)), "out of range"),

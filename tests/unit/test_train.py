@@ -86,7 +86,7 @@ def test_a_training_whose_loss_is_no_longer_a_number_stops_in_words():
     model = Sequential(ARCHITECTURES["logreg"], (28, 28, 1), seed=0)
     config = TrainConfig(epochs=3, batch_size=32, lr=1e37, augment=False, seed=0)
     with np.errstate(over="ignore", invalid="ignore"), pytest.raises(DigitlabError, match=(
-            "The training diverged in epoch 1: the loss is no longer a number.*lower learning rate")):
+            "The training broke down in epoch 1: its loss is no longer a number.*lower learning rate")):
         list(fit(model, two_pattern_set(200, seed=0), config))
 
 
