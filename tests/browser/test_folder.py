@@ -141,7 +141,7 @@ def test_while_a_folder_is_read_start_another_folder_and_a_test_wait_for_it(app,
     app.wait_for_function("window.releaseFolder !== null")
     assert text(app, "data-message") == "Reading the folder…" and app.is_disabled('[data-testid="train-start"]')
     app.click('[data-testid="test-model"]')
-    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === "
+    app.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent === "
                           "'Wait for the folder to be read before testing a model.'")
     app.set_input_files('[data-testid="folder-input"]', str(second))
     app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent === "
