@@ -264,6 +264,7 @@ async def load_folder(files, role="train", testid="data-message"):
         element("val-skipped").replaceChildren()
         element("val-panel").hidden = False
     say(testid, "")
+    skipped_list(role).replaceChildren()  # a folder refused leaves those of the data in use
     show_skipped(skipped_list(role), data["skipped"])
     element("use-mnist").hidden = False
     say("train-status", "Ready to train on your images")
@@ -275,7 +276,6 @@ async def read_folder(files, role, testid):
     worker = await trainer(testid)
     if worker is None:
         return None
-    skipped_list(role).replaceChildren()
     say(testid, "Reading the folder…")
     return await app.loadFolder(worker, files, role)
 

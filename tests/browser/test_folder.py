@@ -153,7 +153,7 @@ def test_while_a_folder_is_read_start_another_folder_and_a_test_wait_for_it(app,
     assert app.is_enabled('[data-testid="train-start"]')
 
 
-def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app, tmp_path):
+def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app, folder, tmp_path):
     flat = tmp_path / "loose"
     os.makedirs(str(flat))
     draw_shape("circle", np.random.default_rng(1)).save(str(flat / "a.png"))
@@ -161,6 +161,12 @@ def test_a_folder_that_gives_nothing_to_learn_is_refused_and_the_data_stays(app,
     assert text(app, "data-message") == ("The folder has no label sub-folders: put the images of each label in "
                                          "a sub-folder named after the label. The training data did not change.")
     assert text(app, "data-line") == "Data: the MNIST digits"
+    choose_folder(app, folder)
+    in_use, files_skipped = text(app, "data-line"), skipped(app)
+    app.set_input_files('[data-testid="folder-input"]', str(flat))
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent.endsWith('change.')",
+                          timeout=TRAINING_TIMEOUT_MS)
+    assert text(app, "data-line") == in_use and skipped(app) == files_skipped  # the files of the data in use
 
 
 def test_a_folder_of_one_label_is_refused_at_start_with_how_to_fix_it_and_trains_with_none_of_these(app, tmp_path):
