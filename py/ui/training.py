@@ -11,7 +11,8 @@ from dom import answered, app, element, say
 
 SAMPLES_PER_LABEL = 8  # the sample images shown of each label
 run = {"total": 1, "paused": False, "trainer": None, "cancelled": False, "settings": None, "reading": False,
-       "trained": False}  # trained: the trainer holds a model it trained, to use or download
+       "trained": False, "waits": []}  # trained: the trainer holds a model it trained, to use or download;
+# waits: where busy() said to wait, which the run's (or the reading's) end clears
 
 
 async def trainer(testid="train-status"):
@@ -40,8 +41,16 @@ def busy(testid, doing):
     mix their images); if so `testid` says to wait."""
     if run["reading"] or element("train-start").disabled:
         say(testid, "Wait for the %s before %s." % ("folder to be read" if run["reading"] else "training to end", doing))
+        run["waits"].append(testid)
         return True
     return False
+
+
+def over():
+    """A run or a folder's reading is over: what was said beside the buttons, and each "Wait for…", go."""
+    for testid in ["train-note"] + run["waits"]:
+        say(testid, "")
+    run["waits"] = []
 
 
 def show_kernel(matmul):
@@ -101,7 +110,7 @@ async def on_step(reply_json):
     if not reply["ok"]:
         say("train-status", reply["error"]["message"])
         buttons(False)
-        say("train-note", "")  # what was said beside the buttons of a run that is over ("Wait for…")
+        over()
         if reply["error"]["type"] == app.engineFailed:  # a new trainer starts on the MNIST digits, untrained
             show_mnist_data(None)
             lose_trained()
@@ -122,7 +131,7 @@ async def on_step(reply_json):
         say("train-speed", view.speed_line(step["epochs"][-1]))
     if step["done"]:
         buttons(False)
-        say("train-note", "")
+        over()
         say("train-status", "Done: scoring the test images…")
         await show_evaluation()
 
@@ -200,7 +209,7 @@ async def cancel(event):
     say("train-status", "Cancelled")
     reply = json.loads(await run["trainer"].request("train_cancel"))
     if reply["ok"]:
-        say("train-note", "")
+        over()
         run["paused"] = False  # a run cancelled while paused: its Pause button said "Resume" until the next Start
         say("train-pause", "Pause")
     elif reply["error"]["type"] == app.engineFailed:  # the trainer is gone, and its training with it
@@ -253,6 +262,7 @@ async def load_folder(files, role="train", testid="data-message"):
         reply = await read_folder(files, role, testid)
     finally:
         run["reading"], element("train-start").disabled = False, False
+        over()
     data = reply and answered(reply, testid, " The training data did not change.")
     if data is None:
         return False

@@ -76,7 +76,7 @@ def test_training_a_small_subset_shows_progress_charts_and_an_evaluation(app):
     assert "images/s" in text(app, "train-speed")
 
 
-def test_drawing_is_recognised_while_training_runs(app):
+def test_drawing_is_recognised_while_training_runs(app, tmp_path):
     start_training(app, "cnn", epochs="3")
     wait_until_training(app)
     draw_digit(app, "7")
@@ -85,8 +85,14 @@ def test_drawing_is_recognised_while_training_runs(app):
     app.click('[data-testid="test-model"]')  # refused beside the buttons: in the status the next slice's line replaced it
     app.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent === "
                           "'Wait for the training to end before testing a model.'")
+    (tmp_path / "a.txt").write_text("a folder chosen while the training runs")
+    app.set_input_files('[data-testid="folder-input"]', str(tmp_path))
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent === "
+                          "'Wait for the training to end before changing its data.'")
     app.click('[data-testid="train-cancel"]')
     app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'")
+    app.wait_for_function("document.querySelector('[data-testid=data-message]')?.textContent === ''")  # waits no more
+    assert text(app, "train-note") == ""
 
 
 def test_pause_stops_training_and_resume_goes_on(app):
