@@ -69,6 +69,7 @@ async def start_training(event):
     element("train-pause").disabled = True  # until the trainer is up
     run["cancelled"] = False
     say("train-note", "")
+    say("train-status", "Starting the training…")  # not the last run's "Done" while the trainer checks the settings
     worker = await trainer()
     if worker is None or run["cancelled"]:  # Cancel pressed while the trainer was starting
         buttons(False)

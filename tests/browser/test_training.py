@@ -74,6 +74,13 @@ def test_training_a_small_subset_shows_progress_charts_and_an_evaluation(app):
     assert len(cells) == 10 * 11 and sum(int(c) for i, c in enumerate(cells) if i % 11) == 2000
     assert app.locator('[data-testid="mistakes"] figure').count() == 24
     assert "images/s" in text(app, "train-speed")
+    app.evaluate("""() => { window.statuses = [];
+      const status = document.querySelector('[data-testid=train-status]');
+      new MutationObserver(() => window.statuses.push(status.textContent))
+        .observe(status, { childList: true, characterData: true, subtree: true }); }""")
+    app.click('[data-testid="train-start"]')  # again: the last run's "Done" goes at once
+    app.wait_for_function("window.statuses.some(line => line.startsWith('Training mlp'))", timeout=TRAINING_TIMEOUT_MS)
+    assert app.evaluate("window.statuses[0]") == "Starting the training…"
 
 
 def test_drawing_is_recognised_while_training_runs(app, tmp_path):
