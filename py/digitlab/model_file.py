@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 
+from .data.store import label_names_fault
 from .errors import ModelFileError
 from .npz import NOT_A_ZIP, Refused, read_arrays
 from .nn.layers import LAYERS
@@ -132,8 +133,8 @@ def _read_meta(raw):
     labels = meta.get("labels")
     if not isinstance(labels, list) or not labels or not all(isinstance(s, str) for s in labels):
         raise ModelFileError("Damaged model file: its labels are missing or not text.")
-    if "" in labels or len(set(labels)) < len(labels):  # a reading would name nothing, or two outputs alike
-        raise ModelFileError("Damaged model file: one of its labels is empty or named twice.")
+    if label_names_fault(labels):
+        raise ModelFileError("Damaged model file: among its labels, %s." % label_names_fault(labels))
     if not isinstance(meta.get("name", ""), str) or not isinstance(meta.get("metrics", {}), dict):
         raise ModelFileError("Damaged model file: its name or its metrics are malformed.")
     if meta.get("weights_dtype") not in WEIGHT_DTYPES:

@@ -421,8 +421,8 @@ def test_a_store_whose_two_sets_differ_in_image_size_is_refused_before_training(
 
 @pytest.mark.parametrize("labels, names, said", [
     (np.arange(10)[:, None] % 2, ["a", "b"], "its train labels are of shape (10, 1), not one number per image"),
-    (np.arange(10) % 2, ["a", "a"], "its train label names repeat one another"),
-    (np.arange(10) % 2, ["", "b"], "one of its train label names is empty"),
+    (np.arange(10) % 2, ["a", "a"], "among its train label names, one is named twice"),
+    (np.arange(10) % 2, ["", "b"], "among its train label names, one is empty"),
 ], ids=["a column of labels, as Keras keeps them", "a name twice", "an empty name"])
 def test_a_store_whose_labels_are_not_one_number_an_image_or_whose_names_repeat_is_refused(
         tmp_path, capsys, labels, names, said):

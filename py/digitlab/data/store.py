@@ -51,6 +51,16 @@ UNSURE = "?"  # what a reading not sure, or of no digit, says: so no label may b
 MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 images of 28x28, and no zip bomb
 
 
+def label_names_fault(names):
+    """Why `names` cannot name a model's outputs, or None: a reading would name nothing (one empty)
+    or two outputs alike (one twice). Image stores, model files and ONNX files are held to it."""
+    if "" in names:
+        return "one is empty"
+    if len(set(names)) < len(names):
+        return "one is named twice"
+    return None
+
+
 def load_set(source, name):
     """The set `name` ("train", "test") of an image store, a path or its bytes (as load_model reads
     a model); raises one of UNREADABLE_STORE. Sizes are checked before anything is unpacked
@@ -68,10 +78,9 @@ def load_set(source, name):
     if arrays[keys[1]].ndim != 1:  # a Keras-style (N, 1) column of labels, or one-hot rows
         raise ValueError("its %s labels are of shape %s, not one number per image" % (name, arrays[keys[1]].shape))
     image_set = ImageSet(arrays[keys[0]], arrays[keys[1]], list(arrays[keys[2]]))
-    if len(set(image_set.label_names)) < len(image_set.label_names):
-        raise ValueError("its %s label names repeat one another" % name)
-    if "" in image_set.label_names:  # refused only once trained, by the model file it made
-        raise ValueError("one of its %s label names is empty" % name)
+    fault = label_names_fault(image_set.label_names)  # else refused only once trained, by the model file it made
+    if fault:
+        raise ValueError("among its %s label names, %s" % (name, fault))
     if len(image_set) and not 0 <= image_set.labels.min() <= image_set.labels.max() < len(image_set.label_names):
         raise ValueError("its %s labels are not all among its %d label names" % (name, len(image_set.label_names)))
     return image_set

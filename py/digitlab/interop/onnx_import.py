@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 
+from ..data.store import label_names_fault
 from ..errors import ModelFileError
 from ..model_file import MAX_PARAMS, MAX_VALUES, load_model, model_bytes
 from ..nn.model import Sequential
@@ -56,7 +57,7 @@ def _labels(metadata, classes):
     except ValueError:
         labels = None
     if (isinstance(labels, list) and len(labels) == classes and all(isinstance(x, str) for x in labels)
-            and "" not in labels and len(set(labels)) == classes):
+            and not label_names_fault(labels)):
         return labels
     return [str(i) for i in range(classes)]
 
