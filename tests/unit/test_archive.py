@@ -56,10 +56,12 @@ def test_a_zip_that_expands_past_the_limit_is_refused_while_it_is_read(monkeypat
     assert len(archive.unzipped(zip_of({"a/small.png": bytes(2 ** 19)}))) == 1
 
 
-def test_too_many_files_damaged_and_encrypted_zips_are_refused(monkeypatch):
+def test_too_many_files_empty_damaged_and_encrypted_zips_are_refused(monkeypatch):
     monkeypatch.setattr(archive, "MAX_FILES", 2)
     with pytest.raises(DigitlabError, match="holds 3 files; at most 2"):
         archive.unzipped(zip_of({"a/1": b"", "a/2": b"", "a/3": b""}))
+    with pytest.raises(DigitlabError, match=r"^This zip file is empty \(0 bytes\)\.$"):
+        archive.unzipped(b"")
     with pytest.raises(DigitlabError, match="damaged"):
         archive.unzipped(b"PK\x03\x04 not really a zip")
     locked = bytearray(zip_of({"a/1.png": b"secret"}, zipfile.ZIP_STORED))

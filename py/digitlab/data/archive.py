@@ -29,9 +29,11 @@ def zipped(files):
 def unzipped(data):
     """A zip's bytes -> [(path, bytes)] of the files in it (folders are implied by the paths).
 
-    Refused with a reason: a damaged zip, more than MAX_FILES files, more than MAX_FOLDER_BYTES
+    Refused with a reason: an empty file or a damaged zip, more than MAX_FILES files, more than MAX_FOLDER_BYTES
     once expanded (counted while reading: a zip's own sizes can lie), an encrypted file.
     """
+    if not data:  # a file that never finished downloading, or an empty one renamed .zip
+        raise DigitlabError("This zip file is empty (0 bytes).")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = [info for info in archive.infolist() if not info.is_dir()]
