@@ -85,12 +85,12 @@ def read_folder(root, skip):
     """
     if not os.path.isdir(root):
         raise DigitlabError("no image folder at %s" % root)
-    if not [name for name in _listed(root) if not hidden(name)]:
+    names = [name for name in _listed(root) if not hidden(name)]
+    if not names:
         raise DigitlabError("%s is empty: it needs one sub-folder of images per label" % root)
     loops = []  # the links that lead back into the folder: no label folders, said once each
     files = _files(root, "", (), loops.append)
-    labels = [name for name in _listed(root)
-              if not hidden(name) and os.path.isdir(os.path.join(root, name)) and name not in loops]
+    labels = [name for name in names if os.path.isdir(os.path.join(root, name)) and name not in loops]
     for path in loops:
         skip(os.path.join(root, path), LOOP)
     folder = FolderImages(files, lambda path, reason: skip(os.path.join(root, path), reason), labels, where=root)
