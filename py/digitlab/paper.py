@@ -11,7 +11,9 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
-PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)
+PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)...
+STROKE_SHARE = 0.45  # ...or, on even paper, in a filter as wide as a stroke of this share of the writing's height
+EVEN_PAPER = 0.08  # even paper: the middle 80 % of the picture's border spans less light than this
 
 SHEET_SIDE = 128  # a sheet on a table is looked for on the picture resized to this many pixels a side
 MIN_TABLE_BORDER = 0.1  # the table is seen along at least this share of the picture's border
@@ -40,14 +42,28 @@ def relative_ink(gray, paper):
     return ink
 
 
-def paper_level(gray):
+def paper_level(gray, size=PAPER_FILTER):
     """The paper's brightness under every pixel (H, W): the picture shrunk to PAPER_SIDE pixels, its
-    darker marks filled in by a closing (a maximum filter, then a minimum filter of the same size:
-    strokes are thin at that scale and vanish, while the edge of a shadow, which is wide, goes back
-    where it was instead of spreading the light side's level over the dark side), enlarged back."""
+    darker marks filled in by a closing (a maximum filter, then a minimum filter, `size` pixels
+    there: strokes are thin at that scale and vanish, while the edge of a shadow, which is wide,
+    goes back where it was instead of spreading the light side's level over the dark side),
+    enlarged back."""
     h, w = gray.shape
-    closed = _resized(gray, PAPER_SIDE).filter(ImageFilter.MaxFilter(PAPER_FILTER)).filter(ImageFilter.MinFilter(PAPER_FILTER))
+    closed = _resized(gray, PAPER_SIDE).filter(ImageFilter.MaxFilter(size)).filter(ImageFilter.MinFilter(size))
     return np.array(closed.resize((w, h), Image.BILINEAR), dtype=np.float32)
+
+
+def is_even(border):
+    """Whether the picture's border pixels are even paper: a drawing, a scan, a digit cut out close."""
+    low, high = np.percentile(border, [10, 90])
+    return high - low < EVEN_PAPER
+
+
+def stroke_filter(writing_height, shape):
+    """The size of paper_level's filter that closes over a stroke STROKE_SHARE as wide as writing
+    `writing_height` pixels tall, in a picture of `shape`; never under PAPER_FILTER (odd, as Pillow's)."""
+    size = int(np.ceil(STROKE_SHARE * writing_height * PAPER_SIDE / float(max(shape))))
+    return max(PAPER_FILTER, size + 1 - size % 2)
 
 
 def find_sheet(gray):

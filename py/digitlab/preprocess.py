@@ -4,16 +4,17 @@ grayscale -> ink polarity -> tight bounding box -> longer side scaled to 20 px
 (aspect kept) -> placed in 28x28 with the centre of mass at the centre.
 """
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .errors import EmptyImageError
-from .paper import extended, find_sheet, paper_level, relative_ink
+from .paper import PAPER_FILTER, extended, find_sheet, is_even, paper_level, relative_ink, stroke_filter
 
 SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
 BLANK = "No digit found: the image is blank."
+BOLD_INK = 0.5  # a bold stroke's middle, found on even paper, is ink this strong against the strongest at least
 DARK_GROUND = 0.35  # a border darker than this is a dark ground with light ink; paper in a dim photo is lighter
 
 
@@ -25,8 +26,9 @@ def ink_map(gray):
     a dark one (below DARK_GROUND) means light ink on a dark ground, as in MNIST itself, which is
     turned over first; anything lighter is paper, however dim the photo or deep the shadow across
     it. Each pixel's ink is how much darker it is than the paper around it (`paper_level`),
-    relative to that paper, so a shadow or a light gradient across a photo is not ink. The result
-    is stretched so the strongest ink is 1.
+    relative to that paper, so a shadow or a light gradient across a photo is not ink; on even
+    paper, bold strokes are ink through and through (`with_bold_middles`). The result is stretched
+    so the strongest ink is 1.
     """
     if gray.size == 0:  # a video frame not yet ready is 0x0: nothing to read, not a fault
         raise EmptyImageError("No digit found: the image is empty (0 pixels).")
@@ -37,14 +39,39 @@ def ink_map(gray):
     else:
         border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
         if float(np.median(border)) < DARK_GROUND:
-            gray = 1.0 - gray
+            gray, border = 1.0 - gray, 1.0 - border
         ink = relative_ink(gray, paper_level(gray))  # (H, W)
+        if is_even(border):
+            ink = with_bold_middles(gray, ink)
     peak = float(ink.max())
     if peak < 0.1:
         raise EmptyImageError(BLANK)
     ink *= 1.0 / peak
     ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows (and the paper lighter than its level)
     return ink
+
+
+def with_bold_middles(gray, ink):
+    """`ink` (H, W) with the middles of strokes wider than paper_level's filter filled in, where it
+    took them for paper, and their soft edges, which it found too faint: in writing that fills the
+    picture (a digit cut out close, as MNIST's own 28x28 are) the filter, a share of the picture, is
+    narrower than a bold stroke. On even paper, so no shadow is taken for ink, the paper is
+    estimated again with a filter as wide as a stroke may be; what that finds is kept where it is
+    at least BOLD_INK of its strongest, as a stroke's middle is, and a pixel around, its edge; not
+    the fainter rest (a sheet a little darker than the light table it lies on). MNIST's 28x28
+    training digits, as PNG files: 1.15 % read wrong without it, 0.45 % with it (every 4th; the test
+    digits are in bench_photos)."""
+    peak = float(ink.max())
+    if peak < 0.1:  # blank: said by ink_map
+        return ink
+    rows = np.flatnonzero((ink >= INK_THRESHOLD * peak).any(axis=1))
+    size = stroke_filter(rows[-1] - rows[0] + 1, gray.shape)
+    if size == PAPER_FILTER:  # the writing is small in the picture: the filter closed over its strokes
+        return ink
+    wide = relative_ink(gray, paper_level(gray, size))  # (H, W)
+    bold = Image.fromarray(np.uint8(wide >= BOLD_INK * float(wide.max())) * 255)
+    strokes = np.asarray(bold.filter(ImageFilter.MaxFilter(3))) > 0  # (H, W): and their edges
+    return np.where(strokes, np.maximum(ink, wide), ink)
 
 
 def bounding_box(ink):

@@ -3,7 +3,8 @@
     python tests/bench/bench_photos.py [--count 400] [--seed 1] [--no-page] [--model FILE]
 
 Prints, for the built-in model (build/models/default.npz) or --model FILE (the page's timing is the built page's):
-- single digits by presentation: MNIST's own 28x28 test digits; the same digits as clean
+- single digits by presentation: MNIST's own 28x28 test digits, read by the model and as PNG
+  files through the whole pipeline (what the CLI and the page read); the same digits as clean
   pictures, as photo-like pictures, written with a marker, photographed on an exercise book's page
   (its margin line beside the digit) and on a sheet lying on a table (tests/sets/numbers.py), each
   read through the whole pipeline (decode, ink map, segmentation, classifier); all of them
@@ -69,6 +70,8 @@ def singles(saved, count, seed, train):
     probs = saved.predict_proba(test.images[..., None].astype(np.float32) / 255)
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
         len(test), percent(probs.argmax(axis=1) == test.labels), percent(probs.max(axis=1) < THRESHOLD)))
+    as_files = [read(saved, png(image)) == test.label_names[label] for image, label in zip(test.images, test.labels)]
+    print("  the same, as 28x28 PNG files  %s   (light on dark, as MNIST's are; the whole pipeline)" % percent(as_files))
     hits = {}
     for style in ("clean", "photo", "thick", "notebook", "desk"):
         sample = numbers("test", count, seed, style, lengths=[1])
@@ -79,6 +82,12 @@ def singles(saved, count, seed, train):
         print(line)
     print("  %-30s %s" % ("all pictures together", percent(sum(hits.values(), []))))
     print("  %-30s %s" % ("clean, photo and thick", percent(hits["clean"] + hits["photo"] + hits["thick"])))
+
+
+def png(image):
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, "PNG")
+    return out.getvalue()
 
 
 def nearest_neighbour(train, sample):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from digitlab.errors import EmptyImageError
-from digitlab.preprocess import BOX, SIZE, bounding_box, centre_of_mass, ink_map, normalise
+from digitlab.preprocess import BOX, INK_THRESHOLD, SIZE, bounding_box, centre_of_mass, ink_map, normalise
 
 PAPER, INK = 1.0, 0.0
 
@@ -132,6 +132,33 @@ def test_a_light_gradient_across_the_paper_is_not_ink():
     assert bounding_box(ink) == (200, 20, 12, 80)
     digits, _ = find_digits(ink, lambda batch: np.full((len(batch), 10), 0.1))
     assert [d.box for d in digits] == [(200, 20, 12, 80)]
+
+
+@pytest.mark.parametrize("paper, ink", [(1.0, 0.0), (0.0, 1.0)], ids=["dark on light", "light on dark, as MNIST"])
+def test_a_bold_stroke_cut_out_close_on_even_paper_is_ink_through_and_through(paper, ink):
+    gray = draw(sheet(28, 28, paper), 9, 4, 7, 20, ink)  # 7 px wide: wider than the paper estimate's filter there
+    gray[4:24, 9] = gray[4:24, 15] = (paper + ink) / 2  # anti-aliased edges
+    ink = ink_map(gray)
+    assert ink[4:24, 10:15].min() == 1.0 and np.allclose(ink[4:24, [9, 15]], 0.5, atol=0.05)  # its edges as soft
+
+
+def test_mnists_own_digits_come_through_the_ink_map_as_they_are():
+    """Light on dark, filling a 28x28 picture, bold strokes and soft edges: the ink map is the digit
+    (but for what ink_map drops as too faint to be writing). Its bold strokes lost their middles, and
+    thin ones their soft edges, when the paper under them was estimated as under a photo's."""
+    from tests.sets.numbers import load_digits
+
+    images, _ = load_digits("train")
+    for digit in images[::16] / 255.0:  # 500 digits
+        expected = np.where(digit >= INK_THRESHOLD / 2, digit / digit.max(), 0)
+        assert np.abs(ink_map(digit.astype(np.float32)) - expected).sum() < 0.02 * expected.sum()
+
+
+def test_a_faint_patch_beside_writing_that_fills_even_paper_is_not_ink():
+    gray = draw(sheet(120, 120, 0.95), 20, 45, 30, 30, 0.7)  # a shadow, or a sticker darker than the paper
+    draw(gray, 70, 5, 12, 110, 0.1)  # a stroke filling the picture: the paper is estimated again, wider
+    ink = ink_map(gray)
+    assert bounding_box(ink) == (70, 5, 12, 110) and ink[5:115, 70:82].min() == 1.0
 
 
 def lit(gray, columns, bright, dim):
