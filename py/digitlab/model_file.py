@@ -133,8 +133,9 @@ def _read_meta(raw):
     labels = meta.get("labels")
     if not isinstance(labels, list) or not labels or not all(isinstance(s, str) for s in labels):
         raise ModelFileError("Damaged model file: its labels are missing or not text.")
-    if label_names_fault(labels):
-        raise ModelFileError("Damaged model file: among its labels, %s." % label_names_fault(labels))
+    fault = label_names_fault(labels)
+    if fault:
+        raise ModelFileError("Damaged model file: among its labels, %s." % fault)
     if not isinstance(meta.get("name", ""), str) or not isinstance(meta.get("metrics", {}), dict):
         raise ModelFileError("Damaged model file: its name or its metrics are malformed.")
     if meta.get("weights_dtype") not in WEIGHT_DTYPES:
