@@ -45,7 +45,7 @@ from digitlab.model_file import load_model  # noqa: E402
 from digitlab.preprocess import normalise  # noqa: E402
 from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
 from tests.sets.nondigits import highest_confidence, nondigit_pictures  # noqa: E402
-from tests.sets.numbers import compose, load_digits, numbers, render_photo  # noqa: E402
+from tests.sets.numbers import compose, load_digits, numbers, png, render_photo  # noqa: E402
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 ENGINE_READ_FILE = """async (base64) => {
@@ -70,7 +70,8 @@ def singles(saved, count, seed, train):
     probs = saved.predict_proba(test.images[..., None].astype(np.float32) / 255)
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
         len(test), percent(probs.argmax(axis=1) == test.labels), percent(probs.max(axis=1) < THRESHOLD)))
-    as_files = [read(saved, png(image)) == test.label_names[label] for image, label in zip(test.images, test.labels)]
+    as_files = [read(saved, png(Image.fromarray(image))) == test.label_names[label]
+                for image, label in zip(test.images, test.labels)]
     print("  the same, as 28x28 PNG files  %s   (light on dark, as MNIST's are; the whole pipeline)" % percent(as_files))
     hits = {}
     for style in ("clean", "photo", "thick", "notebook", "desk"):
@@ -82,12 +83,6 @@ def singles(saved, count, seed, train):
         print(line)
     print("  %-30s %s" % ("all pictures together", percent(sum(hits.values(), []))))
     print("  %-30s %s" % ("clean, photo and thick", percent(hits["clean"] + hits["photo"] + hits["thick"])))
-
-
-def png(image):
-    out = io.BytesIO()
-    Image.fromarray(image).save(out, "PNG")
-    return out.getvalue()
 
 
 def nearest_neighbour(train, sample):

@@ -120,7 +120,7 @@ def _gaps(count, height, touching, rng):
 
 
 def render_clean(ink, rng=None):
-    return _png(Image.fromarray(np.uint8(np.round(255 * (1 - ink)))))
+    return png(Image.fromarray(np.uint8(np.round(255 * (1 - ink)))))
 
 
 def render_thick(ink, rng):
@@ -286,7 +286,7 @@ RENDERINGS = {"clean": render_clean, "thick": render_thick, "photo": render_phot
               "notebook": render_notebook, "boxed": render_boxed, "desk": render_desk, "light desk": render_light_desk}
 
 
-def _png(image):
+def png(image):
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
