@@ -4,6 +4,7 @@
       -> a printed box or a ring round the writing dropped (outlines.py)
       -> the marks of one line: pieces merged, specks and rules dropped (layout.py)
       -> marks far fainter than the line's others dropped: the edge of a shadow is no writing
+      -> the lines counted: several are text, not a number (layout.py)
       -> the line's tilt (layout.py), by which each digit is turned level before it is read
       -> wide marks cut where the classifier reads the pieces best (split.py), and so are marks
          of a line read whole and doubtfully, wide enough to be two digits
@@ -57,12 +58,12 @@ def find_digits(ink, classify, unsure_below=0.0):
     marks, line = line_marks(components)
     if not marks:
         raise EmptyImageError(BLANK)
+    owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])  # before the lines are counted:
+    marks = [mark for mark, _ in owned]  # a table's grain along a sheet's edge is no line of writing
     if line_count(marks, line) > 1:
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
-    cut_off = len(marks) > MAX_DIGITS + 1  # marks never looked at: said even if the faint ones go below
-    marks = marks[:MAX_DIGITS + 1]  # the work bounded; one more than is read, so a faint one costs no digit
-    owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])
-    marks = [mark for mark, _ in owned]
+    cut_off = len(marks) > MAX_DIGITS
+    owned, marks = owned[:MAX_DIGITS], marks[:MAX_DIGITS]
     heights = [_scale(mark, line) for mark in marks]
     candidates, probs = _read_marks(owned, heights, line_tilt(marks), classify, unsure_below)
     digits = []
