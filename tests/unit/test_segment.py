@@ -321,6 +321,16 @@ def test_a_faint_mark_beside_written_ones_is_a_shadow_not_a_digit():
     assert [d.box for d in find_digits(alone, bar_classifier)[0]] == [(330, 30, 20, 60)]
 
 
+def test_a_grey_patch_with_a_dark_speck_is_no_digit_but_a_digit_written_lighter_is():
+    ink = sheet(500, 160)
+    bar(ink, 40, 20, 30, 80)  # a digit
+    ink[30:90, 120:126] = 0.7  # a thin one written lighter: its core 0.7 of the first's
+    ink[20:100, 300:360] = 0.35  # a patch of shadow as big as a digit...
+    ink[50:52, 320:322] = 0.9  # ...with a speck as dark as the pen: its strongest ink is no fainter than theirs
+    digits, _ = find_digits(ink, bar_classifier)
+    assert [d.box for d in digits] == [(40, 20, 30, 80), (120, 30, 6, 60)]
+
+
 def lean(image):
     """Degrees from upright of the ink's long axis in an (H, W) image (its second moments)."""
     rows, cols = np.indices(image.shape)
@@ -450,6 +460,14 @@ def test_numbers_photographed_on_a_sheet_lying_on_a_table_are_read(default_model
     counted, exact = counted_and_exact(default_model, sample)
     assert counted >= 0.85 * len(sample)  # the table is no ink, the sheet's edge no digit...
     assert exact >= 0.75 * len(sample)  # ...and a dark table all round does not turn the ink over
+
+
+def test_a_digit_on_a_sheet_lying_on_a_light_desk_is_read_past_the_shadows_on_it(default_model):
+    from tests.sets.numbers import numbers
+
+    sample = numbers("test", 80, seed=9, style="light desk", lengths=[1])
+    counted, exact = counted_and_exact(default_model, sample)
+    assert exact >= 71  # grey patches of shadow are no digits beside it (60 read right while they were)
 
 
 def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
