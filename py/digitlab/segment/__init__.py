@@ -3,7 +3,7 @@
     ink map (H, W) -> mask -> components (components.py)
       -> a printed box or a ring round the writing dropped (outlines.py)
       -> the marks of one line: pieces merged, specks and rules dropped (layout.py)
-      -> marks far fainter than the line's others dropped: the edge of a shadow is no writing
+      -> marks far fainter or greyer than the line's others dropped: a shadow is no writing
       -> the lines counted: several are text, not a number (layout.py)
       -> the line's tilt (layout.py), by which each digit is turned level before it is read
       -> wide marks cut where the classifier reads the pieces best (split.py), and so are marks
