@@ -467,7 +467,8 @@ def test_a_digit_on_a_sheet_lying_on_a_light_desk_is_read_past_the_shadows_on_it
 
     sample = numbers("test", 80, seed=9, style="light desk", lengths=[1])
     counted, exact = counted_and_exact(default_model, sample)
-    assert exact >= 71  # grey patches of shadow are no digits beside it (60 read right while they were)
+    assert counted >= 76  # grey patches of shadow are no digits beside it (63 of 80 were one digit without GREY, 79 are)...
+    assert exact >= 71  # ...and the digit is read (60 read right while the patches were digits)
 
 
 def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
