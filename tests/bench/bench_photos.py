@@ -13,8 +13,9 @@ Prints, for the built-in model (build/models/default.npz) or --model FILE (the p
   (the same normalised 28x28 images), which a good reader must beat;
 - numbers of 2-8 digits clean, and of 2-6 digits photo-like, photographed on a ruled or squared
   page ("lined"), the same with an exercise book's margin line ("notebook"), on a sheet lying
-  on a table ("desk") and on a light one ("light desk"), and of 1-5 in a worksheet's printed
-  answer box ("boxed"), exact;
+  on a table ("desk") and on a light one ("light desk"), written with a marker ("thick": the
+  weakest style, more so where digits touch), and of 1-5 in a worksheet's printed answer box
+  ("boxed"), exact;
 - non-digits (tests/sets/nondigits.py: drawn afresh and typed in fonts, clean and photo-like)
   answered "?" or nothing, by kind; and MNIST test digits wrongly answered "?", at the default
   threshold and others; then characters of other alphabets and signs, of kinds never trained on
@@ -103,7 +104,8 @@ def nearest_neighbour(train, sample):
 
 def numbers_read(saved, count, seed):
     for style, lengths in (("clean", range(2, 9)), ("photo", range(2, 7)), ("lined", range(2, 7)), ("notebook", range(2, 7)),
-                           ("boxed", range(1, 6)), ("desk", range(2, 7)), ("light desk", range(2, 7))):
+                           ("boxed", range(1, 6)), ("desk", range(2, 7)), ("light desk", range(2, 7)),
+                           ("thick", range(2, 7))):
         sample = numbers("test", count, seed, style, lengths=lengths)
         hits = [read(saved, n.data) == n.text for n in sample]
         print("Numbers of %d-%d test digits, %s (n=%d): exact %s" % (lengths[0], lengths[-1], style, count, percent(hits)))
