@@ -11,7 +11,7 @@ from digitlab.segment import MAX_DIGITS, find_digits
 from digitlab.segment.components import Components
 from digitlab.segment.layout import Mark, line_marks, line_tilt
 from PIL import Image
-from digitlab.segment.split import best_pieces, cut_candidates
+from digitlab.segment.split import best_pieces, cut_candidates, outline_valleys
 
 
 def flood_labels(mask):
@@ -261,8 +261,29 @@ def test_an_outline_has_no_ink_in_its_middle():
 
 
 def test_thinnest_columns_are_the_candidate_cuts():
-    profile = np.array([5, 5, 5, 5, 1, 5, 5, 5, 0, 5, 5, 5, 5], float)
-    assert cut_candidates(profile, height=10) == [4, 8]
+    profile = [5, 5, 5, 5, 1, 5, 5, 5, 0, 5, 5, 5, 5]
+    ink = np.array([[1.0 if row < inked else 0.0 for inked in profile] for row in range(10)])  # (10, 13)
+    assert cut_candidates(ink, height=10) == [4, 8]
+
+
+def test_the_outlines_notches_are_found_where_two_digits_meet():
+    from PIL import ImageDraw
+    picture = Image.new("L", (50, 40), 0)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((2, 0, 9, 39), fill=255)  # a 1...
+    draw.ellipse((10, 2, 47, 37), outline=255, width=4)  # ...against a 0's side, at column 10
+    inked = np.asarray(picture) > 127  # (40, 50)
+    assert list(outline_valleys(inked, np.arange(5, 45), height=40)) == [10, 10]  # from above, from below
+
+
+def test_a_notch_is_a_candidate_cut_where_no_column_is_thin():
+    ink = np.zeros((40, 41))
+    ink[:21] = 1.0  # a band of ink 21 rows deep...
+    ink[:, 20] = 0.0
+    ink[15:36, 20] = 1.0  # ...notched from above at column 20, as deep there as anywhere
+    for thin in (5, 30, 35):
+        ink[5:21, thin] = 0.0  # three thin columns take the thinnest-column slots (3 for this width)
+    assert cut_candidates(ink, height=40) == [5, 20, 30, 35]
 
 
 def test_best_pieces_takes_the_highest_scoring_chain():

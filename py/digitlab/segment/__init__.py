@@ -176,7 +176,7 @@ def _pieces(mark, mine, height, cut):
     whole = (0, mark.width)
     if not (cut or is_wide(mark.width, height)):
         return [whole]
-    cuts = cut_candidates(mine.sum(axis=0), height)
+    cuts = cut_candidates(mine, height)
     pieces = [piece for piece in candidate_pieces(mark.width, height, cuts) if piece != whole]
     return pieces if cut else pieces + [whole]
 
