@@ -548,6 +548,23 @@ def test_a_doubtful_mark_of_a_line_is_tried_as_two_touching_digits_though_not_wi
     assert left[:2] == [40, 150] and left[2:] in ([175], [176])  # the cut is at the touching column
 
 
+def test_a_mark_of_a_line_read_fairly_sure_but_not_surely_is_tried_cut_too():
+    def classify(batch):  # unsure of two 1s that touch, yet over the reading's threshold: a 1 against a 4 reads as a 4
+        probs = narrow_classifier(batch)
+        pairs = probs.max(axis=1) < 0.5
+        probs[pairs] = (1 - 0.95) / 9
+        probs[pairs, 4] = 0.95
+        return probs
+
+    ink = sheet()
+    bar(ink, 40, 20, 35, 80)
+    bar(ink, 150, 20, 35, 80)  # two that touch: 71 px wide, over DOUBTFUL_WIDE times their height
+    bar(ink, 185, 55, 1, 6)
+    bar(ink, 186, 20, 35, 80)
+    digits, _ = find_digits(ink, classify, unsure_below=0.5)
+    assert [d.box[0] for d in digits][:2] == [40, 150] and len(digits) == 3
+
+
 def test_a_doubtful_mark_alone_is_not_cut():
     ink = sheet()
     bar(ink, 150, 20, 25, 80)
