@@ -36,8 +36,8 @@ SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much
 TWO_WIDE = 0.6  # a mark of a line read whole unsure, at least this wide (times its height), is read cut as well:
                 # two touching digits. On numbers of held-out training digits, 9 of 600 clean ones had
                 # a count wrong, 3 with this, and photo numbers read 2 more of 900
-DOUBTFUL = 0.99  # and so is one read whole less sure than this, if at least DOUBTFUL_WIDE wide: a 1 touching a
-DOUBTFUL_WIDE = 0.8  # 4 reads as a 4, 0.94 sure. On numbers of held-out training digits (300-400 a set, a fifth
+DOUBTFUL = 0.99  # and so is one read whole less sure than this (a 1 touching a 4 reads as a 4, 0.94 sure)...
+DOUBTFUL_WIDE = 0.8  # ...if at least this wide. On numbers of held-out training digits (300-400 a set, a fifth
                      # or all with touching boxes), this read 15 more of 3,600 right, and none fewer in any set:
                      # clean, photo, marker, desk, light desk (at 0.9 sure, 9 more). From 0.6 wide to 0.8 it reads
                      # the same, but a narrow 9 read 0.65 sure cost the 5-digit speed case a second batch, 3 ms

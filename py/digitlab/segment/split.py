@@ -33,7 +33,7 @@ CUT_SPACING = 0.08  # two candidate cuts are at least this far apart (times the 
 VALLEYS = 2  # and at most this many more are where the outline dips deepest...
 VALLEY_DEPTH = 0.25  # ...at least this deep (times the height). On numbers of held-out training digits, all
                      # with touching boxes (seeds 5/6, 400 each), they read 1-2 more of 400 clean ones right,
-                     # 1 more photo one, 6 more written with a marker, and no fewer of any other style
+                     # 1-2 more photo ones, 6 more written with a marker, and no fewer of any other style
 PLAUSIBLE_WIDTH = 1.4  # pieces wider than this (times the height) pay...
 WIDTH_PENALTY = 4.0  # ...this much log-probability per unit of extra width
 PIECE_COST = 0.2  # what each piece costs: with it, a cut must buy confidence
