@@ -284,6 +284,24 @@ def test_a_notch_is_a_candidate_cut_where_no_column_is_thin():
     for thin in (5, 30, 35):
         ink[5:21, thin] = 0.0  # three thin columns take the thinnest-column slots (3 for this width)
     assert cut_candidates(ink, height=40) == [5, 20, 30, 35]
+    assert cut_candidates(ink, height=40, notches=False) == [5, 30, 35]
+
+
+def test_a_mark_alone_is_not_cut_at_its_notches(monkeypatch):
+    import digitlab.segment as segment
+    asked = []
+
+    def spy(ink, height, notches=True):
+        asked.append(notches)
+        return cut_candidates(ink, height, notches)
+
+    monkeypatch.setattr(segment, "cut_candidates", spy)
+    ink = bar(sheet(), 150, 20, 100, 80)  # a wide mark: cuts are looked for
+    find_digits(ink.copy(), bar_classifier)
+    assert asked == [False]  # a W's middle notch cuts it into a sure 4 and 1
+    bar(ink, 40, 20, 25, 80)  # the same with a digit beside it
+    find_digits(ink, bar_classifier)
+    assert len(asked) > 1 and all(asked[1:])
 
 
 def test_best_pieces_takes_the_highest_scoring_chain():

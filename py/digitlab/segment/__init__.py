@@ -95,9 +95,12 @@ def _read_marks(owned, heights, tilt, classify, unsure_below):
     `heights` holds, per mark, the height its widths are measured against (`_scale`). A mark of a
     line of several, read whole doubtfully (`_doubtful`) and wide enough to be two digits, is
     read again cut as a wide mark is: two digits that touch can be narrower than a wide mark (a 1
-    beside a 2). A mark alone is not: a letter B cut in two reads as a confident 1 and 3.
+    beside a 2). A mark alone is not, nor is it cut at its outline's notches (split.py): a letter B
+    cut in two reads as a confident 1 and 3, a W as a 4 and a 1.
     """
-    candidates = [_candidates(mine, mark, height, tilt) for (mark, mine), height in zip(owned, heights)]
+    notches = len(owned) >= 2
+    candidates = [_candidates(mine, mark, height, tilt, notches=notches)
+                  for (mark, mine), height in zip(owned, heights)]
     probs = _classified(candidates, classify)
     if len(owned) < 2:
         return candidates, probs
@@ -148,12 +151,12 @@ def _core(mine):
     return float(np.percentile(mine[mine >= INK_THRESHOLD], CORE))
 
 
-def _candidates(mine, mark, height, tilt, cut=False):
+def _candidates(mine, mark, height, tilt, cut=False, notches=True):
     """The mark's candidate digits, from its own ink `mine`, each turned by `tilt` degrees:
     [((start, end) columns of the mark, 28x28 image, box)]: the whole mark and, for a wide one,
-    its pieces; with `cut`, its pieces alone."""
+    its pieces (cut at its outline's notches too, with `notches`); with `cut`, its pieces alone."""
     found = []
-    for piece in _pieces(mark, mine, height, cut):
+    for piece in _pieces(mark, mine, height, cut, notches):
         normalised = _normalised(mine, mark, piece, tilt)
         if normalised is not None:
             found.append((piece,) + normalised)
@@ -179,13 +182,13 @@ def _scale(mark, line):
     return max(mark.height, SCALE_FROM_LINE * line)
 
 
-def _pieces(mark, mine, height, cut):
+def _pieces(mark, mine, height, cut, notches):
     """The column ranges of the mark to classify: the whole mark, and for a wide one its candidate
     pieces; with `cut`, the candidate pieces alone (the whole is read already)."""
     whole = (0, mark.width)
     if not (cut or is_wide(mark.width, height)):
         return [whole]
-    cuts = cut_candidates(mine, height)
+    cuts = cut_candidates(mine, height, notches)
     pieces = [piece for piece in candidate_pieces(mark.width, height, cuts) if piece != whole]
     return pieces if cut else pieces + [whole]
 

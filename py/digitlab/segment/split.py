@@ -33,7 +33,9 @@ CUT_SPACING = 0.08  # two candidate cuts are at least this far apart (times the 
 VALLEYS = 2  # and at most this many more are where the outline dips deepest...
 VALLEY_DEPTH = 0.25  # ...at least this deep (times the height). On numbers of held-out training digits, all
                      # with touching boxes (seeds 5/6, 400 each), they read 1-2 more of 400 clean ones right,
-                     # 1-2 more photo ones, 6 more written with a marker, and no fewer of any other style
+                     # 1-2 more photo ones, 6 more written with a marker, and no fewer of any other style.
+                     # A mark alone is not cut there (segment's `_read_marks`): 2 of 200 photographed
+                     # non-digits, a W and a zigzag, then read as digits, and held-out numbers read the same
 PLAUSIBLE_WIDTH = 1.4  # pieces wider than this (times the height) pay...
 WIDTH_PENALTY = 4.0  # ...this much log-probability per unit of extra width
 PIECE_COST = 0.2  # what each piece costs: with it, a cut must buy confidence
@@ -44,9 +46,10 @@ def is_wide(width, height):
     return width >= WIDE * height
 
 
-def cut_candidates(ink, height):
+def cut_candidates(ink, height, notches=True):
     """A mark's ink (H, W) -> its candidate cuts, in order: its thinnest columns (at most MAX_CUTS,
-    and CUTS_PER_HEIGHT for each height of width), and up to VALLEYS more of its outline's valleys."""
+    and CUTS_PER_HEIGHT for each height of width), and with `notches` up to VALLEYS more of its
+    outline's valleys."""
     profile = ink.sum(axis=0)  # (W,)
     width = len(profile)
     margin = max(1, int(NARROWEST * height))
@@ -57,6 +60,8 @@ def cut_candidates(ink, height):
     minima = inner[(here < profile[inner - 1]) & (here <= profile[inner + 1])]  # a flat valley: its first column
     most = min(MAX_CUTS, max(2, int(round(CUTS_PER_HEIGHT * width / float(height)))))
     thinnest = _spaced(minima[np.argsort(profile[minima], kind="stable")], [], most, height)
+    if not notches:
+        return sorted(thinnest)
     valleys = outline_valleys(ink >= INK_THRESHOLD, inner, height)
     return sorted(thinnest + _spaced(valleys, thinnest, VALLEYS, height))
 
