@@ -176,6 +176,22 @@ def test_specks_and_an_underline_are_dropped():
     assert boxes == [(40, 20, 70, 100), (140, 20, 170, 100), (240, 20, 270, 100)]
 
 
+def touching_bars(ink, count, x=40, y=20, height=80):
+    """`count` upright bars 16 px wide, 30 apart, joined by a bar across their middles: one component,
+    as a marker's run of touching digits is."""
+    for k in range(count):
+        bar(ink, x + 30 * k, y, 16, height)
+    return bar(ink, x, y + height // 2 - 3, 30 * (count - 1) + 16, 6)
+
+
+def test_a_row_of_touching_digits_as_long_as_a_rule_is_kept_but_a_band_as_tall_is_not():
+    row = touching_bars(sheet(400, 120), 10)  # 286 x 80: as long and thin as an underline
+    assert marks_of(row)[0] == [(40, 20, 326, 100)]  # but its rows cross its ink ten times
+    band = bar(sheet(400, 120), 40, 20, 286, 80)  # a shadow's band or a sheet's edge: crossed once
+    assert marks_of(band)[0] == []
+    with_digits = bar(bar(sheet(400, 240), 40, 20, 30, 80), 140, 20, 30, 80)
+    assert marks_of(bar(with_digits, 20, 130, 300, 30))[0] == [(40, 20, 70, 100), (140, 20, 170, 100)]  # a bar under them
+
 def test_a_notebooks_margin_line_is_dropped_but_a_tall_one_is_not():
     ink = sheet(500, 250)
     bar(ink, 30, 0, 4, 250)  # the margin, down the whole page
@@ -403,7 +419,7 @@ def test_hairlines_photographed_askew_are_read_as_they_stand_when_turning_would_
 
 def test_a_tilt_is_measured_on_three_marks_or_more_and_up_to_twenty_degrees():
     def tilt_of(middles, side=20):
-        return line_tilt([Mark([i], (x - side, y - side, x + side, y + side), 1) for i, (x, y) in enumerate(middles)])
+        return line_tilt([Mark([i], (x - side, y - side, x + side, y + side), 1, 1) for i, (x, y) in enumerate(middles)])
 
     assert tilt_of([(100, 100), (200, 110), (300, 120)]) == pytest.approx(np.degrees(np.arctan(0.1)))
     one_high = [(100, 100), (200, 110), (300, 120), (400, 130), (500, 60)]  # a 7 written high, say
@@ -582,6 +598,11 @@ def test_a_mark_of_a_line_read_fairly_sure_but_not_surely_is_tried_cut_too():
     digits, _ = find_digits(ink, classify, unsure_below=0.5)
     assert [d.box[0] for d in digits][:2] == [40, 150] and len(digits) == 3
 
+
+def test_a_row_of_ten_touching_digits_is_cut_into_ten():
+    digits, _ = find_digits(touching_bars(sheet(400, 120), 10), narrow_classifier)
+    assert [d.box[0] + d.box[2] for d in digits] == [56 + 30 * k for k in range(10)]  # each ends with its bar
+    assert all(d.probs.argmax() == 1 for d in digits)
 
 def test_a_doubtful_mark_alone_is_not_cut():
     ink = sheet()

@@ -10,7 +10,7 @@ import numpy as np
 
 
 class Components:
-    """The components of a mask: per component its box and ink area, and a label image on demand.
+    """The components of a mask: per component its box, ink area and count of runs, and a label image on demand.
 
     Boxes are (x0, y0, x1, y1) with exclusive ends, one row per component, numbered 0..count-1.
     """
@@ -21,6 +21,7 @@ class Components:
         self.run_label = label_runs(self.rows, self.starts, self.ends, mask.shape[1])  # (R,)
         self.count = int(self.run_label.max()) + 1 if self.run_label.size else 0
         self.boxes, self.areas = _boxes(self.run_label, self.rows, self.starts, self.ends, self.count)
+        self.run_counts = np.bincount(self.run_label, minlength=self.count)  # (count,) how often its rows cross ink
 
     def label_image(self):
         """(H, W) int32: each pixel's component number, -1 where there is no ink."""

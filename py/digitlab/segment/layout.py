@@ -22,7 +22,11 @@ RULE_LENGTH = 1.5  # a component this long along the line (times the line height
 MARGIN_LENGTH = 1.8  # ...or this long across it: a 1 can stand half as tall again as a small neighbour,
                      # and a margin down our notebook photos is 1.6-2.6 times the line (at 1.5, numbers of
                      # held-out training digits lost a tall 1 in 1 of 600; at 2.0, notebook photos lost 4 of 300)
-RULE_THICKNESS = 0.3  # ...and this thin (across over along) is an underline, a ruled line or a page's margin
+RULE_THICKNESS = 0.3  # ...and this thin (across over along) is an underline, a ruled line or a page's margin,
+ROW_HEIGHT = (0.7, 1.5)  # unless it lies along the line, this tall (times the line height), and its rows cross
+ROW_CROSSINGS = 2.0      # its ink this many times on average: then it is a row of touching digits, a marker's
+                         # (numbers of held-out training digits written with one, all with touching boxes, seeds
+                         # 5/6, 300 each: 213 and 203 read right, not 212 and 200; 9 were "" or lost 2-5 digits)
 HAIRLINE = 0.05  # ink thinner than this on average (its area over its length, times the line height) is
                  # a ruled line's: in our notebook photos margins are 0.007-0.03 thick, written digits 0.09-0.3
 DASH_SLACK = 0.1  # a margin's dashes may overlap by this much (times the line height), or stand this far off its slant
@@ -33,10 +37,10 @@ TILT = (2.0, 20.0)  # ...and put right when it is this many degrees, or more, up
 
 
 class Mark:
-    """Components that make one digit (or touching digits): their ids, box and ink area."""
+    """Components that make one digit (or touching digits): their ids, box, ink area and runs of ink."""
 
-    def __init__(self, ids, box, area):
-        self.ids, self.box, self.area = list(ids), tuple(int(v) for v in box), int(area)
+    def __init__(self, ids, box, area, runs):
+        self.ids, self.box, self.area, self.runs = list(ids), tuple(int(v) for v in box), int(area), int(runs)
 
     @property
     def width(self):
@@ -57,6 +61,7 @@ class Mark:
         self.ids += other.ids
         self.box = (min(x0, ox0), min(y0, oy0), max(x1, ox1), max(y1, oy1))
         self.area += other.area
+        self.runs += other.runs
 
 
 def line_marks(components):
@@ -66,18 +71,21 @@ def line_marks(components):
     noise, and a picture with more than that many real marks is no number anyway.
     """
     order = np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
-    marks = [Mark([i], components.boxes[i], components.areas[i]) for i in order]
+    marks = [Mark([i], components.boxes[i], components.areas[i], components.run_counts[i]) for i in order]
     if not marks:
         return [], 0
     height = line_height(marks)
     marks = _join_enclosed(marks)  # before specks are dropped: the eyes of a drawn face are no specks
     # What is no writing goes first: specks would chain caps across the page, a margin's dashes join as pieces.
+    # A row of touching digits as long as a rule joins no piece: a shadow's band would take in a digit
+    # and, found no pen's by segment's `_written`, lose it.
+    rows = [m for m in marks if _is_rule(m, height) and _is_row(m, height)]
     marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height) or _is_dash(m, height))]
     marks = _drop_broken_margin(marks, height)
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
-    return sorted(marks, key=lambda m: m.middle[0]), height
+    return sorted(marks + rows, key=lambda m: m.middle[0]), height
 
 
 def line_count(marks, height):
@@ -163,6 +171,15 @@ def _is_rule(mark, height):
     along, across = max(mark.width, mark.height), min(mark.width, mark.height)
     longest = RULE_LENGTH if mark.width >= mark.height else MARGIN_LENGTH
     return along >= longest * height and across <= RULE_THICKNESS * along
+
+
+def _is_row(mark, height):
+    """Whether a mark is a row of touching digits: lying along the line, about as tall (ROW_HEIGHT), and
+    crossed by ROW_CROSSINGS strokes a row or more. An underline, a ruled line or a sheet's edge is
+    crossed about once; a band of shadow crossed more is no pen's ink (segment's `_written`)."""
+    low, high = ROW_HEIGHT
+    flat = mark.width > mark.height
+    return flat and low * height <= mark.height <= high * height and mark.runs >= ROW_CROSSINGS * mark.height
 
 
 def _is_hairline(mark, height):
