@@ -189,6 +189,8 @@ def test_a_row_of_touching_digits_as_long_as_a_rule_is_kept_but_a_band_as_tall_i
     assert marks_of(row)[0] == [(40, 20, 326, 100)]  # but its rows cross its ink ten times
     band = bar(sheet(400, 120), 40, 20, 286, 80)  # a shadow's band or a sheet's edge: crossed once
     assert marks_of(band)[0] == []
+    grain = touching_bars(sheet(400, 120), 10, y=0)  # a table's grain along the photo's edge
+    assert marks_of(grain)[0] == []
     with_digits = bar(bar(sheet(400, 240), 40, 20, 30, 80), 140, 20, 30, 80)
     assert marks_of(bar(with_digits, 20, 130, 300, 30))[0] == [(40, 20, 70, 100), (140, 20, 170, 100)]  # a bar under them
 

@@ -79,7 +79,7 @@ def line_marks(components):
     # What is no writing goes first: specks would chain caps across the page, a margin's dashes join as pieces.
     # A row of touching digits as long as a rule joins no piece: a shadow's band would take in a digit
     # and, found no pen's by segment's `_written`, lose it.
-    rows = [m for m in marks if _is_rule(m, height) and _is_row(m, height)]
+    rows = [m for m in marks if _is_rule(m, height) and _is_row(m, height, components.shape)]
     marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height) or _is_dash(m, height))]
     marks = _drop_broken_margin(marks, height)
     marks = _merge_pieces(sorted(marks, key=lambda m: m.box[0]), height)
@@ -173,13 +173,16 @@ def _is_rule(mark, height):
     return along >= longest * height and across <= RULE_THICKNESS * along
 
 
-def _is_row(mark, height):
-    """Whether a mark is a row of touching digits: lying along the line, about as tall (ROW_HEIGHT), and
-    crossed by ROW_CROSSINGS strokes a row or more. An underline, a ruled line or a sheet's edge is
-    crossed about once; a band of shadow crossed more is no pen's ink (segment's `_written`)."""
+def _is_row(mark, height, shape):
+    """Whether a mark is a row of touching digits: lying along the line, about as tall (ROW_HEIGHT),
+    crossed by ROW_CROSSINGS strokes a row or more, and clear of the picture's (H, W) `shape` edges.
+    An underline, a ruled line or a sheet's edge is crossed about once; a band of shadow crossed more
+    is no pen's ink (segment's `_written`); a table's grain along a photo's edge can be as dark."""
     low, high = ROW_HEIGHT
+    x0, y0, x1, y1 = mark.box
+    inside = x0 > 0 and y0 > 0 and x1 < shape[1] and y1 < shape[0]
     flat = mark.width > mark.height
-    return flat and low * height <= mark.height <= high * height and mark.runs >= ROW_CROSSINGS * mark.height
+    return inside and flat and low * height <= mark.height <= high * height and mark.runs >= ROW_CROSSINGS * mark.height
 
 
 def _is_hairline(mark, height):
