@@ -26,7 +26,8 @@ RULE_THICKNESS = 0.3  # ...and this thin (across over along) is an underline, a 
 ROW_HEIGHT = (0.7, 1.5)  # unless it lies along the line, this tall (times the line height), and its rows cross
 ROW_CROSSINGS = 2.0      # its ink this many times on average: then it is a row of touching digits, a marker's
                          # (numbers of held-out training digits written with one, all with touching boxes, seeds
-                         # 5/6, 300 each: 213 and 203 read right, not 212 and 200; 9 were "" or lost 2-5 digits)
+                         # 5/6, 300 each: 213 and 203 read right, not 212 and 200; of the 9 read as nothing or
+                         # short of 2-5 digits, 4 are read right and 5 with a digit "?" or missing)
 HAIRLINE = 0.05  # ink thinner than this on average (its area over its length, times the line height) is
                  # a ruled line's: in our notebook photos margins are 0.007-0.03 thick, written digits 0.09-0.3
 DASH_SLACK = 0.1  # a margin's dashes may overlap by this much (times the line height), or stand this far off its slant
@@ -77,8 +78,8 @@ def line_marks(components):
     height = line_height(marks)
     marks = _join_enclosed(marks)  # before specks are dropped: the eyes of a drawn face are no specks
     # What is no writing goes first: specks would chain caps across the page, a margin's dashes join as pieces.
-    # A row of touching digits as long as a rule joins no piece: a shadow's band would take in a digit
-    # and, found no pen's by segment's `_written`, lose it.
+    # A row of touching digits as long as a rule is kept aside, joined to no piece: a band of shadow kept
+    # so took in the digit below it, and segment's `_written` dropped the two as no pen's.
     rows = [m for m in marks if _is_rule(m, height) and _is_row(m, height, components.shape)]
     marks = [m for m in marks if not (_is_rule(m, height) or _is_speck(m, height) or _is_dash(m, height))]
     marks = _drop_broken_margin(marks, height)
