@@ -98,11 +98,11 @@ def _read_marks(owned, heights, tilt, classify, unsure_below):
     beside a 2). A mark alone is not, nor is it cut at its outline's notches (split.py): a letter B
     cut in two reads as a confident 1 and 3, a W as a 4 and a 1.
     """
-    notches = len(owned) >= 2
-    candidates = [_candidates(mine, mark, height, tilt, notches=notches)
+    in_line = len(owned) >= 2
+    candidates = [_candidates(mine, mark, height, tilt, notches=in_line)
                   for (mark, mine), height in zip(owned, heights)]
     probs = _classified(candidates, classify)
-    if len(owned) < 2:
+    if not in_line:
         return candidates, probs
     again, pieces = [], []
     for i, ((mark, mine), height, found, mark_probs) in enumerate(zip(owned, heights, candidates, probs)):
