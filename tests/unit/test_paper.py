@@ -115,6 +115,17 @@ def test_between_fills_what_a_convex_outline_holds_and_nothing_outside():
     assert filled[1:8, 1:8].all() and filled.sum() == 49
 
 
+def test_numbers_cut_out_close_are_seldom_taken_for_a_sheet_on_a_table():
+    from tests.sets.numbers import numbers
+
+    found = 0
+    for number in numbers("test", 100, seed=12, style="clean"):
+        gray = np.asarray(number.image().convert("L"), np.float32) / 255.0
+        rows, columns = np.nonzero(gray < 0.5)
+        found += find_sheet(gray[rows.min():rows.max() + 1, columns.min():columns.max() + 1]) is not None
+    assert found <= 2  # a digit against the frame was a strip of table, and lost, in 9 of 100
+
+
 def test_a_strokes_typical_width_is_its_width_even_where_it_ends_in_a_blot():
     mask = np.zeros((60, 60), bool)
     mask[10:50, 20:25] = True  # five pixels wide

@@ -142,6 +142,14 @@ def test_a_bold_stroke_cut_out_close_on_even_paper_is_ink_through_and_through(pa
     assert ink[4:24, 10:15].min() == 1.0 and np.allclose(ink[4:24, [9, 15]], 0.5, atol=0.05)  # its edges as soft
 
 
+def test_a_bold_ring_cut_out_close_is_ink_through_and_through_though_it_crosses_the_border():
+    yy, xx = np.mgrid[0:28, 0:28]
+    radius = np.hypot(yy - 13.5, xx - 13.5)
+    gray = np.where((radius > 6.5) & (radius < 14.5), 0.0, 1.0).astype(np.float32)  # a third of the border is ink:
+    ink = ink_map(gray)  # not even paper, yet paper (its bold strokes lost their middles)
+    assert ink[(radius > 8.5) & (radius < 12.5)].min() == 1.0
+
+
 def test_mnists_own_digits_come_through_the_ink_map_as_they_are():
     """Light on dark, filling a 28x28 picture, bold strokes and soft edges: the ink map is the digit
     (but for what ink_map drops as too faint to be writing). Its bold strokes lost their middles, and

@@ -528,6 +528,22 @@ def test_a_digit_on_a_sheet_lying_on_a_light_desk_is_read_past_the_shadows_on_it
     assert exact >= 71  # ...and the digit is read (60 read right while the patches were digits)
 
 
+def test_bold_digits_cut_out_close_are_read(default_model):
+    import io
+    from digitlab.recognise import recognise_image
+    from tests.sets.numbers import numbers
+
+    right = 0
+    sample = numbers("test", 60, seed=13, style="thick", lengths=[1])
+    for digit in sample:
+        gray = np.asarray(digit.image().convert("L"))
+        rows, columns = np.nonzero(gray < 128)
+        out = io.BytesIO()
+        Image.fromarray(gray[rows.min():rows.max() + 1, columns.min():columns.max() + 1]).save(out, "PNG")
+        right += recognise_image(default_model, out.getvalue())["text"] == digit.text
+    assert right >= 0.85 * len(sample)  # their ink crosses the border: their strokes were hollow, and 29 read right
+
+
 def test_a_flat_tail_is_never_cut_off_as_a_digit_of_its_own():
     def sure_of_parts(batch):  # sure of anything but ink wider than tall and not flat: it would cut the tail
         probs = []
