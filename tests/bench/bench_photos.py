@@ -16,6 +16,9 @@ Prints, for the built-in model (build/models/default.npz) or --model FILE (the p
   on a table ("desk") and on a light one ("light desk"), written with a marker ("thick": the
   weakest style, more so where digits touch), and of 1-5 in a worksheet's printed answer box
   ("boxed"), exact;
+- the same pictures cut out close, as a user crops a photo: photo-like and marker digits, clean and
+  photo-like numbers, with no margin (the ink touches the frame) and with a twentieth of the
+  writing's height, exact;
 - non-digits (tests/sets/nondigits.py: drawn afresh and typed in fonts, clean and photo-like)
   answered "?" or nothing, by kind; and MNIST test digits wrongly answered "?", at the default
   threshold and others; then characters of other alphabets and signs, of kinds never trained on
@@ -109,6 +112,24 @@ def numbers_read(saved, count, seed):
         sample = numbers("test", count, seed, style, lengths=lengths)
         hits = [read(saved, n.data) == n.text for n in sample]
         print("Numbers of %d-%d test digits, %s (n=%d): exact %s" % (lengths[0], lengths[-1], style, count, percent(hits)))
+
+
+def cut_close_read(saved, count, seed):
+    print("Pictures cut out close (n=%d per row), exact, with no margin and with a twentieth of the writing's height:" % count)
+    for style, lengths in (("photo", [1]), ("thick", [1]), ("clean", range(2, 9)), ("photo", range(2, 7))):
+        sample = numbers("test", count, seed, style, lengths=lengths)
+        hits = [[read(saved, cut_close(n, share)) == n.text for n in sample] for share in (0.0, 0.05)]
+        kind = "digits" if lengths == [1] else "numbers of %d-%d" % (lengths[0], lengths[-1])
+        print("  %-6s %-15s %s   %s" % (style, kind, percent(hits[0]), percent(hits[1])))
+
+
+def cut_close(number, share):
+    """The number's picture (PNG) cut to its ink's box and `share` of the box's height around it."""
+    gray = np.asarray(number.image().convert("L"))
+    rows, columns = np.nonzero(gray < 128)
+    margin = int(round(share * (rows.max() - rows.min() + 1)))
+    top, left = max(0, rows.min() - margin), max(0, columns.min() - margin)
+    return png(Image.fromarray(gray[top:rows.max() + 1 + margin, left:columns.max() + 1 + margin]))
 
 
 def nondigits_read(saved, count, seed):
@@ -207,6 +228,7 @@ def main():
     train = load_set(os.path.join(build.OUT, build.MNIST_STORE), "train")
     singles(saved, args.count, args.seed, train)
     numbers_read(saved, args.count // 2, args.seed)
+    cut_close_read(saved, args.count // 2, args.seed)
     nondigits_read(saved, args.count // 2, 100 + args.seed)
     bad_frames(saved)
     data, truth = timings(saved, args.seed)
