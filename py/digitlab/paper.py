@@ -12,12 +12,12 @@ from PIL import Image, ImageFilter
 
 PAPER_SIDE = 32  # the paper's light is estimated on the picture shrunk to this many pixels a side...
 PAPER_FILTER = 5  # ...as the brightest in each 5x5 there (an odd size, as Pillow's filter wants)...
-STROKE_SHARE = 0.45  # ...or, on even paper, in a filter as wide as a stroke of this share of the writing's height
+STROKE_SHARE = 0.45  # ...or, where the border is paper, in a filter as wide as a stroke of this share of the writing's height
 EVEN_PAPER = 0.08  # even paper: the middle 80 % of the picture's border spans less light than this...
 LIGHT_BORDER = 0.8  # ...or paper all the same: a border whose median is this light against the picture's lightest
-                    # paper, its ink aside. On held-out training digits cut out close (no margin), only even paper
-                    # had bold strokes filled in: photographed 130, thick 83 of 150 read right, 146 and 138 with
-                    # this (149 and 147 with a margin of a twentieth); no set of whole pictures read fewer
+                    # paper, the ink that crosses it aside. On held-out training digits cut out close (no margin), only
+                    # even paper had bold strokes filled in: photographed 130, thick 83 of 150 read right, 146
+                    # and 138 with this (149 and 147 with a margin of a twentieth); no set of whole pictures read fewer
 
 SHEET_SIDE = 128  # a sheet on a table is looked for on the picture resized to this many pixels a side
 MIN_TABLE_BORDER = 0.1  # the table is seen along at least this share of the picture's border
@@ -68,12 +68,11 @@ def is_even(border):
     return high - low < EVEN_PAPER
 
 
-def is_paper_border(border, lightest):
-    """Whether the picture's border is paper, where bold strokes may be filled in (preprocess's
-    `with_bold_middles`): even, or mostly (its median) about as light as the picture's `lightest` paper:
-    a picture cut close round its writing, whose ink crosses the border (so it is not even). A table
-    round a sheet is darker."""
-    return is_even(border) or float(np.median(border)) >= LIGHT_BORDER * lightest
+def is_light_border(border, lightest):
+    """Whether the picture's border, though not even, is mostly (its median) about as light as the
+    picture's `lightest` paper: a picture cut close round its writing, whose ink crosses the border.
+    A table round a sheet is darker."""
+    return float(np.median(border)) >= LIGHT_BORDER * lightest
 
 
 def stroke_filter(writing_height, shape):

@@ -7,7 +7,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import EmptyImageError
-from .paper import PAPER_FILTER, extended, find_sheet, is_paper_border, paper_level, relative_ink, stroke_filter
+from .paper import (PAPER_FILTER, extended, find_sheet, is_even, is_light_border, paper_level, relative_ink,
+                    stroke_filter)
 
 SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
@@ -15,10 +16,9 @@ BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
 BLANK = "No digit found: the image is blank."
 BOLD_INK = 0.5  # a bold stroke's middle, found on paper, is ink this strong against the strongest at least
-WRITING_ROW = 0.2  # a row of the writing holds at least this share of the fullest row's ink pixels: a sheet's
-                   # edges, thin lines the picture's height, made a digit on a lighter table look as tall as the
-                   # picture, and shadows were filled in (held-out photos of single digits there: 184 of 200 read
-                   # right, 186 with this)
+CUT_CLOSE_ROW = 0.2  # on a border light but not even (a picture cut close), a row of the writing holds more than this
+                     # share of the fullest row's ink pixels: a sheet's edges on a lighter table, thin lines as tall as
+                     # the picture, made a digit look as tall, and shadows were filled in (on even paper all ink is writing)
 DARK_GROUND = 0.35  # a border darker than this is a dark ground with light ink; paper in a dim photo is lighter
 
 
@@ -31,9 +31,8 @@ def ink_map(gray):
     turned over first; anything lighter is paper, however dim the photo or deep the shadow across
     it. Each pixel's ink is how much darker it is than the paper around it (`paper_level`),
     relative to that paper, so a shadow or a light gradient across a photo is not ink; where the
-    border is paper (`is_paper_border`: no table round a sheet), bold strokes are ink through and
-    through (`with_bold_middles`). The result is stretched
-    so the strongest ink is 1.
+    border is paper (even, or light as a picture cut close round its writing is), bold strokes are
+    ink through and through (`with_bold_middles`). The result is stretched so the strongest ink is 1.
     """
     if gray.size == 0:  # a video frame not yet ready is 0x0: nothing to read, not a fault
         raise EmptyImageError("No digit found: the image is empty (0 pixels).")
@@ -46,10 +45,12 @@ def ink_map(gray):
         if float(np.median(border)) < DARK_GROUND:
             gray, border = 1.0 - gray, 1.0 - border
         paper = paper_level(gray)  # (H, W)
-        on_paper = is_paper_border(border, float(paper.max()))  # asked first: relative_ink uses `paper` up
+        lightest = float(paper.max())  # taken first: relative_ink uses `paper` up
         ink = relative_ink(gray, paper)  # (H, W)
-        if on_paper:
+        if is_even(border):
             ink = with_bold_middles(gray, ink)
+        elif is_light_border(border, lightest):  # cut close round its writing, whose ink crosses the border
+            ink = with_bold_middles(gray, ink, CUT_CLOSE_ROW)
     peak = float(ink.max())
     if peak < 0.1:
         raise EmptyImageError(BLANK)
@@ -58,21 +59,22 @@ def ink_map(gray):
     return ink
 
 
-def with_bold_middles(gray, ink):
+def with_bold_middles(gray, ink, row_share=0.0):
     """`ink` (H, W) with the middles of strokes wider than paper_level's filter filled in, where it
     took them for paper, and their soft edges, which it found too faint: in writing that fills the
     picture (a digit cut out close, as MNIST's own 28x28 are) the filter, a share of the picture, is
     narrower than a bold stroke. Where the border is paper, the paper is estimated again with a
-    filter as wide as a stroke may be in writing as tall as its rows (WRITING_ROW); what that finds
-    is kept where it is at least BOLD_INK of its strongest, as a stroke's middle is, and a pixel
-    around, its edge; not the fainter rest (a sheet a little darker than the light table it lies on). MNIST's 28x28
-    training digits, as PNG files: 1.15 % read wrong without it, 0.45 % with it (every 4th; the test
+    filter as wide as a stroke may be in writing as tall as its rows (those holding more than
+    `row_share` of the fullest row's ink pixels: on even paper, any ink); what that finds is kept
+    where it is at least BOLD_INK of its strongest, as a stroke's middle is, and a pixel around,
+    its edge; not the fainter rest (a sheet a little darker than the light table it lies on).
+    MNIST's 28x28 training digits, as PNG files: 1.15 % read wrong without it, 0.45 % with it (every 4th; the test
     digits are in bench_photos)."""
     peak = float(ink.max())
     if peak < 0.1:  # blank: said by ink_map
         return ink
     counts = (ink >= INK_THRESHOLD * peak).sum(axis=1)  # (H,)
-    rows = np.flatnonzero(counts >= WRITING_ROW * counts.max())
+    rows = np.flatnonzero(counts > row_share * counts.max())
     size = stroke_filter(rows[-1] - rows[0] + 1, gray.shape)
     if size == PAPER_FILTER:  # the writing is small in the picture: the filter closed over its strokes
         return ink
