@@ -8,7 +8,7 @@ from PIL import Image, ImageFilter
 
 from .errors import EmptyImageError
 from .paper import (PAPER_FILTER, extended, find_sheet, is_even, is_light_border, paper_level, relative_ink,
-                    stroke_filter)
+                    span, stroke_filter)
 
 SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
@@ -73,9 +73,7 @@ def with_bold_middles(gray, ink, row_share=0.0):
     peak = float(ink.max())
     if peak < 0.1:  # blank: said by ink_map
         return ink
-    counts = (ink >= INK_THRESHOLD * peak).sum(axis=1)  # (H,)
-    rows = np.flatnonzero(counts > row_share * counts.max())
-    size = stroke_filter(rows[-1] - rows[0] + 1, gray.shape)
+    size = stroke_filter(span((ink >= INK_THRESHOLD * peak).sum(axis=1), row_share), gray.shape)
     if size == PAPER_FILTER:  # the writing is small in the picture: the filter closed over its strokes
         return ink
     wide = relative_ink(gray, paper_level(gray, size))  # (H, W)

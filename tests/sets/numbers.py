@@ -62,6 +62,16 @@ class Number:
     def image(self):
         return Image.open(io.BytesIO(self.data))
 
+    def cut_close(self, share=0.0):
+        """The same number in a picture (PNG, grey) cut to its ink's box, with `share` of the box's
+        height around it, as a user crops a photo before uploading it."""
+        gray = np.asarray(self.image().convert("L"))  # (H, W) uint8
+        rows, columns = np.nonzero(gray < 128)
+        margin = int(round(share * (rows.max() - rows.min() + 1)))
+        top, left = max(0, rows.min() - margin), max(0, columns.min() - margin)
+        cut = gray[top:rows.max() + 1 + margin, left:columns.max() + 1 + margin]
+        return Number(png(Image.fromarray(cut)), self.text, self.touching, self.style, cut.shape[::-1])
+
 
 def numbers(split, count, seed=0, style="clean", lengths=range(2, 9)):
     """`count` numbers from the digits of `split` ("train", "test", or (images, labels) of a part of
