@@ -8,8 +8,11 @@ digit-count accuracy, by length, touching or not, clean or photo; the time per i
 p90) in CPython (decode included) and in the page's engine (Pyodide, `predict_pixels` round
 trip of the pixels the page would send); the same for Tesseract (Debian tesseract-ocr, --psm 7,
 digits only; installed with apt-get when missing; its time includes starting the process, as
-any caller pays). Then the issue's speed case (a 5-digit 1600x500 image), bad input (24 MP of
-noise), and numbers of 2-10 digits drawn on the page with real mouse and touch strokes.
+any caller pays); why our misses were missed (a count wrong, a digit the network cannot read
+alone, or one lost in the number), and how many numbers hold only digits it reads alone: the
+most that reading them exactly could reach with this network. Then the issue's speed case (a
+5-digit 1600x500 image), bad input (24 MP of noise), and numbers of 2-10 digits drawn on the page
+with real mouse and touch strokes.
 """
 import argparse
 import base64
@@ -33,7 +36,7 @@ from PIL import Image  # noqa: E402
 import build  # noqa: E402
 from digitlab.data.images import WORKING_SIDE  # noqa: E402
 from digitlab.model_file import load_model  # noqa: E402
-from digitlab.recognise import recognise_image  # noqa: E402
+from digitlab.recognise import THRESHOLD, read_shifted, recognise_image  # noqa: E402
 from status import READY  # noqa: E402
 from tests.sets.numbers import compose, load_digits, numbers, render_clean  # noqa: E402
 
@@ -114,6 +117,26 @@ def report(name, rows, key):
               % (name, group, len(groups[group]), 100 * s["exact"], 100 * s["per digit"], 100 * s["count"]))
 
 
+def misses(saved, rows):
+    """Print why our numbers of each style read wrong: a count of digits wrong, a digit the network
+    misreads or doubts alone (the 28x28 test digit as MNIST gives it, read as the engine reads a
+    digit), or every digit right alone yet one wrong in the number (its cutting out and scaling)."""
+    images, labels = load_digits("test")
+    probs = read_shifted(saved, images.astype(np.float32) / 255)  # (N, 10)
+    read = np.array(saved.labels)[probs.argmax(axis=1)]  # (N,)
+    alone = (read == labels.astype(str)) & (probs.max(axis=1) >= THRESHOLD)  # (N,)
+    print("Why numbers read wrong (ours); a test digit alone reads right and sure %.1f%% of the time:" % (100 * alone.mean()))
+    for style in ("clean", "photo"):
+        mine = [r for r in rows if r["style"] == style]
+        wrong = [r for r in mine if r["read"] != r["truth"]]
+        miscounted = [r for r in wrong if len(r["read"]) != len(r["truth"])]
+        doubted = [r for r in wrong if r not in miscounted and not alone[r["number"].picks].all()]
+        print("  %-5s %d of %d wrong: %d miscounted, %d with a digit wrong or unsure alone, %d lost in the number;"
+              " %.1f%% of the numbers hold only digits read right alone" % (
+                  style, len(wrong), len(mine), len(miscounted), len(doubted), len(wrong) - len(miscounted) - len(doubted),
+                  100 * np.mean([alone[r["number"].picks].all() for r in mine])))
+
+
 def speed_case(seed):
     """A 5-digit number of test digits filling a 1600x500 white image, PNG."""
     images, _ = load_digits("test")
@@ -165,6 +188,7 @@ def main():
         print("  time %-5s ours (CPython) %s   tesseract %s   tesseract/ours %.1fx" % (
             style, timing([r["s"] for r in mine]), timing([r["peer_s"] for r in mine]),
             statistics.median(r["peer_s"] for r in mine) / statistics.median(r["s"] for r in mine)))
+    misses(saved, rows)
 
     case = speed_case(args.seed)
     cpython = [ours(saved, case)[1] for _ in range(30)]

@@ -54,10 +54,12 @@ def load_digits(split):
 
 
 class Number:
-    """A composed number: its picture (encoded bytes), the digits it shows and how it was made."""
+    """A composed number: its picture (encoded bytes), the digits it shows and how it was made
+    (`picks`: each digit's index in the images it was taken from)."""
 
-    def __init__(self, data, text, touching, style, size):
+    def __init__(self, data, text, touching, style, size, picks):
         self.data, self.text, self.touching, self.style, self.size = data, text, touching, style, size
+        self.picks = picks
 
     def image(self):
         return Image.open(io.BytesIO(self.data))
@@ -70,7 +72,7 @@ class Number:
         margin = int(round(share * (rows.max() - rows.min() + 1)))
         top, left = max(0, rows.min() - margin), max(0, columns.min() - margin)
         cut = gray[top:rows.max() + 1 + margin, left:columns.max() + 1 + margin]
-        return Number(png(Image.fromarray(cut)), self.text, self.touching, self.style, cut.shape[::-1])
+        return Number(png(Image.fromarray(cut)), self.text, self.touching, self.style, cut.shape[::-1], self.picks)
 
 
 def numbers(split, count, seed=0, style="clean", lengths=range(2, 9)):
@@ -86,7 +88,7 @@ def numbers(split, count, seed=0, style="clean", lengths=range(2, 9)):
         height = int(rng.integers(90, 200)) if style in PHOTOS else int(rng.choice(HEIGHTS))
         ink = compose([images[i] for i in picks], height, touching, rng)
         data = RENDERINGS[style](ink, rng)
-        out.append(Number(data, "".join(str(labels[i]) for i in picks), touching, style, ink.shape[::-1]))
+        out.append(Number(data, "".join(str(labels[i]) for i in picks), touching, style, ink.shape[::-1], picks))
     return out
 
 
