@@ -4,17 +4,18 @@ grayscale -> ink polarity -> tight bounding box -> longer side scaled to 20 px
 (aspect kept) -> placed in 28x28 with the centre of mass at the centre.
 """
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .errors import EmptyImageError
-from .paper import (PAPER_FILTER, extended, find_sheet, is_even, is_light_border, paper_level, relative_ink,
-                    span, stroke_filter)
+from .paper import (PAPER_FILTER, border_pixels, extended, find_sheet, is_even, is_light_border, paper_level,
+                    relative_ink, span, stroke_filter, widen)
 
 SIZE = 28
 INPUT_SHAPE = (SIZE, SIZE, 1)  # what a network reads: one normalised grey digit
 BOX = 20
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts as part of the digit
 BLANK = "No digit found: the image is blank."
+BLANK_PEAK = 0.1  # a picture whose strongest ink is weaker than this against its paper is blank
 BOLD_INK = 0.5  # a bold stroke's middle, found on paper, is ink this strong against the strongest at least
 CUT_CLOSE_ROW = 0.2  # on a border light but not even (a picture cut close), a row of the writing holds more than this
                      # share of the fullest row's ink pixels: a sheet's edges on a lighter table, thin lines as tall as
@@ -41,21 +42,27 @@ def ink_map(gray):
         ink = relative_ink(gray, paper_level(extended(gray, sheet)))  # (H, W)
         ink[~sheet] = 0
     else:
-        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-        if float(np.median(border)) < DARK_GROUND:
-            gray, border = 1.0 - gray, 1.0 - border
-        paper = paper_level(gray)  # (H, W)
-        lightest = float(paper.max())  # taken first: relative_ink uses `paper` up
-        ink = relative_ink(gray, paper)  # (H, W)
-        if is_even(border):
-            ink = with_bold_middles(gray, ink)
-        elif is_light_border(border, lightest):  # cut close round its writing, whose ink crosses the border
-            ink = with_bold_middles(gray, ink, CUT_CLOSE_ROW)
+        ink = _ink_on_paper(gray)
     peak = float(ink.max())
-    if peak < 0.1:
+    if peak < BLANK_PEAK:
         raise EmptyImageError(BLANK)
     ink *= 1.0 / peak
     ink[ink < INK_THRESHOLD / 2] = 0  # drop faint paper texture and shadows (and the paper lighter than its level)
+    return ink
+
+
+def _ink_on_paper(gray):
+    """ink_map's ink (H, W), not yet stretched, of a picture that is all paper (or all dark ground)."""
+    border = border_pixels(gray)
+    if float(np.median(border)) < DARK_GROUND:
+        gray, border = 1.0 - gray, 1.0 - border
+    paper = paper_level(gray)  # (H, W)
+    lightest = float(paper.max())  # taken first: relative_ink uses `paper` up
+    ink = relative_ink(gray, paper)  # (H, W)
+    if is_even(border):
+        return with_bold_middles(gray, ink)
+    if is_light_border(border, lightest):  # cut close round its writing, whose ink crosses the border
+        return with_bold_middles(gray, ink, CUT_CLOSE_ROW)
     return ink
 
 
@@ -71,14 +78,13 @@ def with_bold_middles(gray, ink, row_share=0.0):
     MNIST's 28x28 training digits, as PNG files: 1.15 % read wrong without it, 0.45 % with it (every 4th; the test
     digits are in bench_photos)."""
     peak = float(ink.max())
-    if peak < 0.1:  # blank: said by ink_map
+    if peak < BLANK_PEAK:  # blank: said by ink_map
         return ink
     size = stroke_filter(span((ink >= INK_THRESHOLD * peak).sum(axis=1), row_share), gray.shape)
     if size == PAPER_FILTER:  # the writing is small in the picture: the filter closed over its strokes
         return ink
     wide = relative_ink(gray, paper_level(gray, size))  # (H, W)
-    bold = Image.fromarray(np.uint8(wide >= BOLD_INK * float(wide.max())) * 255)
-    strokes = np.asarray(bold.filter(ImageFilter.MaxFilter(3))) > 0  # (H, W): and their edges
+    strokes = widen(wide >= BOLD_INK * float(wide.max()), 1)  # (H, W): and their edges
     return np.where(strokes, np.maximum(ink, wide), ink)
 
 

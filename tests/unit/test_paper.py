@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.paper import between, find_sheet, otsu_threshold, typical_width
+from digitlab.paper import between, find_sheet, otsu_threshold, typical_width, widen
 from digitlab.preprocess import bounding_box, ink_map
 
 PAPER, INK = 0.9, 0.15
@@ -132,3 +132,13 @@ def test_a_strokes_typical_width_is_its_width_even_where_it_ends_in_a_blot():
     mask[40:53, 16:29] = True  # a blot 13 wide at its foot, a fifth of its ink
     assert typical_width(mask) <= 7.5
     assert typical_width(np.ones((5, 7), bool)) == 7  # all of it: it never narrows, and the answer is bounded
+
+
+@pytest.mark.parametrize("reach", [1, 2])
+def test_widening_grows_every_pixel_into_its_square_even_at_the_frame(reach):
+    mask = np.zeros((9, 11), bool)
+    mask[0, 0] = mask[4, 5] = mask[8, 10] = True  # two corners and a middle pixel
+    expected = np.zeros_like(mask)
+    for y, x in zip(*np.nonzero(mask)):
+        expected[max(0, y - reach):y + reach + 1, max(0, x - reach):x + reach + 1] = True
+    assert (widen(mask, reach) == expected).all()  # reach 1 is shifted, reach 2 summed in windows: the same squares
