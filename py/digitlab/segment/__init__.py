@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import EmptyImageError
+from ..paper import widen
 from ..preprocess import BLANK, BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
 from .layout import line_count, line_marks, line_tilt
@@ -33,7 +34,7 @@ GREY = 0.6  # nor is a mark whose core (its ink's CORE-th percentile) is under t
 CORE = 90  # (a percentile)
 TURN_SIDE = 3 * BOX  # a digit to be turned level is first shrunk to this longer side (pixels)
 SCALE_FROM_LINE = 0.8  # a mark's widths are measured against at least this much of the line height
-TWO_WIDE = 0.6  # a mark of a line read whole unsure, at least this wide (times its height), is read cut as well:
+TWO_WIDE = 0.6  # a mark of a line read whole unsure, at least this wide (times its `_scale`), is read cut as well:
                 # two touching digits. On numbers of held-out training digits, 9 of 600 clean ones had
                 # a count wrong, 3 with this, and photo numbers read 2 more of 900
 DOUBTFUL = 0.99  # and so is one read whole less sure than this (a 1 touching a 4 reads as a 4, 0.94 sure)...
@@ -80,10 +81,8 @@ def find_digits(ink, classify, unsure_below=0.0):
     digits = []
     for mark, height, found, mark_probs in zip(marks, heights, candidates, probs):
         scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
-        chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores) or []
+        chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores)  # the whole mark is a chain
         digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
-    if not digits:  # nothing found is said, always (recognise.py)
-        raise EmptyImageError("No digit found: no mark here reads as one.")
     if not cut_off and len(digits) <= MAX_DIGITS:
         return digits, None
     return digits[:MAX_DIGITS], "There is more here than a number of %d digits: the rest is not read." % MAX_DIGITS
@@ -127,7 +126,7 @@ def _classified(candidates, classify):
 def _doubtful(mark, height, found, probs, unsure_below):
     """Whether a mark read whole (not cut) is wide enough to be two digits for how sure it is read:
     TWO_WIDE where it would read "?" (under `unsure_below`), DOUBTFUL_WIDE where under DOUBTFUL."""
-    if len(found) != 1 or found[0][0] != (0, mark.width):
+    if len(found) != 1:  # cut already: the one candidate of a mark read whole is the mark
         return False
     sure = probs[0].max()
     widest = TWO_WIDE if sure < unsure_below else DOUBTFUL_WIDE if sure < DOUBTFUL else np.inf
@@ -167,13 +166,7 @@ def _own_ink(ink, labels, mark):
     """The mark's own ink within its box (H', W'): its components and their faint edges, not a neighbour's."""
     x0, y0, x1, y1 = mark.box
     mine = np.isin(labels[y0:y1, x0:x1], mark.ids)  # (H', W')
-    grown = mine.copy()  # grown by a pixel, for the anti-aliased edge below the ink threshold
-    grown[1:] |= mine[:-1]
-    grown[:-1] |= mine[1:]
-    wide = grown.copy()
-    wide[:, 1:] |= grown[:, :-1]
-    wide[:, :-1] |= grown[:, 1:]
-    return ink[y0:y1, x0:x1] * wide
+    return ink[y0:y1, x0:x1] * widen(mine, 1)  # grown by a pixel: the anti-aliased edge below the ink threshold
 
 
 def _scale(mark, line):

@@ -71,8 +71,7 @@ def line_marks(components):
     Only the MAX_MARKS largest components are looked at: past those come specks of paper and
     noise, and a picture with more than that many real marks is no number anyway.
     """
-    order = np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
-    marks = [Mark([i], components.boxes[i], components.areas[i], components.run_counts[i]) for i in order]
+    marks = [Mark([i], components.boxes[i], components.areas[i], components.run_counts[i]) for i in largest(components)]
     if not marks:
         return [], 0
     height = line_height(marks)
@@ -87,6 +86,11 @@ def line_marks(components):
     marks = _merge_stacked(marks, height)
     marks = _join_fragments(sorted(marks, key=lambda m: m.box[0]), height)
     return sorted(marks + rows, key=lambda m: m.middle[0]), height
+
+
+def largest(components):
+    """The numbers of the MAX_MARKS largest components, largest first."""
+    return np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
 
 
 def line_count(marks, height):
@@ -114,7 +118,7 @@ def _in_column(row, rows, height):
     shorter, and joined by now) stands on the same columns as one of another row's."""
     def whole(marks):
         return [m for m in marks if m.height >= PIECE_HEIGHT * height]
-    return any(_overlap(mine, theirs) >= MERGE_OVERLAP * min(mine.width, theirs.width)
+    return any(_column_share(mine, theirs) >= MERGE_OVERLAP
                for other in rows if other is not row for mine in whole(row) for theirs in whole(other))
 
 
@@ -251,9 +255,8 @@ def _merge_stacked(marks, height):
 
 def _stacked(upper, lower, height):
     """`lower` below `upper` (within PIECE_GAP), on most of the narrower one's columns, few rows shared."""
-    overlap = _overlap(upper, lower)
     shared_rows = upper.box[3] - lower.box[1]  # negative: a gap between them
-    return (upper.box[1] < lower.box[1] and overlap >= MERGE_OVERLAP * min(upper.width, lower.width)
+    return (upper.box[1] < lower.box[1] and _column_share(upper, lower) >= MERGE_OVERLAP
             and -PIECE_GAP * height <= shared_rows <= STACKED * min(upper.height, lower.height))
 
 
@@ -269,8 +272,7 @@ def _best_host(piece, marks, height):
         gap = max(piece.box[1] - mark.box[3], mark.box[1] - piece.box[3])
         if gap > PIECE_GAP * height:
             continue
-        overlap = _overlap(piece, mark)
-        share = overlap / float(min(piece.width, mark.width))
+        share = _column_share(piece, mark)
         if share >= best_share:
             best, best_share = mark, share
     return best
@@ -294,6 +296,11 @@ def _join_fragments(marks, height):
 def _overlap(a, b):
     """How many columns the two marks' boxes share (negative: the gap between them)."""
     return min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+
+
+def _column_share(a, b):
+    """The share of the narrower mark's columns that the two marks' boxes share."""
+    return _overlap(a, b) / float(min(a.width, b.width))
 
 
 def _distance(a, b):

@@ -2,13 +2,13 @@
 is no part of the number inside it.
 
 An outline is a component that holds writing (another component within its box, a good part of
-its height) and has no ink of its own in its middle: inside the quadrilateral of its outermost
+its height) and has almost no ink of its own (INK_IN_MIDDLE) in its middle: inside the quadrilateral of its outermost
 points (top-left, top-right, bottom-right, bottom-left), shrunk about its centre. A face keeps its
 eyes and mouth: they are too small to be writing.
 """
 import numpy as np
 
-from .layout import MAX_MARKS
+from .layout import largest
 
 HOLDS = 0.3  # an outline holds at least one component this tall (times its own height): writing, not a face's eyes
 MIDDLE = 0.7  # its outermost points' quadrilateral, shrunk to this share about its centre, holds...
@@ -16,9 +16,9 @@ INK_IN_MIDDLE = 0.02  # ...at most this share of its ink
 
 
 def outlines(components, labels):
-    """The numbers of the components that are outlines round writing, among the MAX_MARKS largest
-    (as the layout looks at no more). `labels` is the components' label image (H, W)."""
-    order = np.argsort(-components.areas, kind="stable")[:MAX_MARKS]
+    """The numbers of the components that are outlines round writing, among the largest ones
+    (`layout.largest`: the layout looks at no more). `labels` is the components' label image (H, W)."""
+    order = largest(components)
     boxes = components.boxes[order]  # (M, 4): x0, y0, x1, y1
     heights = boxes[:, 3] - boxes[:, 1]  # (M,)
     found = []

@@ -6,8 +6,8 @@ profile), and the bottoms of the notches in the mark's outline, from above or be
 digits touch side to side, a 4's arm against a 0's bowl, the ink is often no thinner than across
 a digit's own bar, but the outline dips between their tops. Every run of columns between two
 candidates (the mark's edges included) that is as wide as a digit can be is one candidate
-piece; the classifier reads all of them in one batch, and `best_pieces` picks the cuts whose
-pieces it reads best, all told:
+piece; the classifier reads all of them in one batch (the pieces of marks read whole first and
+found doubtful, in a second), and `best_pieces` picks the cuts whose pieces it reads best, all told:
 
     score(piece) = log p_T(best label | piece) - WIDTH_PENALTY * max(0, width / height - PLAUSIBLE_WIDTH)
                    - PIECE_COST    (and -inf for a piece too flat to be a digit)
