@@ -60,6 +60,22 @@ def find_digits(ink, classify, unsure_below=0.0):
     is wide enough for two digits (`_doubtful`).
     The note says what was left out when the picture has more marks than a number has.
     """
+    owned, line = _line_of_marks(ink)
+    cut_off = len(owned) > MAX_DIGITS
+    owned = owned[:MAX_DIGITS]
+    marks = [mark for mark, _ in owned]
+    heights = [_scale(mark, line) for mark in marks]
+    candidates, probs = _read_marks(owned, heights, line_tilt(marks), classify, unsure_below)
+    digits = [digit for mark, height, found, mark_probs in zip(marks, heights, candidates, probs)
+              for digit in _chosen(mark, height, found, mark_probs)]
+    if not cut_off and len(digits) <= MAX_DIGITS:
+        return digits, None
+    return digits[:MAX_DIGITS], "There is more here than a number of %d digits: the rest is not read." % MAX_DIGITS
+
+
+def _line_of_marks(ink):
+    """The ink map's marks, each with its own ink ([(mark, (H', W')), ...] in reading order), and the
+    line's height. EmptyImageError where there is no mark, or where the marks make several lines."""
     inked = ink >= INK_THRESHOLD  # (H, W)
     components = Components(inked)
     labels = components.label_image()  # (H, W)
@@ -71,21 +87,17 @@ def find_digits(ink, classify, unsure_below=0.0):
     if not marks:
         raise EmptyImageError(BLANK)
     owned = _written([(mark, _own_ink(ink, labels, mark)) for mark in marks])  # before the lines are counted:
-    marks = [mark for mark, _ in owned]  # a table's grain along a sheet's edge is no line of writing
-    if line_count(marks, line) > 1:
+    if line_count([mark for mark, _ in owned], line) > 1:  # a table's grain along a sheet's edge is no line
         raise EmptyImageError("No number found: this is several lines of writing, and a number is one line.")
-    cut_off = len(marks) > MAX_DIGITS
-    owned, marks = owned[:MAX_DIGITS], marks[:MAX_DIGITS]
-    heights = [_scale(mark, line) for mark in marks]
-    candidates, probs = _read_marks(owned, heights, line_tilt(marks), classify, unsure_below)
-    digits = []
-    for mark, height, found, mark_probs in zip(marks, heights, candidates, probs):
-        scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, mark_probs)]
-        chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores)  # the whole mark is a chain
-        digits += [Digit(box, p) for (piece, _, box), p in zip(found, mark_probs) if piece in chosen]
-    if not cut_off and len(digits) <= MAX_DIGITS:
-        return digits, None
-    return digits[:MAX_DIGITS], "There is more here than a number of %d digits: the rest is not read." % MAX_DIGITS
+    return owned, line
+
+
+def _chosen(mark, height, found, probs):
+    """The mark's digits: of its candidates `found` (read as `probs`), the pieces that cover it with
+    the best score all told (split.py; the whole mark alone is one such chain)."""
+    scores = [piece_score(p, end - start, box[3], height) for ((start, end), _, box), p in zip(found, probs)]
+    chosen = best_pieces(mark.width, [piece for piece, _, _ in found], scores)
+    return [Digit(box, p) for (piece, _, box), p in zip(found, probs) if piece in chosen]
 
 
 def _read_marks(owned, heights, tilt, classify, unsure_below):
