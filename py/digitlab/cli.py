@@ -22,8 +22,9 @@ SUMMARY_LINE = "accuracy %(accuracy).4f on %(test_images)d held-out images -> %(
 UNVALIDATED_LINE = "no images to validate on -> %(out)s"
 BUILTIN_BASE = "builtin"  # --base: the built-in feature network, FEATURE_MODEL
 NAME_ERRORS = "digitlab-names"  # the error handler print_any_file_name gives the streams
+TRAIN_SETTINGS = ("epochs", "batch_size", "lr", "schedule", "warp", "photo")  # train's options that set a TrainConfig
 # train's options that only training from scratch reads (a transfer head has its own, transfer.HEAD)
-FROM_SCRATCH_ONLY = ("batch_size", "lr", "schedule", "warp", "photo", "nondigits", "glyphs", "calibrate")
+FROM_SCRATCH_ONLY = TRAIN_SETTINGS[1:] + ("nondigits", "glyphs", "calibrate")
 
 
 def main(argv=None):
@@ -68,13 +69,18 @@ def _bytes_or_escapes(err):
     return codecs.lookup_error("backslashreplace")(err)
 
 
+def _default_model():
+    """The model predict and eval read unless told: $DIGITLAB_MODEL, else the built-in one."""
+    return os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL)
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="digitlab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     predict = commands.add_parser("predict", help="read the number (one or more digits) in image files")
     predict.add_argument("files", nargs="+", metavar="FILE")
-    predict.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
+    predict.add_argument("--model", default=_default_model())
     predict.add_argument("--json", action="store_true", help="one JSON object per file and line")
     predict.add_argument("--threshold", type=_fraction(True), default=None, metavar="T",
                          help="a digit less sure than this (0-1) is read as ? (default: the engine's)")
@@ -121,7 +127,7 @@ def _parser():
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("eval", help="score a model on a labelled set")
-    evaluate.add_argument("--model", default=os.environ.get("DIGITLAB_MODEL", DEFAULT_MODEL))
+    evaluate.add_argument("--model", default=_default_model())
     evaluate.add_argument("--data", default="mnist-test",
                           help="mnist-test, a folder with one sub-folder of images per label (all of it is "
                                "scored), or a .npz image store")
@@ -367,7 +373,7 @@ def _from_scratch(args, base, train_set, val_set):
         train_set = with_glyphs(train_set, args.glyphs, args.seed)
         val_set = val_set and match_labels(val_set, train_set.label_names)  # scored by a model of more labels
     config = TrainConfig(seed=args.seed)
-    for name in ("epochs", "batch_size", "lr", "schedule", "warp", "photo"):  # unset options keep TrainConfig's defaults
+    for name in TRAIN_SETTINGS:  # unset options keep TrainConfig's defaults
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names

@@ -16,6 +16,7 @@ from .npz import NOT_A_ZIP, Refused, read_arrays
 from .nn.layers import LAYERS
 from .nn.losses import softmax
 from .nn.model import Sequential
+from .preprocess import BOX, SIZE
 
 FORMAT = "digitlab-model"
 VERSION = 1
@@ -34,7 +35,7 @@ ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive
 
 
 class SavedModel:
-    """A network plus what it needs to be used: its labels, preprocessing and calibration."""
+    """A network plus what it needs to be used: its labels and calibration, and the file's record (`meta`)."""
 
     def __init__(self, model, labels, meta):
         self.model, self.labels, self.meta = model, list(labels), meta
@@ -69,7 +70,7 @@ def save_model(target, model, labels, name="", weights_dtype="float32", metrics=
         "architecture": model.spec,
         "input_shape": list(model.input_shape),
         "labels": [str(label) for label in labels],
-        "preprocess": {"kind": "mnist", "size": 28, "box": 20},
+        "preprocess": {"kind": "mnist", "size": SIZE, "box": BOX},  # how its inputs were made, for other readers
         "weights_dtype": weights_dtype,
         "metrics": metrics or {},
     }
@@ -97,7 +98,7 @@ def load_model(source):
             with open(source, "rb") as f:
                 source = f.read()
         data = bytes(source)
-        if not data.startswith(ZIP_SIGNATURES):  # else np.load would try .npy or pickle
+        if not data.startswith(ZIP_SIGNATURES):  # zipfile would open an archive with other bytes before it
             raise zipfile.BadZipFile("no zip signature")
         arrays = read_arrays(data, MAX_UNPACKED)
     except NOT_A_ZIP as err:

@@ -67,7 +67,8 @@ def recognise_gray(saved, gray, scale=(1.0, 1.0), threshold=THRESHOLD, origin=(0
     check_reads_pictures(saved)
     # In a line, a piece that is "none of these" is one the model is not sure of: that class is left
     # out of the reading, and its share of the probability with it.
-    labels = [label for label in saved.labels if not (reads_a_line(saved) and label == NONE_OF_THESE)]
+    in_a_line = reads_a_line(saved)
+    labels = [label for label in saved.labels if not (in_a_line and label == NONE_OF_THESE)]
     try:
         digits, note = _digits(saved, gray, [saved.labels.index(label) for label in labels], threshold)
     except EmptyImageError as err:
@@ -123,12 +124,12 @@ def recognise_image(saved, data, threshold=THRESHOLD):
     return recognise_gray(saved, gray, (width / gray.shape[1], height / gray.shape[0]), threshold)
 
 
-def recognise_rgba(saved, rgba, width, height, source_size=None, origin=(0, 0)):
+def recognise_rgba(saved, rgba, width, height, source_size, origin=(0, 0)):
     """Raw RGBA pixels (a canvas's inked part, or an image the browser decoded) -> result dict.
 
-    `source_size` is the (W, H) of the original when the pixels are a reduced copy; `origin` is
-    where in the picture the pixels were cut from.
+    `source_size` is the (W, H) of the original picture (the pixels' own where they are not a
+    reduced copy); `origin` is where in the picture the pixels were cut from.
     """
-    source_width, source_height = source_size or (width, height)
+    source_width, source_height = source_size
     return recognise_gray(saved, rgba_to_gray(rgba, width, height), (source_width / width, source_height / height),
                           origin=origin)
