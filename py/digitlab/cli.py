@@ -377,7 +377,7 @@ def _from_scratch(args, base, train_set, val_set):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     labels = train_set.label_names
-    model = Sequential(architecture(args.model, len(labels)), train_set.images.shape[1:] + (1,), seed=args.seed)
+    model = Sequential(architecture(args.model, len(labels)), train_set.input_shape, seed=args.seed)
     accuracy = _report(args, fit(model, train_set, config, val_set=val_set))
     metrics = {"test_accuracy": accuracy, "train_config": config.as_dict(), "nondigits": args.nondigits or 0,
                "glyphs": args.glyphs or 0}

@@ -162,7 +162,7 @@ class Engine:
             blob = model_bytes(saved.model, saved.labels, name=saved.name,
                                weights_dtype="float16" if payload.get("float16") else "float32",
                                metrics=saved.meta.get("metrics", {}), temperature=saved.temperature)
-        return {"name": saved.name, "bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+        return {"name": saved.name, "bytes": len(blob), "base64": _base64(blob)}
 
     def import_onnx(self, payload, data):
         """An ONNX file -> the model file of its network, base64-encoded, for the page to use and keep."""
@@ -171,7 +171,7 @@ class Engine:
         if not data:
             raise DigitlabError("The ONNX file is empty.")
         blob = import_onnx(data, name=str(payload.get("name", ""))[:100])
-        return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+        return {"bytes": len(blob), "base64": _base64(blob)}
 
     def inspect_image(self, payload, data):
         """Vet an image file from its header alone; say what size to decode it at, whether it may be
@@ -242,13 +242,13 @@ class Engine:
             raise DigitlabError("The files to zip are malformed.")
         ends = np.cumsum([0] + sizes).tolist()
         blob = zipped([(path, data[start:end]) for path, start, end in zip(paths, ends, ends[1:])])
-        return {"bytes": len(blob), "base64": base64.b64encode(blob).decode("ascii")}
+        return {"bytes": len(blob), "base64": _base64(blob)}
 
     def unzip(self, payload, data):
         """A zip -> the paths and sizes of the files in it, their bytes one after another in base64."""
         files = unzipped(data or b"")
         return {"paths": [path for path, _ in files], "sizes": [len(blob) for _, blob in files],
-                "base64": base64.b64encode(b"".join(blob for _, blob in files)).decode("ascii")}
+                "base64": _base64(b"".join(blob for _, blob in files))}
 
     def samples(self, payload, data=None):
         return session.samples(self._data()[0], int(payload["per_label"]))
@@ -285,11 +285,9 @@ class Engine:
 
     def _network(self, code, train):
         """(spec, model) of network code, which a batch of `train` goes through once (a dry run)."""
-        shape = train.images.shape[1:] + (1,)
-        spec, model = editable.network_of_code(code, len(train.label_names), shape, MAX_PARAMS)
-        batch = train.images[:8].astype(np.float32)[..., None] / 255  # (8, H, W, 1)
+        spec, model = editable.network_of_code(code, len(train.label_names), train.input_shape, MAX_PARAMS)
         try:
-            model.forward(batch)
+            model.forward(train.batch(slice(8)))  # its first 8 images, (8, H, W, 1)
         except (ValueError, ArithmeticError) as err:
             raise editable.CodeError(None, "One batch through the network failed: %s." % err)
         return spec, model
@@ -374,6 +372,11 @@ class Engine:
 def _described(saved):
     return {"name": saved.name, "labels": saved.labels, "parameters": int(saved.model.count_params()),
             "metrics": saved.meta.get("metrics", {})}
+
+
+def _base64(blob):
+    """Bytes as the base64 text a reply carries them in (JSON holds no bytes)."""
+    return base64.b64encode(blob).decode("ascii")
 
 
 def _needed(value, missing):

@@ -57,7 +57,7 @@ class TrainingSession:
             self.total_steps = head_steps(self.model, len(train_set), self.config)
         else:
             spec = spec or architecture(name, len(train_set.label_names))
-            self.model = Sequential(spec, train_set.images.shape[1:] + (1,), seed=config.seed)
+            self.model = Sequential(spec, train_set.input_shape, seed=config.seed)
             self.events = fit(self.model, train_set, config, val_set=test_set)
             self.total_steps = total_steps(len(train_set), config)
         self.done = False

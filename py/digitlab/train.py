@@ -84,7 +84,7 @@ def augmentation(config):
 def check_reads(model, image_set, whose="The model"):
     """Refuse, in words, to run `model` (`whose`: "The network to start from", say) on images of
     another shape than it reads: a model file and an image store are each of their own."""
-    shape = image_set.images.shape[1:] + (1,)
+    shape = image_set.input_shape
     if model.input_shape != shape:
         raise DigitlabError("%s reads %dx%dx%d images, and these are %dx%dx%d." % ((whose,) + model.input_shape + shape))
 

@@ -18,6 +18,11 @@ class ImageSet:
     def __len__(self):
         return len(self.images)
 
+    @property
+    def input_shape(self):
+        """(H, W, 1): what a network reading these images takes."""
+        return self.images.shape[1:] + (1,)
+
     def counts(self):
         """Images per label, in label order: int array (labels,)."""
         # intp: numpy 1.17 in 32-bit WebAssembly cannot bincount int64
