@@ -227,7 +227,6 @@ class Engine:
         else:
             self.own_images = images
             train, test = hold_out(images)
-            test = test if len(test) else None
         self.data = (train, test)
         return {"name": folder.name, "role": payload.get("role", "train"), "train": len(train),
                 "test": len(test) if test is not None else 0, "labels": train.label_names, "skipped": folder.skipped,

@@ -127,6 +127,8 @@ def test_hold_out_is_every_fifth_image_of_each_label(shapes_dir):
     np.testing.assert_array_equal(held_out.images[held_out.labels == 0], first_circles[[4, 9]])
     train_again, _ = hold_out(read_folder(shapes_dir, ignore))
     np.testing.assert_array_equal(train.images, train_again.images)
+    few, none = hold_out(image_set.subset(np.arange(4)))  # no label has five: all trained on, nothing to test
+    assert (len(few), none) == (4, None)
 
 
 def test_files_outside_label_folders_are_reported_and_nested_folders_belong_to_their_label(tmp_path):

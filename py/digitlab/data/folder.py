@@ -124,7 +124,8 @@ def _files(root, inside, entered, loop):
 
 
 def hold_out(image_set, every=HOLD_OUT_EVERY):
-    """Split -> (train, held_out): every `every`-th image of each label, in file order, is held out.
+    """Split -> (train, held_out): every `every`-th image of each label, in file order, is held out;
+    held_out is None where no label has `every` images (nothing to test on).
 
     Deterministic and stratified, so each label with at least `every` images
     is tested in proportion.
@@ -133,7 +134,7 @@ def hold_out(image_set, every=HOLD_OUT_EVERY):
     for label in range(len(image_set.label_names)):
         members = np.flatnonzero(image_set.labels == label)
         held[members[every - 1::every]] = True
-    return image_set.subset(~held), image_set.subset(held)
+    return image_set.subset(~held), (image_set.subset(held) if held.any() else None)
 
 
 def ink_digit(gray):

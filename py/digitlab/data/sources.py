@@ -29,8 +29,7 @@ def training_sets(data, skip, val=None):
     if is_folder(data):
         images = read_folder(data, skip)
         if val is None:
-            train, held_out = hold_out(images)
-            return train, (held_out if len(held_out) else None)
+            return hold_out(images)
         unknown = lambda label, reason: skip(os.path.join(val, label), reason)  # noqa: E731
         return images, known_labels_only(read_folder(val, skip), images.label_names, unknown, *THE_TRAINING_FOLDERS)
     if val is not None:
