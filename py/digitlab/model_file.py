@@ -12,7 +12,7 @@ import numpy as np
 
 from .data.store import label_names_fault
 from .errors import ModelFileError
-from .npz import NOT_A_ZIP, Refused, read_arrays
+from .npz import NOT_A_ZIP, Refused, read_arrays, source_bytes
 from .nn.layers import LAYERS
 from .nn.losses import softmax
 from .nn.model import Sequential
@@ -94,10 +94,7 @@ def model_bytes(model, labels, **kwargs):
 def load_model(source):
     """Read a model from a path or bytes; raise ModelFileError saying what is wrong."""
     try:
-        if not isinstance(source, (bytes, bytearray, memoryview)):
-            with open(source, "rb") as f:
-                source = f.read()
-        data = bytes(source)
+        data = source_bytes(source)
         if not data.startswith(ZIP_SIGNATURES):  # zipfile would open an archive with other bytes before it
             raise zipfile.BadZipFile("no zip signature")
         arrays = read_arrays(data, MAX_UNPACKED)

@@ -16,6 +16,14 @@ class Refused(ValueError):
     """An .npz refused for what it holds; the message says why, as a predicate ("would unpack to ...")."""
 
 
+def source_bytes(source):
+    """The bytes of an archive given as a path, or as bytes (bytes, bytearray or memoryview)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    with open(source, "rb") as f:
+        return f.read()
+
+
 def read_arrays(data, max_unpacked, names=None):
     """{name: array} of the .npz bytes `data` (only `names`, when given); raises Refused, or one of
     NOT_A_ZIP. Refused when its members would unpack to more than `max_unpacked` bytes (a zip bomb),

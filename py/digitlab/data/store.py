@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..errors import DigitlabError
-from ..npz import NOT_A_ZIP, Refused, read_arrays
+from ..npz import NOT_A_ZIP, Refused, read_arrays, source_bytes
 
 
 class ImageSet:
@@ -70,9 +70,7 @@ def load_set(source, name):
     """The set `name` ("train", "test") of an image store, a path or its bytes (as load_model reads
     a model); raises one of UNREADABLE_STORE. Sizes are checked before anything is unpacked
     (npz.read_arrays)."""
-    if not isinstance(source, bytes):
-        with open(source, "rb") as f:
-            source = f.read()
+    source = source_bytes(source)
     keys = [name + "_images", name + "_labels", name + "_label_names"]
     try:
         arrays = read_arrays(source, MAX_UNPACKED, keys)
@@ -94,9 +92,7 @@ def load_set(source, name):
 def load_sets(source):
     """(train, test) ImageSets of an image store, a path or its bytes; raises one of UNREADABLE_STORE,
     also when its two sets hold images of different sizes (a model reads one size)."""
-    if not isinstance(source, bytes):
-        with open(source, "rb") as f:
-            source = f.read()
+    source = source_bytes(source)
     train, test = load_set(source, "train"), load_set(source, "test")
     if train.images.shape[1:] != test.images.shape[1:]:
         raise ValueError("its train images are %dx%d and its test images %dx%d" % (train.images.shape[1:]
