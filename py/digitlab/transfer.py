@@ -110,8 +110,7 @@ def copies_for(image_count, feature_size):
 def fit_head(model, train_set, val_set=None, seed=0, epochs=None):
     """Train `model`'s head on cached features of `train_set` for `epochs` (HEAD's by default); yield
     the caching's progress events, then train.fit's events, scored on `val_set` each epoch when given."""
-    (feature_size,) = model.shapes[model.frozen]
-    cached = yield from features(model, train_set, copies_for(len(train_set), feature_size), seed)
+    cached = yield from features(model, train_set, _copies(model, len(train_set)), seed)
     val = None
     if val_set is not None and len(val_set):
         val = yield from features(model, val_set, 0, seed)
@@ -126,5 +125,10 @@ def head_config(seed, epochs=None):
 def head_steps(model, image_count, config):
     """How many batches `fit_head` trains the head for with `config` (head_config's): its batch
     events count up to this."""
-    (feature_size,) = model.shapes[model.frozen]
-    return total_steps((1 + copies_for(image_count, feature_size)) * image_count, config)
+    return total_steps((1 + _copies(model, image_count)) * image_count, config)
+
+
+def _copies(model, image_count):
+    """copies_for `image_count` images of the features `model`'s frozen layers give."""
+    (feature_size,) = model.shapes[model.frozen]  # (D,)
+    return copies_for(image_count, feature_size)
