@@ -217,7 +217,7 @@ class Engine:
         return {}
 
     def folder_done(self, payload, data=None):
-        """The folder read becomes the training data (1 in 5 of each label held out to test), or, with
+        """The folder read becomes the training data (some of each label held out to test, hold_out's), or, with
         {"role": "val"}, the images to test a training folder's labels on (matched by name)."""
         folder, self.folder = self._folder(), None
         images = folder.image_set()

@@ -2,8 +2,8 @@
 
 `mnist` and `mnist-test` both name the MNIST store (or $DIGITLAB_MNIST): a store
 keeps its own split, `train` learns from its train images and `eval` scores
-its test images. A folder given to `train` holds out every fifth image of each
-label for validation, unless a validation folder is given; a folder given to
+its test images. A folder given to `train` holds out images of each label for
+validation (folder.hold_out), unless a validation folder is given; a folder given to
 `eval` is a test set, all of it.
 """
 import functools
