@@ -217,8 +217,8 @@ class Engine:
         return {}
 
     def folder_done(self, payload, data=None):
-        """The folder read becomes the training data (some of each label held out to test, hold_out's), or, with
-        {"role": "val"}, the images to test a training folder's labels on (matched by name)."""
+        """The folder read becomes the training data, some of each label held out to test (`hold_out`), or,
+        with {"role": "val"}, the images to test a training folder's labels on (matched by name)."""
         folder, self.folder = self._folder(), None
         images = folder.image_set()
         if payload.get("role") == "val":

@@ -2,9 +2,9 @@
 is no part of the number inside it.
 
 An outline is a component that holds writing (another component within its box, a good part of
-its height) and has almost no ink of its own (INK_IN_MIDDLE) in its middle: inside the quadrilateral of its outermost
-points (top-left, top-right, bottom-right, bottom-left), shrunk about its centre. A face keeps its
-eyes and mouth: they are too small to be writing.
+its height) and has almost no ink of its own (INK_IN_MIDDLE) in its middle: inside the
+quadrilateral of its outermost points (top-left, top-right, bottom-right, bottom-left), shrunk
+about its centre. A face keeps its eyes and mouth: they are too small to be writing.
 """
 import numpy as np
 
