@@ -129,11 +129,11 @@ def misses(saved, rows):
     for style in ("clean", "photo"):
         mine = [r for r in rows if r["style"] == style]
         wrong = [r for r in mine if r["read"] != r["truth"]]
-        miscounted = [r for r in wrong if len(r["read"]) != len(r["truth"])]
-        doubted = [r for r in wrong if r not in miscounted and not alone[r["number"].picks].all()]
+        counted = [r for r in wrong if len(r["read"]) == len(r["truth"])]
+        doubted = sum(not alone[r["number"].picks].all() for r in counted)
         print("  %-5s %d of %d wrong: %d miscounted, %d with a digit wrong or unsure alone, %d lost in the number;"
               " %.1f%% of the numbers hold only digits read right alone" % (
-                  style, len(wrong), len(mine), len(miscounted), len(doubted), len(wrong) - len(miscounted) - len(doubted),
+                  style, len(wrong), len(mine), len(wrong) - len(counted), doubted, len(counted) - doubted,
                   100 * np.mean([alone[r["number"].picks].all() for r in mine])))
 
 
