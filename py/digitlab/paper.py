@@ -282,13 +282,20 @@ def _window_sums(values, reach):
     return sums[k:, k:] - sums[:-k, k:] - sums[k:, :-k] + sums[:-k, :-k]
 
 
+def longer_side_to(size, side):
+    """The (width, height) of a picture of `size` (width, height) scaled, its shape kept, so that its
+    longer side is `side` pixels; neither below 1."""
+    w, h = size
+    scale = side / float(max(w, h))
+    return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+
+
 def _resized(gray, side, enlarging=Image.BOX):
     """The picture as a Pillow float image whose longer side is `side`: each pixel a box's mean, or
     made by `enlarging` where a small picture is enlarged."""
     h, w = gray.shape
-    scale = side / float(max(h, w))
-    return Image.fromarray(gray.astype(np.float32), mode="F").resize(
-        (max(1, int(round(w * scale))), max(1, int(round(h * scale)))), Image.BOX if scale <= 1 else enlarging)
+    resample = Image.BOX if side <= max(h, w) else enlarging
+    return Image.fromarray(gray.astype(np.float32), mode="F").resize(longer_side_to((w, h), side), resample)
 
 
 def _enlarged(mask, size):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab.paper import between, find_sheet, otsu_threshold, typical_width, widen
+from digitlab.paper import between, find_sheet, longer_side_to, otsu_threshold, typical_width, widen
 from digitlab.preprocess import bounding_box, ink_map
 
 PAPER, INK = 0.9, 0.15
@@ -100,6 +100,12 @@ def test_a_drawing_is_never_searched_for_a_sheet(monkeypatch):
     monkeypatch.setattr(paper, "sheet_above", lambda *args: pytest.fail("no table along the frame to look for"))
     gray = fill(np.full((200, 300), 1.0, np.float32), 100, 40, 12, 120, 0.0)
     assert find_sheet(gray) is None
+
+
+@pytest.mark.parametrize("size, side, fitted", [((30, 60), 20, (10, 20)), ((61, 40), 122, (122, 80)),
+                                                ((1000, 10), 28, (28, 1)), ((7, 7), 3, (3, 3))])
+def test_the_longer_side_is_brought_to_its_length_and_the_shape_kept(size, side, fitted):
+    assert longer_side_to(size, side) == fitted
 
 
 def test_otsu_splits_two_levels_between_them():

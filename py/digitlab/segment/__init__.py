@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import EmptyImageError
-from ..paper import widen
+from ..paper import longer_side_to, widen
 from ..preprocess import BLANK, BOX, INK_THRESHOLD, bounding_box, centre_in_frame, fit_box
 from .components import Components
 from .layout import line_count, line_marks, line_tilt
@@ -220,8 +220,7 @@ def _turned(crop, tilt):
     photo's full-size digit cost more than the rest of its reading); None where a hairline
     shrinks below the ink threshold, and the digit is read as it stands."""
     h, w = crop.shape
-    scale = min(1.0, TURN_SIDE / float(max(w, h)))
-    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    size = longer_side_to((w, h), min(TURN_SIDE, max(w, h)))  # shrunk, never enlarged
     small = Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.BOX)  # mode F reads float32 bytes
     turned = np.asarray(small.rotate(tilt, Image.BILINEAR, expand=True))  # (H', W')
     try:
