@@ -12,7 +12,7 @@ from .data.glyphs import MADE_UP
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
 from .nn.optim import SCHEDULES
-from .nn.zoo import ARCHITECTURES, DEFAULT
+from .nn.zoo import ARCHITECTURES, DEFAULT, architecture, known
 
 DEFAULT_MODEL = os.path.join(builtin.OUTPUT, builtin.MODEL)
 FEATURE_MODEL = os.path.join(builtin.OUTPUT, builtin.FEATURES)  # the built-in base of transfer learning
@@ -279,6 +279,9 @@ def _train(args):
     from .data.store import check_trainable, unvalidated
 
     _check_out(args.out)
+    base_name = args.base or (BUILTIN_BASE if is_folder(args.data) else "none")
+    if base_name == "none":
+        known(args.model)  # refused before the data is read
     skipped = []
     train_set, val_set = training_sets(args.data, lambda path, reason: _skip(skipped, path, reason), args.val)
     found = _counts(train_set, val_set if args.val is None else None)  # every image the folder gave
@@ -290,7 +293,6 @@ def _train(args):
     for label, count in unvalidated(train_set, val_set):
         _warn("label %s (%d image%s) cannot be validated: no image of it to validate on"
               % (label, count, "" if count == 1 else "s"))
-    base_name = args.base or (BUILTIN_BASE if is_folder(args.data) else "none")
     base = _base(base_name)
     run = _transfer if base is not None else _from_scratch
     model = run(args, base, train_set, val_set)
@@ -352,11 +354,8 @@ def _from_scratch(args, base, train_set, val_set):
     from .data.nondigits import with_nondigits
     from .data.store import match_labels, split_off
     from .nn.model import Sequential
-    from .nn.zoo import architecture
     from .train import TrainConfig, fit
 
-    if args.model not in ARCHITECTURES:
-        raise DigitlabError("unknown model %r; choose from %s" % (args.model, ", ".join(ARCHITECTURES)))
     calibration_set = None
     if args.calibrate:
         labelled = train_set.counts() > 0

@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import DigitlabError
 from .nn.model import Sequential
-from .nn.zoo import ARCHITECTURES, architecture
+from .nn.zoo import architecture
 from .train import TrainConfig, evaluate, fit, total_steps
 from .transfer import NAME as TRANSFER, fit_head, head_config, head_steps, with_new_head
 
@@ -46,8 +46,6 @@ class TrainingSession:
     def __init__(self, train_set, test_set, name, config, base=None, spec=None):
         """Train architecture `name` (or, named so, the `spec` of a network written in the page) from
         scratch, or with a `base` network a new head on its features."""
-        if base is None and spec is None and name not in ARCHITECTURES:
-            raise ValueError("unknown model %r" % name)
         self.architecture, self.config = (TRANSFER if base is not None else name), config
         self.train_set, self.test_set = train_set, test_set
         if base is not None:

@@ -311,6 +311,14 @@ def test_train_refuses_a_folder_of_one_label_before_training(tmp_path, capsys):
                    'label, square. Add a label folder, or the class "none of these".']
 
 
+def test_train_refuses_an_unknown_architecture_before_reading_the_data(tmp_path, capsys):
+    out_path = str(tmp_path / "m.npz")
+    code, out, err = run_cli(capsys, "train", "--data", str(tmp_path / "no such folder"), "--out", out_path,
+                             "--base", "none", "--model", "resnet")
+    assert code == 1 and out == [] and not os.path.exists(out_path)
+    assert err == ["digitlab: unknown model 'resnet'; choose from logreg, mlp, codelab, cnn, wide, deep"]
+
+
 def test_eval_plain_output(trained, shapes_dir, capsys):
     code, out, err = run_cli(capsys, "eval", "--model", trained[0], "--data", shapes_dir)
     assert code == 0

@@ -200,7 +200,7 @@ def test_an_unknown_architecture_and_a_bad_store_are_refused():
         with pytest.raises(DigitlabError, match="could not be read"):
             engine.handle("load_data", {}, bad)
     engine.handle("load_data", {}, store_bytes(bars(4), bars(2)))
-    with pytest.raises(DigitlabError, match="unknown model 'resnet'"):
+    with pytest.raises(DigitlabError, match="unknown model 'resnet'; choose from logreg, mlp"):
         engine.handle("train_start", {"architecture": "resnet"})
     assert engine.handle("train_cancel", {})["cancelled"]
     with pytest.raises(DigitlabError, match="No training is running"):

@@ -1,5 +1,7 @@
 """The architectures offered by name. Each maps a 28x28x1 image to one logit per label (10 for digits)."""
 
+from ..errors import DigitlabError
+
 LOGREG = [
     {"type": "flatten"},
     {"type": "dense", "units": 10, "init": "glorot"},
@@ -64,8 +66,16 @@ ARCHITECTURES = {"logreg": LOGREG, "mlp": MLP, "codelab": CODELAB, "cnn": CNN, "
 DEFAULT = "cnn"
 
 
+def known(name):
+    """`name`, when it is a built-in architecture; else the error that lists them."""
+    if name not in ARCHITECTURES:
+        raise DigitlabError("unknown model %r; choose from %s" % (name, ", ".join(ARCHITECTURES)))
+    return name
+
+
 def architecture(name, classes):
-    """The spec of `name` with `classes` outputs: its last layer is the dense classifier."""
-    spec = [dict(layer) for layer in ARCHITECTURES[name]]
+    """The spec of built-in architecture `name` with `classes` outputs: its last layer is the dense
+    classifier."""
+    spec = [dict(layer) for layer in ARCHITECTURES[known(name)]]
     spec[-1]["units"] = classes
     return spec
