@@ -36,9 +36,9 @@ from PIL import Image  # noqa: E402
 import build  # noqa: E402
 from digitlab.data.images import WORKING_SIDE  # noqa: E402
 from digitlab.model_file import load_model  # noqa: E402
-from digitlab.recognise import THRESHOLD, read_shifted, recognise_image  # noqa: E402
+from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
 from status import READY  # noqa: E402
-from tests.sets.numbers import compose, load_digits, numbers, render_clean  # noqa: E402
+from tests.sets.numbers import compose, load_digits, numbers, read_alone, render_clean  # noqa: E402
 
 ENGINE_READ = """async ([width, height, base64]) => {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -121,8 +121,7 @@ def misses(saved, rows):
     """Print why our numbers of each style read wrong: a count of digits wrong, a digit the network
     misreads or doubts alone (the 28x28 test digit as MNIST gives it, read as the engine reads a
     digit), or every digit right alone yet one wrong in the number (its cutting out and scaling)."""
-    images, labels = load_digits("test")
-    probs = read_shifted(saved, images.astype(np.float32) / 255)  # (N, 10)
+    probs, labels = read_alone(saved)  # (N, 10), (N,)
     read = np.array(saved.labels)[probs.argmax(axis=1)]  # (N,)
     alone = (read == labels.astype(str)) & (probs.max(axis=1) >= THRESHOLD)  # (N,)
     print("Why numbers read wrong (ours); a test digit alone reads right and sure %.1f%% of the time:" % (100 * alone.mean()))

@@ -3,14 +3,14 @@
     python tests/bench/bench_photos.py [--count 400] [--seed 1] [--no-page] [--model FILE]
 
 Prints, for the built-in model (build/models/default.npz) or --model FILE (the page's timing is the built page's):
-- single digits by presentation: MNIST's own 28x28 test digits, read by the model and as PNG
-  files through the whole pipeline (what the CLI and the page read); the same digits as clean
-  pictures, as photo-like pictures, written with a marker, photographed on an exercise book's page
-  (its margin line beside the digit) and on a sheet lying on a table (tests/sets/numbers.py), each
-  read through the whole pipeline (decode, ink map, segmentation, classifier); all of them
-  together, and the first three (before the notebook's and the table's);
-  and a naive peer on the photos: a 1-nearest-neighbour matcher over the 8,000 training digits
-  (the same normalised 28x28 images), which a good reader must beat;
+- single digits by presentation: MNIST's own 28x28 test digits, read alone as the engine reads a
+  digit (tests/sets/numbers.read_alone), and as PNG files through the whole pipeline (what the CLI
+  and the page read); the same digits as clean pictures, as photo-like pictures, written with a
+  marker, photographed on an exercise book's page (its margin line beside the digit) and on a
+  sheet lying on a table (tests/sets/numbers.py), each read through the whole pipeline (decode,
+  ink map, segmentation, classifier); all of them together, and the first three (before the
+  notebook's and the table's); and a naive peer on the photos: a 1-nearest-neighbour matcher over
+  the 8,000 training digits (the same normalised 28x28 images), which a good reader must beat;
 - numbers of 2-8 digits clean, and of 2-6 digits photo-like, photographed on a ruled or squared
   page ("lined"), the same with an exercise book's margin line ("notebook"), on a sheet lying
   on a table ("desk") and on a light one ("light desk"), written with a marker ("thick": the
@@ -49,7 +49,7 @@ from digitlab.model_file import load_model  # noqa: E402
 from digitlab.preprocess import normalise  # noqa: E402
 from digitlab.recognise import THRESHOLD, recognise_image  # noqa: E402
 from tests.sets.nondigits import highest_confidence, nondigit_pictures  # noqa: E402
-from tests.sets.numbers import compose, load_digits, numbers, png, render_photo  # noqa: E402
+from tests.sets.numbers import compose, load_digits, numbers, png, read_alone, render_photo  # noqa: E402
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 ENGINE_READ_FILE = """async (base64) => {
@@ -71,9 +71,9 @@ def read(saved, data, threshold=THRESHOLD):
 def singles(saved, count, seed, train):
     print("Single test digits (n=%d per presentation), read right (a '?' is not right):" % count)
     test = load_set(os.path.join(build.OUT, build.MNIST_STORE), "test")
-    probs = saved.predict_proba(test.images[..., None].astype(np.float32) / 255)
+    probs, labels = read_alone(saved)
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
-        len(test), percent(probs.argmax(axis=1) == test.labels), percent(probs.max(axis=1) < THRESHOLD)))
+        len(test), percent(probs.argmax(axis=1) == labels), percent(probs.max(axis=1) < THRESHOLD)))
     as_files = [read(saved, png(Image.fromarray(image))) == test.label_names[label]
                 for image, label in zip(test.images, test.labels)]
     print("  the same, as 28x28 PNG files  %s   (light on dark, as MNIST's are; the whole pipeline)" % percent(as_files))
@@ -137,8 +137,7 @@ def nondigits_read(saved, count, seed):
             print("  %-7s %-5s %s   by kind: %s" % (source, style, percent(top < THRESHOLD), ", ".join(
                 "%s %s" % (kind, percent(hits).strip()) for kind, hits in sorted(kinds.items()))))
     everything = np.concatenate(confidences)
-    test = load_set(os.path.join(build.OUT, build.MNIST_STORE), "test")
-    digits = saved.predict_proba(test.images[..., None].astype(np.float32) / 255).max(axis=1)
+    digits = read_alone(saved)[0].max(axis=1)
     print("  all    %s;  MNIST test digits answered ?: %s  (threshold %.2f)" % (
         percent(everything < THRESHOLD), percent(digits < THRESHOLD), THRESHOLD))
     print("  other thresholds: " + "  ".join("%.1f: non-digits %s, digits %s" % (

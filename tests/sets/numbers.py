@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from digitlab.data.sources import MNIST_STORE
+from digitlab.recognise import read_shifted
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STORE = os.path.join(ROOT, MNIST_STORE)
@@ -51,6 +52,13 @@ def load_digits(split):
     """The MNIST `split` ("train" or "test") as (uint8 images (N, 28, 28), labels (N,))."""
     with np.load(STORE) as store:
         return store[split + "_images"], store[split + "_labels"]
+
+
+def read_alone(saved, split="test"):
+    """(probabilities (N, classes), labels (N,)): each digit of the MNIST `split` read alone, as MNIST
+    gives it (28x28, normalised), as the engine reads a digit."""
+    images, labels = load_digits(split)
+    return read_shifted(saved, images.astype(np.float32) / 255), labels
 
 
 class Number:
