@@ -276,3 +276,15 @@ def test_dropout_draws_its_masks_from_the_model_s_seed():
     masks = [Sequential(spec, (3, 3, 1), seed=seed).forward(x, training=True) for seed in (1, 1, 2)]
     np.testing.assert_array_equal(masks[0], masks[1])
     assert not np.array_equal(masks[0], masks[2])
+
+
+def test_two_dropouts_in_one_model_draw_different_masks():
+    """Drawing the same mask, two dropouts of 0.5 kept a quarter of the units at 4 times their value
+    (a mean of 2), not a quarter at 4 and the rest dropped at random (a mean of 1)."""
+    spec = [{"type": "flatten"}, {"type": "dropout", "rate": 0.5}, {"type": "dropout", "rate": 0.5}]
+    model = Sequential(spec, (20, 50, 1), seed=3)
+    assert abs(model.forward(np.ones((20, 20, 50, 1), np.float32), training=True).mean() - 1.0) < 0.05
+    model = Sequential(spec, (20, 50, 1), seed=3)  # the first keeps the model's seed: models trained so far are unchanged
+    np.testing.assert_array_equal(model.layers[1].forward(np.ones((20, 1000), np.float32), training=True),
+                                  Dropout(0.5, seed=3).forward(np.ones((20, 1000), np.float32), training=True))
+

@@ -19,11 +19,13 @@ class Sequential:
         rng = np.random.default_rng(seed) if initialise else None
         self.layers = []
         self.shapes = [self.input_shape]  # shapes[i] is what layer i reads
-        shape, total = self.input_shape, 0
+        shape, total, seeded = self.input_shape, 0, 0
         for entry in self.spec:
             config = {k: v for k, v in entry.items() if k != "type"}
             kind = LAYERS[entry["type"]]
-            layer = kind(seed=seed, **config) if kind.seeded else kind(**config)
+            if kind.seeded:
+                config["seed"], seeded = layer_seed(seed, seeded), seeded + 1
+            layer = kind(**config)
             total += layer.count_params(shape)
             if max_params is not None and total > max_params:
                 raise ValueError("more than %d parameters" % max_params)
@@ -74,3 +76,11 @@ class Sequential:
 
     def count_params(self):
         return sum(v.size for _, v in self.named_params())
+
+
+def layer_seed(seed, earlier):
+    """The seed of a model's seeded layer (a dropout) after `earlier` ones: the model's own for the
+    first, as every model so far was trained with; [seed, earlier] after it, since two dropouts
+    drawing one mask would drop the same units and scale the kept ones twice."""
+    return seed if earlier == 0 else [seed, earlier]
+
