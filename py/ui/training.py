@@ -90,6 +90,8 @@ async def start_training(event):
         reply = json.loads(await worker.requestWithin(network.ANSWER_WITHIN_S, "train_start", json.dumps(settings)))
     else:
         reply = json.loads(await worker.request("train_start", json.dumps(settings)))
+    if run["cancelled"]:  # Cancel pressed while the trainer started the run: it cancels it next, "Cancelled" stays
+        return
     if not reply["ok"]:
         buttons(False)
         say("train-status", reply["error"]["message"])

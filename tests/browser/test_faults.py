@@ -195,6 +195,31 @@ def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
     seen("Cancel while the trainer starts", text(app, "train-status") + " (and no training runs)")
 
 
+def test_cancel_pressed_while_the_trainer_starts_the_run_leaves_it_cancelled(app):
+    """Cancel pressed once the trainer has the run's start, before it answers: its answer came
+    after "Cancelled" and said "Training…", with Start disabled and no training running."""
+    app.evaluate("digitlab.trainer().booted()")  # up, so Start sends train_start at once
+    app.evaluate("""() => {
+        const trainer = digitlab.trainer(), request = trainer.request.bind(trainer);
+        window.answered = [];
+        trainer.request = (command, ...rest) => {
+            const reply = request(command, ...rest);
+            reply.then(() => window.answered.push(command));
+            if (command === "train_start") document.querySelector("[data-testid=train-cancel]").click();
+            return reply;
+        };
+    }""")
+    app.click('[data-testid="train-start"]')
+    app.wait_for_function("['train_start', 'train_cancel'].every(command => window.answered?.includes(command))",
+                          timeout=TRAINING_TIMEOUT_MS)
+    app.wait_for_function("document.querySelector('[data-testid=train-status]')?.textContent === 'Cancelled'"
+                          " && !document.querySelector('[data-testid=train-start]')?.disabled")
+    report = app.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
+    assert report["error"]["message"] == "No training is running."
+    assert text(app, "train-status") == "Cancelled" and app.is_disabled('[data-testid="train-cancel"]')
+    seen("Cancel while the run starts", text(app, "train-status") + " (and no training runs)")
+
+
 def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watched_context, app_url):
     context, watch = watched_context
     page = context.new_page()
