@@ -97,7 +97,8 @@ def upload_problem(size, limit):
     if size == 0:
         return "The file is empty."
     if size > limit:
-        return "The file is %d MB; the limit is %d MB." % (size // 2 ** 20, limit // 2 ** 20)
+        tenths = -(-size * 10 // 2 ** 20)  # rounded up: a file over the limit never reads as the limit
+        return "The file is %d.%d MB; the limit is %d MB." % (tenths // 10, tenths % 10, limit // 2 ** 20)
     return None
 
 

@@ -203,7 +203,7 @@ def test_what_is_not_a_file_is_named_and_a_file_past_the_limit_refused_unread(tm
     image_set = read_folder(root, skip)
     np.testing.assert_array_equal(np.bincount(image_set.labels), [2, 2])
     assert skipped == {os.path.join(root, "a", "pipe.png"): NOT_A_FILE,
-                       os.path.join(root, "b", "huge.png"): "The file is 40 MB; the limit is %d MB." % (MAX_BYTES // 2 ** 20)}
+                       os.path.join(root, "b", "huge.png"): "The file is 40.0 MB; the limit is %d MB." % (MAX_BYTES // 2 ** 20)}
 
 
 def folder_with(tmp_path, layout):

@@ -1,7 +1,10 @@
 """What the page says for engine replies (py/ui/view.py, shared with MicroPython)."""
+import pytest
 import view
 from digitlab import cli
+from digitlab.data.images import open_image
 from digitlab.engine import Engine
+from digitlab.errors import BadImageError
 from digitlab.session import SETTINGS
 
 INFO = {"runtime": {"label": "Pyodide 0.17.1"}, "python": "3.8.2", "numpy": "1.17.5", "pillow": "8.0.1"}
@@ -56,8 +59,12 @@ def test_an_error_shows_its_message_and_no_prediction():
 def test_uploads_are_refused_before_reading_when_empty_or_too_big():
     limit = Engine().handle("info", {})["max_upload_bytes"]  # the engine's own limit, images.MAX_BYTES
     assert view.upload_problem(0, limit) == "The file is empty."
-    assert view.upload_problem(limit + 1, limit) == "The file is 30 MB; the limit is 30 MB."
+    assert view.upload_problem(limit + 1, limit) == "The file is 30.1 MB; the limit is 30 MB."
     assert view.upload_problem(limit, limit) is None
+    for size in (0, limit + 1, limit + 2 ** 19, 40 * 2 ** 20, 40 * 2 ** 20 + 1):  # the engine says it alike
+        with pytest.raises(BadImageError) as refused:
+            open_image(bytes(size))
+        assert str(refused.value) == view.upload_problem(size, limit)
 
 
 def test_the_accuracy_line_counts_the_test_images_in_the_confusion_matrix():

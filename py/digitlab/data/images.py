@@ -173,7 +173,9 @@ def _openers():
 
 def _within_bytes(count):
     if count > MAX_BYTES:
-        raise ImageTooLargeError("The file is %.0f MB; the limit is %d MB." % (count / 2 ** 20, MAX_BYTES // 2 ** 20))
+        tenths = -(-count * 10 // 2 ** 20)  # rounded up, as the page says it (py/ui/view.upload_problem)
+        raise ImageTooLargeError("The file is %d.%d MB; the limit is %d MB." % (tenths // 10, tenths % 10,
+                                                                               MAX_BYTES // 2 ** 20))
 
 
 def _within_limits(size, max_pixels):
