@@ -280,6 +280,8 @@ def class_name_problem(name, classes):
         return "A class name cannot hold / or \\ or start with a dot: it names a folder."
     if name == UNSURE:
         return "A class cannot be named %s: a reading says %s when it is not sure." % (UNSURE, UNSURE)
+    if name == "__MACOSX":  # the engine skips it, as a folder of a Mac zip's extras (data/folder.hidden)
+        return "A class cannot be named __MACOSX: a folder of that name holds a Mac zip's extras, and is skipped."
     if name in classes:
         return "There is a class “%s” already." % name
     return None

@@ -2,6 +2,7 @@
 import pytest
 import view
 from digitlab import cli
+from digitlab.data.folder import hidden
 from digitlab.data.images import open_image
 from digitlab.engine import Engine
 from digitlab.errors import BadImageError
@@ -261,6 +262,8 @@ def test_a_drawn_class_needs_a_free_name_that_can_name_a_folder():
     for name in ("a/b", "a\\b", ".hidden"):
         assert view.class_name_problem(name, taken).startswith("A class name cannot hold")
     assert view.class_name_problem("?", taken) == "A class cannot be named ?: a reading says ? when it is not sure."
+    for name in (".x", "__MACOSX", "._a", "x", "MACOSX", "_x"):  # no class the engine would skip as hidden
+        assert not hidden(name) or view.class_name_problem(name, taken) is not None
 
 
 def test_drawn_classes_are_ready_with_two_classes_drawn_and_name_the_empty_ones():
