@@ -9,7 +9,7 @@ import view
 from dom import app, element, say
 
 camera = app.camera
-state = {"side": None, "live": False, "committed": None}  # the side: start's
+state = {"side": None, "live": False, "committed": None, "loop": 0}  # the side: start's; loop: the latest reading loop
 
 
 def controls(opened):
@@ -54,10 +54,12 @@ async def toggle_live(event):
 async def read_live():
     history = []
     state["committed"] = None
-    while state["live"] and camera.isOpen:
+    state["loop"] += 1
+    mine = state["loop"]
+    while reading(mine):
         await camera.nextFrame()
         frame = camera.frame(state["side"])
-        if not frame:
+        if not frame or not reading(mine):  # ticked off, or off and on again, while it waited
             continue
         reply_json = await app.engine.request("predict_pixels", json.dumps({"width": frame.width, "height": frame.height}),
                                               frame.pixels)
@@ -66,10 +68,16 @@ async def read_live():
             close_camera(message=reply["error"]["message"])
             return
         text = view.live_reading(history, reply, results.shown["threshold"])
-        if text and text != state["committed"] and state["live"]:
+        if text and text != state["committed"] and reading(mine):
             state["committed"] = text
             size = json.loads(await app.picture.show(await camera.still()))
             results.show(reply_json, "from the camera, the same over %d frames" % view.LIVE_FRAMES, size)
+
+
+def reading(loop):
+    """Whether reading `loop` reads on: live reading is on, the camera open, and no newer loop began
+    (one that waited on a frame while the box was ticked off and on again would read beside it)."""
+    return state["live"] and camera.isOpen and state["loop"] == loop
 
 
 def start(working_side):

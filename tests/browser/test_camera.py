@@ -138,6 +138,30 @@ def test_live_reading_keeps_a_number_read_the_same_over_three_frames(camera_app,
     wait_for_camera_message(camera_app, "Camera off")
 
 
+def test_live_reading_ticked_off_and_on_again_reads_in_one_loop(camera_app):
+    """The loop that was waiting on a frame when the box was ticked off went on beside the new one:
+    two readings of each frame in flight at once."""
+    camera_app.click('[data-testid="camera-open"]')
+    wait_for_camera_message(camera_app, "Camera on")
+    camera_app.evaluate("""() => {
+        const engine = digitlab.engine, request = engine.request.bind(engine);
+        window.reading = { now: 0, most: 0, done: 0 };
+        engine.request = (command, ...rest) => {
+            if (command !== "predict_pixels") return request(command, ...rest);
+            reading.now += 1;
+            reading.most = Math.max(reading.most, reading.now);
+            return request(command, ...rest).finally(() => { reading.now -= 1; reading.done += 1; });
+        };
+        const live = document.querySelector("[data-testid=camera-live]");
+        live.click(); live.click(); live.click();  // on, off and on again before a frame comes
+    }""")
+    camera_app.wait_for_function("window.reading?.done >= 6", timeout=60000)
+    camera_app.uncheck('[data-testid="camera-live"]')
+    assert camera_app.evaluate("window.reading.most") == 1
+    camera_app.click('[data-testid="camera-close"]')
+    wait_for_camera_message(camera_app, "Camera off")
+
+
 def test_a_camera_that_stops_mid_stream_is_said_and_the_page_keeps_working(camera_app):
     camera_app.click('[data-testid="camera-open"]')
     wait_for_camera_message(camera_app, "Camera on")
