@@ -77,8 +77,8 @@ export async function forgetModel() {
 
 /**
  * Make the model kept in this browser the predictor's again (at start, or in a restarted worker).
- * Resolves to a reply whose result is the model, or null when none is kept. A kept model that
- * cannot be read or is refused (damaged) is forgotten, and the reply says why.
+ * Resolves to a reply whose result is the model, or null when none is kept. A kept model the engine
+ * refuses (damaged) is forgotten; storage that cannot be read leaves it kept. The reply says why.
  */
 export async function restoreModel(predictor) {
   let kept;
