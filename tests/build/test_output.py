@@ -54,6 +54,9 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
         html = f.read()
     assert re.search(r'<meta name="theme-color" content="([^"]+)">', html).group(1) == build.THEME
     assert view.NETWORK_IN_PYTHON == editable.NAME and '<option value="%s">' % editable.NAME in html
+    models = re.search(r'<select data-testid="train-model">(.*?)</select>', html, re.S).group(1)
+    offered = re.findall(r'<option value="([^"]+)">', models)
+    assert offered[0] == zoo.DEFAULT and sorted(offered) == sorted(list(zoo.ARCHITECTURES) + [editable.NAME])
     assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
     assert view.UNSURE == store.UNSURE and view.TRANSFER == transfer.NAME
     said = []  # the service worker's and the page's words to each other
