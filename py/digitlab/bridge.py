@@ -33,7 +33,7 @@ def use_webgl(kernel, device_json):
     `kernel.matmul(a, b, out, m, k, n, trans_a, trans_b)` is JavaScript (engine-worker.js): it
     reads a and b and writes out through their buffers, in WebAssembly memory, and returns
     false once its context is lost. The device's "kernelAlways" (the page's ?kernel=on) sends it
-    every product, with no races against NumPy. Returns the kernel's status as JSON text.
+    every product, with no races against NumPy. The engine's `info` says the kernel's status.
     """
     device = json.loads(device_json)
     always = device.pop("kernelAlways", False)  # the status says it once, as the dispatch's "always"
@@ -52,7 +52,6 @@ def use_webgl(kernel, device_json):
     dispatch = MatmulDispatch(None if kernel is None else product, "WebGL", reason=device.get("reason"),
                               always=always)
     _engine.use_kernel(dispatch, device)
-    return json.dumps(_engine.kernel_status())
 
 
 def _create_proxy(value):

@@ -9,7 +9,6 @@ bridge (bridge.py) is the only caller in the browser; CPython tests call
 """
 import base64
 import platform
-import sys
 import tracemalloc
 
 import numpy as np
@@ -86,7 +85,6 @@ class Engine:
             "python": platform.python_version(),
             "numpy": np.__version__,
             "pillow": PIL.__version__,
-            "platform": sys.platform,
             "model": self._model_info(),
             "threshold": THRESHOLD,
             "working_side": WORKING_SIDE,

@@ -151,7 +151,7 @@ async function boot({ base, runtime: wanted, role, kernel: kernelWanted, fault: 
   const device = probeWebGL(pageWebGL2);
   bridge.use_webgl(setUpKernel(device, role, kernelWanted), JSON.stringify(device));
   const info = JSON.parse(run("info", "{}")).result;
-  info.runtime = { name, label: runtime.label, reason: build.reason };
+  info.runtime = { label: runtime.label };
   info.boot_stages = bootStages.concat([["ready", now()]]);
   postMessage({ type: "ready", info });
 }
