@@ -280,6 +280,34 @@ def test_a_bias_that_does_not_fit_its_layer_is_refused(bias):
     assert "layer 1's b is (%d,), not (10,)" % bias in refusal(data)
 
 
+def dense_net(w, b):
+    """One Gemm over flat images: x (batch, 784) @ w.T + b."""
+    return onnx_file([node("Gemm", ["x", "w", "b"], "out", "fc", transB=1)], [w, b], ["batch", 784])
+
+
+@pytest.mark.parametrize("raw", [True, False])  # listed one by one, ONNX keeps float16 as bits in int32_data
+def test_float16_weights_are_read_as_bytes_or_listed(raw):
+    w, b = weights(10, 784).astype(np.float16), weights(10).astype(np.float16)
+    halves = [helper.make_tensor(name, TensorProto.FLOAT16, value.shape,
+                                 value.tobytes() if raw else value.flatten().tolist(), raw=raw)
+              for name, value in (("w", w), ("b", b))]
+    as_floats = load_model(import_onnx(dense_net(*initialisers(w=w.astype(np.float32), b=b.astype(np.float32)))))
+    np.testing.assert_array_equal(load_model(import_onnx(dense_net(*halves))).predict_proba(IMAGES),
+                                  as_floats.predict_proba(IMAGES))
+
+
+def test_a_float16_listed_with_more_than_16_bits_is_refused():
+    b = TensorProto(name="b", data_type=TensorProto.FLOAT16, dims=[10], int32_data=[2 ** 16] * 10)
+    assert "a float16 tensor lists a number of more than 16 bits" in refusal(dense_net(*initialisers(w=weights(10, 784)), b))
+
+
+def test_a_gemm_bias_written_as_a_row_is_the_layers_bias():
+    w, b = weights(10, 784), weights(10)
+    data = dense_net(*initialisers(w=w, b=b.reshape(1, 10)))
+    np.testing.assert_allclose(load_model(import_onnx(data)).predict_proba(IMAGES),
+                               softmax(runtime_output(data, IMAGES)), atol=1e-5, rtol=0)
+
+
 def test_an_attribute_of_the_wrong_kind_is_refused():
     assert "a node's attributes are malformed" in refusal(unchecked_conv_net("conv", strides=1))  # a number, not a list
 

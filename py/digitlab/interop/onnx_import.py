@@ -243,7 +243,11 @@ class _Reader:
         if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
             self._refuse(node, "scales or transposes its input, which a dense layer does not")
         weight = self._constant_input(node, 1)
-        self._dense(node, weight.T if a.get("transB", 0) else weight, self._constant_input(node, 2, required=False))
+        weight = weight.T if a.get("transB", 0) else weight  # (inputs, units)
+        bias = self._constant_input(node, 2, required=False)
+        if bias is not None and bias.shape == (1, weight.shape[-1]):  # a row, broadcast down the batch: one bias
+            bias = bias[0]
+        self._dense(node, weight, bias)
 
     def _matmul(self, node):
         self._dense(node, self._constant_input(node, 1), None)

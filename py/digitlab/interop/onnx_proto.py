@@ -180,7 +180,7 @@ def _read_tensor(data, budget):
             name = _text(value)
         elif number == 9:
             raw = value
-        elif number in (4, 7):  # float_data, int64_data
+        elif number in (4, 5, 7):  # float_data, int32_data (float16's bits), int64_data
             numbers.setdefault(number, []).append(field)
         elif number == 13 or (number == 14 and value == EXTERNAL):
             raise OnnxError("the tensor %r refers to data outside the file, which digitlab never reads" % name)
@@ -208,12 +208,17 @@ def _read_tensor(data, budget):
 
 def _listed_numbers(numbers, data_type, count):
     """A tensor's numbers listed one by one (not raw), their bytes checked against `count` first."""
-    fields = numbers.get(7 if data_type == INT64 else 4, [])
+    fields = numbers.get({INT64: 7, FLOAT16: 5}.get(data_type, 4), [])
     size = sum(len(value) if wire_type == pb.LENGTH else 4 for _, wire_type, value in fields)
     if size > count * pb.MAX_VARINT_BYTES:
         raise OnnxError("a tensor lists more numbers than it declares")
     if data_type == INT64:
         return [v for field in fields for v in pb.read_packed_varints(field)]
+    if data_type == FLOAT16:  # listed as their bits, one number each
+        bits = [v for field in fields for v in pb.read_packed_varints(field)]
+        if any(not 0 <= v < 2 ** 16 for v in bits):
+            raise OnnxError("a float16 tensor lists a number of more than 16 bits")
+        return np.array(bits, np.uint16).view("<f2")
     values = []
     for _, wire_type, value in fields:
         raw = bytes(value) if wire_type == pb.LENGTH else value.to_bytes(4, "little")
