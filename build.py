@@ -98,6 +98,7 @@ MANIFEST = {  # build/manifest.webmanifest; its URLs are relative to it, so the 
               for name, (side, full_bleed) in list(ICONS.items())[:3]],
 }
 SERVICE_WORKER = "service-worker.js"  # static/'s template, written to the root of build/ (its scope)
+CACHE_PREFIX = "digitlab-"  # every cache the service worker keeps: a new build's deletes the older builds' ones
 NOT_KEPT_OFFLINE = ("bench",)  # build/ folders the page never loads
 BUNDLE = "digitlab.tar"  # py/digitlab's sources, which the engine unpacks into its file system
 RUNTIME_CONFIG = "runtime.json"  # what the engine reads first: the runtimes and files this build holds
@@ -359,8 +360,8 @@ def write_service_worker():
     with open(os.path.join(ROOT, "static", SERVICE_WORKER)) as f:
         template = f.read()
     with open(os.path.join(OUT, SERVICE_WORKER), "w") as f:
-        f.write('const CACHE = "digitlab-%s";\nconst FILES = %s;\n%s'
-                % (digest.hexdigest()[:16], json.dumps(["./"] + files, indent=0), template))
+        f.write('const CACHE_PREFIX = "%s";\nconst CACHE = CACHE_PREFIX + "%s";\nconst FILES = %s;\n%s'
+                % (CACHE_PREFIX, digest.hexdigest()[:16], json.dumps(["./"] + files, indent=0), template))
 
 
 def write_tar(target, files):

@@ -1,6 +1,7 @@
 // Keeps the whole app in this browser so it opens with the network off.
-// build.py serves this file from the root of build/, after two lines it writes:
-//   const CACHE = "digitlab-<digest of the build>"; const FILES = [every file the page may load];
+// build.py serves this file from the root of build/, after three lines it writes:
+//   const CACHE_PREFIX = "digitlab-"; const CACHE = CACHE_PREFIX + "<digest of the build>";
+//   const FILES = [every file the page may load];
 // The kept copy first: a build's files never change (a new build renames CACHE), so a visit
 // reads them from this browser without asking the server, and the browser may keep the
 // runtime's compiled WebAssembly, as it does for responses from the Cache API. Anything else
@@ -38,7 +39,7 @@ self.addEventListener("message", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  const old = (names) => names.filter((name) => name.startsWith("digitlab-") && name !== CACHE);
+  const old = (names) => names.filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE);
   event.waitUntil(caches.keys()
     .then((names) => Promise.all(old(names).map((name) => caches.delete(name))))
     .then(() => self.clients.claim()));

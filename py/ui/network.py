@@ -8,7 +8,7 @@ import view
 from dom import app, element, say
 
 editor = {"view": None, "examples": {}, "trainer": None}  # trainer: the UI's way to the idle trainer
-ANSWER_WITHIN_S = 10  # the trainer's Python stops the code itself after 2 s; this catches what it cannot
+ANSWER_WITHIN_S = 10  # the trainer's Python stops the code itself (editable.TIME_LIMIT_S); this catches what it cannot
 
 
 def code():

@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 
 import pytest
@@ -122,7 +123,7 @@ def test_the_service_worker_keeps_every_page_file_and_a_new_build_renames_its_ca
     def written():
         build.write_service_worker()
         script = (out / build.SERVICE_WORKER).read_text()
-        cache = script.split('"')[1]
+        cache = re.search(r'^const CACHE = CACHE_PREFIX \+ "([^"]+)";$', script, re.M).group(1)
         files = json.loads(script.split("const FILES = ", 1)[1].split(";\n", 1)[0])
         return cache, files
 

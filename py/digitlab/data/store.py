@@ -53,6 +53,7 @@ def save_sets(path, **sets):
 # refused for what it holds, with labels beyond its names or without the set asked for (ValueError).
 UNREADABLE_STORE = NOT_A_ZIP + (ValueError,)
 UNSURE = "?"  # what a reading not sure, or of no digit, says: so no label may be named this
+MIN_LABELS = 2  # a model of one label would give it to everything, sure of it
 MAX_UNPACKED = 512 * 2 ** 20  # what an image store may unpack to: 650,000 images of 28x28, and no zip bomb
 
 
@@ -119,7 +120,7 @@ def check_trainable(image_set):
     labels = [name for name, count in zip(image_set.label_names, image_set.counts()) if count]
     if UNSURE in labels:
         raise DigitlabError("A label cannot be %s, which a reading says when not sure: rename it." % UNSURE)
-    if len(labels) < 2:
+    if len(labels) < MIN_LABELS:
         raise DigitlabError("Training needs images of two labels at least, to tell apart; %s. Add a label "
                             "folder, or the class \"none of these\"." % (
                                 "these are all of one label, %s" % labels[0] if labels else "there are no images"))
