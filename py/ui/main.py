@@ -39,7 +39,7 @@ async def recognise_drawing(event=None):
 def clear_drawing(event):
     pad.clear()
     waiting["upload"] = None  # a picture chosen during the boot is not read either
-    results.refuse("Write a number or upload a photo of one.", "")
+    results.refuse(view.PROMPT, "")
 
 
 async def recognise_upload(event=None):

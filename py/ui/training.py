@@ -334,7 +334,7 @@ async def use_mnist(event):
 
 def show_mnist_data(data):
     """The data panel back on the MNIST digits (`data`: load_data's result, None when not known)."""
-    say("data-line", view.mnist_line(data) if data else "Data: the MNIST digits")
+    say("data-line", view.mnist_line(data) if data else view.MNIST_DATA)
     say("data-message", "")
     element("folder-skipped").replaceChildren()
     element("use-mnist").hidden = True

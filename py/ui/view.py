@@ -6,6 +6,8 @@ Kept apart from main.py, which only touches the DOM, so it can be tested in CPyt
 UNSURE = "?"  # the label of a digit read with less confidence than the threshold (data/store.py)
 TRANSFER = "transfer"  # the name of a model made by transfer learning (transfer.NAME)
 MAYBE_FROM = 0.15  # a candidate at least this likely is named in "maybe 2 or 3"
+PROMPT = "Write a number or upload a photo of one."  # before anything is read (index.html's too)
+MNIST_DATA = "Data: the MNIST digits"  # the data panel on the built-in digits (index.html's too)
 
 
 def runtime_line(info):
@@ -206,7 +208,7 @@ def speed_line(epoch):
 
 def mnist_line(data):
     """A load_data result, e.g. 'Data: the MNIST digits: 8000 to train, 2000 to test'."""
-    return "Data: the MNIST digits: %d to train, %d to test" % (data["train"], data["test"])
+    return "%s: %d to train, %d to test" % (MNIST_DATA, data["train"], data["test"])
 
 
 def folder_line(data):

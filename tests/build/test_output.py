@@ -58,6 +58,7 @@ def test_what_the_page_the_ui_and_the_engine_each_name_agrees(out):
     offered = re.findall(r'<option value="([^"]+)">', models)
     assert offered[0] == zoo.DEFAULT and sorted(offered) == sorted(list(zoo.ARCHITECTURES) + [editable.NAME])
     assert view.FIRST_EXAMPLE == zoo.DEFAULT and zoo.DEFAULT in editable.EXAMPLES
+    assert '"message">%s</p>' % view.PROMPT in html and '"data-line">%s</p>' % view.MNIST_DATA in html
     assert view.UNSURE == store.UNSURE and view.TRANSFER == transfer.NAME and view.MIN_DRAWN_CLASSES == store.MIN_LABELS
     said = []  # the service worker's and the page's words to each other
     for path in ("service-worker.js", os.path.join("static", "page", "offline.js")):
