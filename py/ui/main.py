@@ -121,6 +121,8 @@ async def start():
         await recognise_drawing()
     await network.start(engine, training.idle_trainer)  # the network's code: nothing the first answer needs
     wake("[data-testid=code-panel]")
+    # The connection is watched before the files are kept: an install that hangs would leave it unsaid.
+    app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
     # Only now: keeping the app's files for offline use would compete with the boot's downloads.
     say("offline", view.KEEPING_OFFLINE)
     kept = json.loads(await app.keepOffline())
@@ -128,7 +130,6 @@ async def start():
     hint = view.install_hint(kept)
     if hint:  # the line at the top (iPads) must not promise what cannot be
         say("install-hint", hint)
-    app.watchConnection(create_proxy(lambda kept: say("connection", view.connection_line(kept))))
 
 
 await start()

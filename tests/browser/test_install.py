@@ -78,8 +78,9 @@ def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_fi
             worker = os.path.join(copy, "service-worker.js")
             with open(worker) as f:
                 script = f.read()
+            digest = old[len(build.CACHE_PREFIX):]
             with open(worker, "w") as f:  # what a new build changes: the cache's name...
-                f.write(script.replace(old, old + "-next"))
+                f.write(script.replace('"%s"' % digest, '"%s-next"' % digest))
             with open(os.path.join(copy, CHANGED), "a") as f:  # ...and some of its files
                 f.write("\n// the next build\n")
 
