@@ -81,6 +81,13 @@ def test_save_sets_and_load_set_round_trip(tmp_path):
         assert loaded.label_names == original.label_names
 
 
+def test_a_set_of_hundreds_of_labels_keeps_them_through_a_store(tmp_path):
+    names = ["glyph %d" % k for k in range(300)]
+    glyphs = ImageSet(np.zeros((3, 28, 28), np.uint8), [3, 290, 299], names)
+    save_sets(str(tmp_path / "glyphs.npz"), train=glyphs)
+    np.testing.assert_array_equal(load_set(str(tmp_path / "glyphs.npz"), "train").labels, [3, 290, 299])  # not 34
+
+
 def test_image_set_refuses_float_images_and_mismatched_labels():
     with pytest.raises(ValueError, match="uint8"):
         ImageSet(np.zeros((2, 28, 28), np.float32), [0, 1], mnist.LABELS)

@@ -44,7 +44,8 @@ def save_sets(path, **sets):
     arrays = {}
     for name, s in sets.items():
         arrays[name + "_images"] = s.images
-        arrays[name + "_labels"] = s.labels.astype(np.uint8)
+        small = len(s.label_names) <= 256  # MNIST's ten in a byte each; a glyph set's hundreds would wrap there
+        arrays[name + "_labels"] = s.labels.astype(np.uint8 if small else np.int32)
         arrays[name + "_label_names"] = np.array(s.label_names)
     np.savez_compressed(path, **arrays)
 
