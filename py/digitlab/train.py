@@ -97,13 +97,14 @@ def evaluate(model, image_set, batch_size=128, predictions=None):
     """
     k = len(image_set.label_names)
     confusion = np.zeros((k, k), dtype=np.int64)
-    loss_sum = 0.0
+    loss_sum, seen = 0.0, 0
     for x, y in iterate_batches(image_set, batch_size):
         logits = model.forward(x)
         loss, _ = softmax_cross_entropy(logits, y)
-        loss_sum += loss * len(y)
+        loss_sum, seen = loss_sum + loss * len(y), seen + len(y)
         predicted = logits.argmax(axis=1)
-        np.add.at(confusion, (y, predicted), 1)
+        labelled = y != NO_LABEL  # a drawing to be unsure of has no right answer: no row (-1 is the last one)
+        np.add.at(confusion, (y[labelled], predicted[labelled]), 1)
         if predictions is not None:
             predictions.extend(predicted.tolist())
     n = max(1, int(confusion.sum()))
@@ -112,7 +113,7 @@ def evaluate(model, image_set, batch_size=128, predictions=None):
                  for right, total in zip(np.diag(confusion), per_class_total)]
     return {
         "accuracy": float(np.trace(confusion)) / n,
-        "loss": loss_sum / n,
+        "loss": loss_sum / max(1, seen),
         "per_class": dict(zip(image_set.label_names, per_class)),
         "confusion": confusion.tolist(),
         "labels": list(image_set.label_names),

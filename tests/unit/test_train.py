@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from digitlab.data.store import ImageSet
+from digitlab.nn.losses import NO_LABEL
 from digitlab.nn.model import Sequential
 from digitlab.nn.optim import steady_lr
 from digitlab.nn.zoo import ARCHITECTURES
@@ -134,6 +135,13 @@ def test_evaluate_against_known_predictions():
     assert scores["labels"] == ["a", "b", "c"]
     # Logits are one 1 and two 0s: loss log(e + 2) - 1 when right, log(e + 2) when wrong.
     assert scores["loss"] == pytest.approx(math.log(math.e + 2) - 0.7, rel=1e-6)
+
+
+def test_evaluate_leaves_images_of_no_label_out_of_the_scores():
+    images = np.array([[[0, 255, 0]], [[0, 0, 255]], [[255, 0, 0]]], dtype=np.uint8)  # read as b, c, a
+    scores = evaluate(argmax_model(), ImageSet(images, [1, NO_LABEL, 0], ["a", "b", "c"]))
+    assert scores["confusion"] == [[1, 0, 0], [0, 1, 0], [0, 0, 0]] and scores["accuracy"] == 1.0
+    assert scores["per_class"]["c"] is None
 
 
 def test_evaluate_per_class_matches_confusion_diagonal():
