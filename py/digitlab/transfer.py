@@ -18,6 +18,7 @@ from .data.augment import random_affine
 from .data.batches import iterate_batches
 from .errors import DigitlabError
 from .nn.model import Sequential
+from .nn.zoo import classifier
 from .train import TrainConfig, fit, total_steps
 
 NAME = "transfer"  # what a model made here is called (its file's architecture name, which the page's words follow)
@@ -71,8 +72,7 @@ def head_start(spec):
 def with_new_head(base, label_names, seed=0):
     """A model of `base`'s feature layers (copied, frozen) and a new head with one output per label."""
     start = head_start(base.spec)
-    classifier = {"type": "dense", "units": len(label_names), "init": "glorot"}  # whatever the base ends with
-    spec = base.spec[:start] + [{"type": "dropout", "rate": HEAD_DROPOUT}, classifier]
+    spec = base.spec[:start] + [{"type": "dropout", "rate": HEAD_DROPOUT}, classifier(len(label_names))]
     model = Sequential(spec, base.input_shape, seed=seed)
     for mine, theirs in zip(model.layers[:start], base.layers[:start]):
         for key, value in theirs.params.items():

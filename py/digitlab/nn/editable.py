@@ -14,7 +14,7 @@ from ..errors import DigitlabError
 from ..model_file import MAX_VALUES, setting_problem
 from .layers import LAYERS, Layer
 from .model import Sequential
-from .zoo import CNN, CODELAB, LOGREG, MLP
+from .zoo import CNN, CODELAB, LOGREG, MLP, classifier
 
 TIME_LIMIT_S = 2.0  # defining a network takes milliseconds: a loop that runs on is stopped
 # What the code may call besides the layers: enough to compute a network, nothing to import or
@@ -38,7 +38,7 @@ class CodeError(DigitlabError):
 
 # The examples one tap away: (title, what to look for in the charts, spec).
 OVERFIT = [{"type": "flatten"}, {"type": "dense", "units": 1024}, {"type": "relu"},
-           {"type": "dense", "units": 1024}, {"type": "relu"}, {"type": "dense", "units": 10, "init": "glorot"}]
+           {"type": "dense", "units": 1024}, {"type": "relu"}, classifier()]
 EXAMPLES = {
     "logreg": ("Logistic regression: one dense layer, a score per class from the pixels.",
                "It learns fast and stops near 92 %: a straight line cannot tell every 4 from a 9.", LOGREG),

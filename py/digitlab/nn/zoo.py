@@ -2,9 +2,16 @@
 
 from ..errors import DigitlabError
 
+
+def classifier(units=10):
+    """The last layer: a dense layer with a logit per label, Glorot-initialised (a softmax follows it,
+    not a ReLU, which He's initialisation is for)."""
+    return {"type": "dense", "units": units, "init": "glorot"}
+
+
 LOGREG = [
     {"type": "flatten"},
-    {"type": "dense", "units": 10, "init": "glorot"},
+    classifier(),
 ]
 
 MLP = [
@@ -12,7 +19,7 @@ MLP = [
     {"type": "dense", "units": 256},
     {"type": "relu"},
     {"type": "dropout", "rate": 0.2},
-    {"type": "dense", "units": 10, "init": "glorot"},
+    classifier(),
 ]
 
 # The TensorFlow.js "handwritten digit recognition" codelab CNN.
@@ -24,7 +31,7 @@ CODELAB = [
     {"type": "relu"},
     {"type": "maxpool2d", "size": 2},
     {"type": "flatten"},
-    {"type": "dense", "units": 10, "init": "glorot"},
+    classifier(),
 ]
 
 
@@ -44,7 +51,7 @@ def conv_blocks(filters):
         {"type": "dense", "units": 256},
         {"type": "relu"},
         {"type": "dropout", "rate": 0.3},
-        {"type": "dense", "units": 10, "init": "glorot"},
+        classifier(),
     ]
 
 
