@@ -18,6 +18,7 @@ from ..data.store import label_names_fault
 from ..errors import ModelFileError
 from ..model_file import MAX_PARAMS, MAX_VALUES, load_model, model_bytes
 from ..nn.model import Sequential
+from ..nn.ops import conv_out
 from ..preprocess import INPUT_SHAPE
 from . import onnx_proto as onnx
 
@@ -172,7 +173,7 @@ class _Reader:
         b = np.zeros(filters, np.float32) if bias is None else bias
         self._add_layer({"type": "conv2d", "filters": int(filters), "kernel": int(k), "stride": int(stride),
                          "pad": int(pad)}, {"w": w, "b": b})
-        h, w_ = ((size + 2 * pad - k) // stride + 1 for size in self.shape[:2])
+        h, w_ = (conv_out(size, k, stride, pad) for size in self.shape[:2])
         self.shape = (h, w_, int(filters))
 
     def _maxpool(self, node):

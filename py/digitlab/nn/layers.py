@@ -6,7 +6,7 @@ Each layer caches what its backward pass needs during a training forward pass.
 import numpy as np
 
 from .init import glorot_uniform, he_normal
-from .ops import col2im_matmul, im2col, matmul
+from .ops import col2im_matmul, conv_out, im2col, matmul
 
 
 class Layer:
@@ -101,9 +101,7 @@ class Conv2D(Layer):
             "w": he_normal(rng, (fan_in, self.filters), fan_in),
             "b": np.zeros(self.filters, np.float32),
         }
-        oh = (h + 2 * self.pad - k) // self.stride + 1
-        ow = (w + 2 * self.pad - k) // self.stride + 1
-        return (oh, ow, self.filters)
+        return (conv_out(h, k, self.stride, self.pad), conv_out(w, k, self.stride, self.pad), self.filters)
 
     def count_params(self, input_shape):
         return (self.kernel * self.kernel * input_shape[2] + 1) * self.filters

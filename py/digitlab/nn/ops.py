@@ -40,17 +40,21 @@ def set_matmul(impl):
     return previous
 
 
+def conv_out(size, kernel, stride, pad):
+    """How many outputs a convolution gives along a side of `size` pixels (padded by `pad` each end)."""
+    return (size + 2 * pad - kernel) // stride + 1
+
+
 def im2col(x, kh, kw, stride, pad):
     """NHWC image batch -> (N*OH*OW, KH*KW*C) matrix of patches, plus (OH, OW).
 
     Row r holds the receptive field of output pixel r, so a convolution becomes
     one product with the (KH*KW*C, F) filter matrix.
     """
+    n, h, w, c = x.shape
+    oh, ow = conv_out(h, kh, stride, pad), conv_out(w, kw, stride, pad)
     if pad:
         x = zero_padded(x, pad)  # (N, H+2P, W+2P, C)
-    n, h, w, c = x.shape
-    oh = (h - kh) // stride + 1
-    ow = (w - kw) // stride + 1
     sn, sh, sw, sc = x.strides
     patches = as_strided(  # (N, OH, OW, KH, KW, C): a view, nothing copied yet
         x,
