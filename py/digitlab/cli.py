@@ -11,7 +11,7 @@ from .data.folder import HOLD_OUT_EVERY
 from .data.glyphs import MADE_UP
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
-from .nn.optim import SCHEDULES
+from .nn.optim import COOLDOWN, SCHEDULES
 from .nn.zoo import ARCHITECTURES, DEFAULT, architecture, known
 
 DEFAULT_MODEL = os.path.join(builtin.OUTPUT, builtin.MODEL)
@@ -102,7 +102,7 @@ def _parser():
     train.add_argument("--lr", type=_positive(float), default=None)
     train.add_argument("--schedule", choices=sorted(SCHEDULES), default=None,
                        help="the learning rate over the run: steady (the default: full rate, then a cool-down over "
-                            "the last fifth) or cosine (a warm-up, then decay over the whole run)")
+                            "the last %d %%%% of it) or cosine (a warm-up, then decay over the whole run)" % (100 * COOLDOWN))
     train.add_argument("--warp", type=_positive(float), default=None,
                        help="also warp the training images elastically, by up to this many pixels")
     train.add_argument("--photo", type=_fraction(False), default=None,

@@ -311,6 +311,13 @@ def test_train_refuses_a_folder_of_one_label_before_training(tmp_path, capsys):
                    'label, square. Add a label folder, or the class "none of these".']
 
 
+@pytest.mark.parametrize("command", ["predict", "train", "eval", "export", "import"])
+def test_each_commands_help_is_printed(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: ")
+
+
 def test_train_refuses_an_unknown_architecture_before_reading_the_data(tmp_path, capsys):
     out_path = str(tmp_path / "m.npz")
     code, out, err = run_cli(capsys, "train", "--data", str(tmp_path / "no such folder"), "--out", out_path,

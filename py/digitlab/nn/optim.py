@@ -90,8 +90,7 @@ def steady_lr(base_lr, step, total_steps):
     start = int(total_steps * (1 - COOLDOWN))
     if step < start:
         return base_lr
-    progress = (step - start) / max(1, total_steps - start)
-    return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return _cosine_down(base_lr, (step - start) / max(1, total_steps - start))
 
 
 def cosine_lr(base_lr, step, total_steps, warmup=None):
@@ -101,7 +100,11 @@ def cosine_lr(base_lr, step, total_steps, warmup=None):
         warmup = min(100, total_steps // 10)
     if step < warmup:
         return base_lr * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total_steps - warmup)
+    return _cosine_down(base_lr, (step - warmup) / max(1, total_steps - warmup))
+
+
+def _cosine_down(base_lr, progress):
+    """The rate `progress` (0 to 1, and on) of the way down a half cosine from base_lr to 0."""
     return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
