@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ..errors import EmptyImageError
 from ..nn.losses import NO_LABEL
-from ..preprocess import SIZE, normalise
+from ..preprocess import SIZE
+from .folder import ink_digit
 from .store import ImageSet, joined
 
 CANVAS = 96  # glyphs are drawn at this size, twice over for smooth edges, then normalised
@@ -276,7 +277,7 @@ def _blot(image, sigma):
 def as_digit(ink):
     """Ink (H, W) in [0, 1] -> a uint8 SIZE x SIZE image normalised as a digit is, through the
     same path a picture takes (ink on white paper)."""
-    return np.uint8(np.round(255 * normalise(1.0 - ink)[0]))
+    return ink_digit(1.0 - ink)
 
 
 def with_nondigits(image_set, count, seed, kinds=TRAINED_KINDS):
