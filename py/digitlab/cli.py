@@ -9,6 +9,7 @@ import sys
 from . import builtin
 from .data.folder import HOLD_OUT_EVERY
 from .data.glyphs import MADE_UP
+from .data.sources import MNIST_TEST, MNIST_TRAIN
 from .errors import DigitlabError
 from .model_file import load_model, model_bytes
 from .nn.optim import COOLDOWN, SCHEDULES
@@ -87,8 +88,8 @@ def _parser():
     predict.set_defaults(run=_predict)
 
     train = commands.add_parser("train", help="train a model")
-    train.add_argument("--data", default="mnist",
-                       help="mnist, a folder with one sub-folder of images per label, or a .npz image store")
+    train.add_argument("--data", default=MNIST_TRAIN,
+                       help="%s, a folder with one sub-folder of images per label, or a .npz image store" % MNIST_TRAIN)
     train.add_argument("--val", metavar="DIR", default=None,
                        help="a folder to validate on each epoch (labels matched by name); without it one "
                             "image in %d of each label of a folder is held out" % HOLD_OUT_EVERY)
@@ -128,9 +129,9 @@ def _parser():
 
     evaluate = commands.add_parser("eval", help="score a model on a labelled set")
     evaluate.add_argument("--model", default=_default_model())
-    evaluate.add_argument("--data", default="mnist-test",
-                          help="mnist-test, a folder with one sub-folder of images per label (all of it is "
-                               "scored), or a .npz image store")
+    evaluate.add_argument("--data", default=MNIST_TEST,
+                          help="%s, a folder with one sub-folder of images per label (all of it is scored), or a "
+                               ".npz image store" % MNIST_TEST)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=_eval)
 
