@@ -1,4 +1,4 @@
-"""A labelled image set kept as uint8 (N, 28, 28): 1 byte a pixel, never float."""
+"""A labelled image set kept as uint8 (N, H, W), 28x28 for digits: 1 byte a pixel, never float."""
 import numpy as np
 
 from ..errors import DigitlabError
