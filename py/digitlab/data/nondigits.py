@@ -1,10 +1,11 @@
 """Things that are not digits, drawn as a hand would or typed: letters, symbols, shapes, lines, scribbles.
 
 The model learns to be unsure of them (with_nondigits gives them NO_LABEL, and the loss
-(nn/losses.py) makes their target every digit alike), so a letter B or a smiley is answered "?" instead of "8, 100 %". Each glyph is a
-few strokes in a unit box (x right, y down); every drawing of it is slanted, stretched, wobbled
-and drawn with its own pen width, then normalised exactly as a digit is (preprocess.py). Letters
-and symbols are typed as well, in Pillow's own font (the evaluation's typed ones are in others).
+(nn/losses.py) makes their target every digit alike), so a letter B or a smiley is answered "?"
+instead of "8, 100 %". Each glyph is a few strokes in a unit box (x right, y down); every drawing
+of it is slanted, stretched, wobbled and drawn with its own pen width, then normalised exactly as
+a digit is (preprocess.py). Letters and symbols are typed as well, in Pillow's own font (the
+evaluation's typed ones are in others).
 
 Left out on purpose: what a digit may look like (O, I, l, S, Z, a plain circle, a vertical
 stroke, an exclamation mark), which no one could tell from a 0, 1, 5 or 2.

@@ -69,16 +69,19 @@ class Dense(Layer):
         return (input_shape[0] + 1) * self.units
 
     def forward(self, x, training=False):
+        """y = x W + b."""
         if training:
             self.x = x
-        return matmul(x, self.params["w"]) + self.params["b"]
+        return matmul(x, self.params["w"]) + self.params["b"]  # (N, D) @ (D, U) -> (N, U)
 
     def param_grads(self, grad):
-        self.grads = {"w": matmul(self.x.T, grad), "b": grad.sum(axis=0)}
+        """dW = x^T dy, db = the sum of dy over the batch."""
+        self.grads = {"w": matmul(self.x.T, grad), "b": grad.sum(axis=0)}  # (D, N) @ (N, U) -> (D, U); (U,)
 
     def backward(self, grad):
+        """dx = dy W^T."""
         self.param_grads(grad)
-        return matmul(grad, self.params["w"].T)
+        return matmul(grad, self.params["w"].T)  # (N, U) @ (U, D) -> (N, D)
 
 
 class Conv2D(Layer):
@@ -227,10 +230,10 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         self.x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], -1)  # (N, H, W, C) -> (N, H*W*C), row-major as NHWC lies
 
     def backward(self, grad):
-        return grad.reshape(self.x_shape)
+        return grad.reshape(self.x_shape)  # (N, H*W*C) -> (N, H, W, C)
 
 
 LAYERS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPool2D, ReLU, Dropout, Flatten)}

@@ -5,8 +5,9 @@ NO_LABEL = -1  # an example that is none of the classes (a letter shown to a dig
 
 
 def softmax(logits):
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
+    """(N, K) logits -> (N, K) probabilities; the row's largest logit taken off first, so exp never
+    overflows (the result is the same)."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))  # (N, K)
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -18,12 +19,12 @@ def softmax_cross_entropy(logits, labels):
     learns to be unsure of what is none of them ("outlier exposure").
     """
     n, k = logits.shape
-    z = logits - logits.max(axis=1, keepdims=True)
+    z = logits - logits.max(axis=1, keepdims=True)  # (N, K), as softmax does
     log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, K)
     target = np.zeros_like(log_probs)  # (N, K)
     labelled = labels != NO_LABEL
     target[np.flatnonzero(labelled), labels[labelled]] = 1.0
     target[~labelled] = 1.0 / k
-    loss = -(target * log_probs).sum(axis=1).mean()
-    grad = np.exp(log_probs) - target
+    loss = -(target * log_probs).sum(axis=1).mean()  # ()
+    grad = np.exp(log_probs) - target  # (N, K)
     return float(loss), (grad / n).astype(logits.dtype)
