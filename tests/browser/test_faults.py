@@ -187,7 +187,7 @@ def test_a_trainer_that_dies_while_its_model_is_in_use_but_not_kept_still_asks_b
 def test_cancel_pressed_while_the_trainer_starts_stops_the_training(app):
     app.click('[data-testid="train-start"]')
     app.click('[data-testid="train-cancel"]')
-    app.wait_for_function("document.querySelector('[data-testid=gpu-training]')?.textContent !== '–'",
+    app.wait_for_function("(document.querySelector('[data-testid=gpu-training]')?.textContent ?? '–') !== '–'",
                           timeout=TRAINING_TIMEOUT_MS)  # the trainer is up
     report = app.evaluate("digitlab.trainer().request('train_report').then(JSON.parse)")
     assert report["error"]["message"] == "No training is running."
@@ -230,6 +230,7 @@ def test_an_engine_that_cannot_start_answers_every_request_with_the_reason(watch
     assert page.is_visible('[data-testid="retry"]')
     reply = page.evaluate("Promise.race([digitlab.engine.request('info').then(JSON.parse),"
                           " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
+    assert reply != "never answered"
     assert reply["error"] == {"type": "EngineFailed", "message": said + " It starts again on your next action."}
     seen("the engine cannot boot (a runtime not in the build)", said + " (and each request is answered so)",
          recovered=False)
@@ -391,7 +392,7 @@ def test_a_damaged_kept_model_is_said_and_the_built_in_one_reads(app):
                  "new Uint8Array(bytes), 'damaged.npz')", list(built_model()[:5000]))
     app.reload()
     wait_until_ready(app)
-    app.wait_for_function("document.querySelector('[data-testid=model-message]')?.textContent !== ''")
+    app.wait_for_function("(document.querySelector('[data-testid=model-message]')?.textContent ?? '') !== ''")
     said = text(app, "model-message")
     assert said.startswith("The model kept in this browser could not be used: Not a digitlab model file")
     assert text(app, "model-name").endswith("built in")
@@ -411,7 +412,7 @@ def test_storage_that_never_answers_delays_the_start_a_few_seconds_and_the_built
     context, watch = watched_context
     context.add_init_script(SILENT_STORAGE)
     page = open_app(context, watch, app_url + "?runtime=registry-only")  # ready: the start did not wait for ever
-    page.wait_for_function("document.querySelector('[data-testid=model-message]')?.textContent !== ''")
+    page.wait_for_function("(document.querySelector('[data-testid=model-message]')?.textContent ?? '') !== ''")
     said = text(page, "model-message")
     assert said == ("The model kept in this browser could not be read: the browser refused its storage (it did not "
                     "answer in 10 s).")
@@ -451,6 +452,7 @@ def test_a_predictor_whose_restart_stalls_comes_back_with_the_model_in_use(watch
     app.clock.fast_forward("01:01")  # a second worker boots, and is set up again
     reply = app.evaluate("Promise.race([window.answer.then(JSON.parse),"
                          " new Promise((settle) => setTimeout(() => settle('never answered'), 90000))])")
+    assert reply != "never answered"
     assert reply["result"]["model"]["name"] == "mine"
     seen("a restarted predictor stalls", "nothing: a second worker starts, with the model in use")
 
@@ -466,6 +468,7 @@ def test_a_restart_that_cannot_boot_answers_with_the_reason_and_keeps_the_kept_m
     reply = app.evaluate("Promise.race([digitlab.engine.request('info').then(JSON.parse),"
                          " new Promise((settle) => setTimeout(() => settle('never answered'), 30000))])")
     said = 'The engine could not start: The runtime "nowhere" is not part of this build.'
+    assert reply != "never answered"
     assert reply["error"] == {"type": "EngineFailed", "message": said + " It starts again on your next action."}
     app.evaluate("(runtime) => { digitlab.engine.init.runtime = runtime; }", runtime)
     assert json.loads(app.evaluate("digitlab.engine.request('info')"))["result"]["model"]["name"] == "mine"

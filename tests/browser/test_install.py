@@ -94,7 +94,9 @@ def test_a_new_build_waits_until_the_page_offers_it_and_then_replaces_the_old_fi
             with page.expect_navigation(timeout=KEEP_TIMEOUT_MS):
                 page.click('[data-testid="update-reload"]')
             wait_until_ready(page, timeout_ms=KEEP_TIMEOUT_MS)
-            page.wait_for_function("caches.keys().then((names) => names.length === 1)", timeout=KEEP_TIMEOUT_MS)
+            # A promise is truthy: the predicate asks again each poll and answers from the last count
+            page.wait_for_function("() => { caches.keys().then((names) => { window.cacheCount = names.length; });"
+                                   " return window.cacheCount === 1; }", timeout=KEEP_TIMEOUT_MS)
             assert page.evaluate("caches.keys()") == [old + "-next"]
             assert page.locator('[data-testid="update"]').is_hidden()
 

@@ -310,6 +310,6 @@ def test_a_picture_chosen_while_the_engine_loads_is_read_once_it_is_ready(watche
     ImageDraw.Draw(photo).line([(220, 100), (380, 100), (270, 320)], fill=0, width=30)
     page.set_input_files('[data-testid="upload-image"]',
                          files=[{"name": "early.png", "mimeType": "image/png", "buffer": png_bytes(photo)}])
-    assert page.evaluate("document.querySelector('[data-testid=status]').textContent") != "ready"
+    assert page.evaluate("document.querySelector('[data-testid=status]')?.textContent") != "ready"
     page.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'", timeout=90000)
     assert text(page, "source") == "from early.png"

@@ -87,7 +87,7 @@ def test_drawing_is_recognised_while_training_runs(app, tmp_path):
     start_training(app, "cnn", epochs="3")
     wait_until_training(app)
     draw_digit(app, "7")
-    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'", timeout=5000)
+    app.wait_for_function("document.querySelector('[data-testid=prediction]')?.textContent === '7'", timeout=30000)
     assert text(app, "train-status").startswith("epoch")  # still training
     app.click('[data-testid="test-model"]')  # refused beside the buttons: in the status the next slice's line replaced it
     app.wait_for_function("document.querySelector('[data-testid=train-note]')?.textContent === "
