@@ -68,10 +68,11 @@ def read(saved, data, threshold=THRESHOLD):
     return recognise_image(saved, data, threshold)["text"]
 
 
-def singles(saved, count, seed, train):
+def singles(saved, count, seed, train, alone):
+    """`alone`: read_alone's (probabilities, labels) of the test digits."""
     print("Single test digits (n=%d per presentation), read right (a '?' is not right):" % count)
     test = load_set(os.path.join(build.OUT, build.MNIST_STORE), "test")
-    probs, labels = read_alone(saved)
+    probs, labels = alone
     print("  28x28 MNIST test digits (n=%d)  %s   answered ? %s" % (
         len(test), percent(probs.argmax(axis=1) == labels), percent(probs.max(axis=1) < THRESHOLD)))
     as_files = [read(saved, png(Image.fromarray(image))) == test.label_names[label]
@@ -123,7 +124,7 @@ def cut_close_read(saved, count, seed):
         print("  %-6s %-15s %s   %s" % (style, kind, percent(hits[0]), percent(hits[1])))
 
 
-def nondigits_read(saved, count, seed):
+def nondigits_read(saved, count, seed, alone):
     print("Non-digits answered ? or nothing (n=%d per row):" % count)
     confidences = []
     for source in ("drawn", "printed"):
@@ -137,7 +138,7 @@ def nondigits_read(saved, count, seed):
             print("  %-7s %-5s %s   by kind: %s" % (source, style, percent(top < THRESHOLD), ", ".join(
                 "%s %s" % (kind, percent(hits).strip()) for kind, hits in sorted(kinds.items()))))
     everything = np.concatenate(confidences)
-    digits = read_alone(saved)[0].max(axis=1)
+    digits = alone[0].max(axis=1)  # (N,): how sure the test digits are read
     print("  all    %s;  MNIST test digits answered ?: %s  (threshold %.2f)" % (
         percent(everything < THRESHOLD), percent(digits < THRESHOLD), THRESHOLD))
     print("  other thresholds: " + "  ".join("%.1f: non-digits %s, digits %s" % (
@@ -216,10 +217,11 @@ def main():
         saved = load_model(f.read())
     print("model: %s, temperature %.2f, threshold %.2f" % (saved.name, saved.temperature, THRESHOLD))
     train = load_set(os.path.join(build.OUT, build.MNIST_STORE), "train")
-    singles(saved, args.count, args.seed, train)
+    alone = read_alone(saved)  # the test digits read once, for their row and for the threshold's cost
+    singles(saved, args.count, args.seed, train, alone)
     numbers_read(saved, args.count // 2, args.seed)
     cut_close_read(saved, args.count // 2, args.seed)
-    nondigits_read(saved, args.count // 2, 100 + args.seed)
+    nondigits_read(saved, args.count // 2, 100 + args.seed, alone)
     bad_frames(saved)
     data, truth = timings(saved, args.seed)
     if not args.no_page:
