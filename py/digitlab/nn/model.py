@@ -83,4 +83,3 @@ def layer_seed(seed, earlier):
     first, as every model so far was trained with; [seed, earlier] after it, since two dropouts
     drawing one mask would drop the same units and scale the kept ones twice."""
     return seed if earlier == 0 else [seed, earlier]
-
